@@ -1,0 +1,3 @@
+"""Rendezvous: an HTTP coordination service for distributed jobs."""
+
+__version__ = "0.1.0"

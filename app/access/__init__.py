@@ -1,0 +1,1 @@
+"""Namespaces (and, later, API keys)."""

@@ -1,0 +1,76 @@
+"""Settings, read from RENDEZVOUS_* environment variables."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_RETRY_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+LOOPBACK_CIDRS = ("127.0.0.0/8", "::1/128")
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service; one instance per app, never a module global."""
+
+    model_config = SettingsConfigDict(env_prefix="RENDEZVOUS_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./rendezvous.db"
+    dev: bool = False
+    default_namespace: str = "default"
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+
+    # Request limits
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    max_member_list_body_bytes: int = Field(default=16 << 20, ge=1024)
+    max_gather_jobs: int = Field(default=100_000, ge=1)
+    max_payload_bytes: int = Field(default=64 << 10, ge=1)
+    max_long_poll_seconds: float = Field(default=60.0, gt=0)
+
+    # Deliveries
+    callback_allow_cidrs: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    delivery_timeout_seconds: float = Field(default=15.0, gt=0)
+    delivery_retry_schedule: Annotated[list[float], NoDecode] = Field(default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE))
+    delivery_jitter: float = Field(default=0.2, ge=0, lt=1)
+    delivery_concurrency: int = Field(default=16, ge=1, le=512)
+    delivery_response_cap_bytes: int = Field(default=64 << 10, ge=0)
+    delivery_max_retry_after_seconds: float = Field(default=86_400.0, gt=0)
+    inline_members_limit: int = Field(default=1000, ge=0)
+
+    # Scheduler
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: float = Field(default=1.0, gt=0)
+    scheduler_batch_size: int = Field(default=500, ge=1)
+
+    @field_validator("callback_allow_cidrs", "delivery_retry_schedule", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        """Accept "a,b" from the environment as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip().strip('"') for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("delivery_retry_schedule")
+    @classmethod
+    def _schedule_not_empty(cls, value: list[float]) -> list[float]:
+        if not value or any(v < 0 for v in value):
+            raise ValueError("needs at least one attempt and no negative delays")
+        return value
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a claimed delivery stays with its worker: twice the HTTP timeout, at least 30 s."""
+        return max(30.0, 2 * self.delivery_timeout_seconds)
+
+    @property
+    def effective_allow_cidrs(self) -> list[str]:
+        """The CIDRs callbacks may reach beside global unicast; dev mode adds loopback."""
+        extra = list(LOOPBACK_CIDRS) if self.dev else []
+        return [*self.callback_allow_cidrs, *extra]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

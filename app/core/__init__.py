@@ -1,0 +1,1 @@
+"""Shared building blocks: database, clock, ids, pagination."""

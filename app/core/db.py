@@ -1,0 +1,144 @@
+"""The engine, and the one transaction a request or a scheduler job runs in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.core.clock import Clock
+
+log = logging.getLogger("rendezvous.db")
+T = TypeVar("T")
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    """Create the async engine with the pragmas SQLite needs to serve concurrently."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+
+
+@dataclass
+class Tx:
+    """One open transaction: its connection, its fixed time, and what to do once it commits."""
+
+    conn: AsyncConnection
+    now: datetime
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    signals: dict[str, list[Any]] = field(default_factory=dict)
+    inline_members: int = 1000
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def on_commit(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` after the transaction has committed (never if it rolls back)."""
+        self.after_commit.append(fn)
+
+    def emit(self, signal: str, payload: Any = None) -> None:
+        """Tell the runtime about a committed change (a resolution, a new delivery) once this commits."""
+        self.signals.setdefault(signal, []).append(payload)
+
+    def insert(self, table: sa.Table) -> Any:
+        """A dialect insert, so callers can use ``on_conflict_do_nothing``."""
+        return postgresql.insert(table) if self.is_postgres else sqlite.insert(table)
+
+    def for_update(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+        """Row locks on PostgreSQL; SQLite has one writer at a time already."""
+        return stmt.with_for_update() if self.is_postgres else stmt
+
+
+class Database:
+    """Owns the engine; on SQLite it also serialises writers inside this process."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, inline_members: int = 1000) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.inline_members = inline_members
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock()
+        self.listeners: dict[str, Callable[[list[Any]], None]] = {}
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One write transaction: commit on success, roll back on error, then run the commit hooks."""
+        lock: Any = self._write_lock if self.is_sqlite else nullcontext()
+        async with lock, self.engine.connect() as conn:
+            tx = Tx(conn=conn, now=self.clock.now(), inline_members=self.inline_members)
+            async with conn.begin():
+                yield tx
+        for fn in tx.after_commit:
+            fn()
+        for signal, payloads in tx.signals.items():
+            listener = self.listeners.get(signal)
+            if listener is not None:
+                listener(payloads)
+
+    async def run(self, fn: Callable[[Tx], Awaitable[T]], *, attempts: int = 3) -> T:
+        """Run ``fn`` in a transaction, again on a PostgreSQL deadlock or serialization failure."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction() as tx:
+                    return await fn(tx)
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+                if code not in RETRYABLE_SQLSTATES or attempt == attempts:
+                    raise
+                log.warning("transaction retried after %s (attempt %d)", code, attempt)
+        raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads; no lock, no commit hooks."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+
+async def execute_many(conn: AsyncConnection, stmt: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """executemany, skipped when there is nothing to do."""
+    if rows:
+        await conn.execute(stmt, list(rows))
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    """Split a sequence into slices of at most ``size``; keeps IN lists under driver limits."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

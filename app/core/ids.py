@@ -1,0 +1,20 @@
+"""Server-made ids: a prefix and a ULID-style body, so ids sort by creation time."""
+
+from __future__ import annotations
+
+import os
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$"
+
+
+def new_id(prefix: str) -> str:
+    """Return e.g. ``evt_01hx…``: 48 bits of milliseconds then 80 random bits, Crockford base32."""
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return f"{prefix}_{''.join(reversed(chars))}"

@@ -1,0 +1,100 @@
+"""Request ids: taken from X-Request-Id or made, kept in a context variable for logs and problems."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.problem import problem_body, send_problem
+
+log = logging.getLogger("rendezvous.http")
+_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+_VALID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+class RequestIdMiddleware:
+    """Give every request an id, echo it in ``X-Request-Id``, and expose it to logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _VALID.match(given) else "req_" + secrets.token_hex(8)
+        token = _request_id.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await _send_500(send_with_id, request_id)
+        finally:
+            _request_id.reset(token)
+
+
+async def _send_500(send: Send, request_id: str) -> None:
+    body = problem_body(
+        status=500,
+        slug="internal",
+        title="Internal server error",
+        detail="An unexpected error occurred; quote the request id when reporting it.",
+        request_id=request_id,
+    )
+    await send_problem(send, body)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": _request_id.get(),
+        }
+        for key in ("namespace", "resource", "delivery_id", "event_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """JSON logs on stderr for the rendezvous loggers."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("rendezvous")
+    root.handlers = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False

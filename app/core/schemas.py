@@ -1,0 +1,36 @@
+"""Field types shared by the request and response schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.core.ids import CLIENT_ID_PATTERN
+
+ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN)]
+Seconds = Annotated[float, Field(gt=0, le=366 * 86400, description="A duration in seconds")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+# A path parameter holding a client id; ``/`` arrives percent-encoded and is decoded before matching.
+PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-chosen id")]
+
+MAX_JSON_BYTES = 64 << 10
+
+
+def _json_size_limit(value: Any) -> Any:
+    import json
+
+    if len(json.dumps(value, separators=(",", ":"), default=str)) > MAX_JSON_BYTES:
+        raise ValueError(f"must serialise to at most {MAX_JSON_BYTES} bytes of JSON")
+    return value
+
+
+SmallJson = Annotated[Any, AfterValidator(_json_size_limit)]
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")

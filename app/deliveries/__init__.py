@@ -1,0 +1,1 @@
+"""Deliveries: the outbox of signed webhook callbacks."""

@@ -1,0 +1,58 @@
+"""The outbox: one row per callback, written in the transaction that caused it, and its attempts."""
+
+import sqlalchemy as sa
+
+from app.core.db import metadata
+from app.core.types import UTCDateTime, json_type
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("namespace", sa.String(100), nullable=False),
+    sa.Column("event_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("subject_kind", sa.String(16), nullable=False),
+    sa.Column("subject_id", sa.String(200), nullable=False),
+    sa.Column("url", sa.Text(), nullable=False),
+    sa.Column("headers", json_type(), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("round_start", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("locked_until", UTCDateTime(), nullable=True),
+    sa.Column("locked_by", sa.String(40), nullable=True),
+    sa.Column("last_status_code", sa.Integer(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("delivered_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_deliveries_namespace_status", "namespace", "status", "id"),
+    sa.Index("ix_deliveries_subject", "namespace", "subject_kind", "subject_id"),
+    sa.Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index(
+        "ix_deliveries_leased",
+        "locked_until",
+        sqlite_where=sa.text("status = 'delivering'"),
+        postgresql_where=sa.text("status = 'delivering'"),
+    ),
+)
+
+delivery_attempts = sa.Table(
+    "delivery_attempts",
+    metadata,
+    sa.Column("delivery_id", sa.String(40), primary_key=True),
+    sa.Column("namespace", sa.String(100), nullable=False),
+    sa.Column("attempt", sa.Integer(), primary_key=True),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("duration_ms", sa.Float(), nullable=False),
+    sa.Column("status_code", sa.Integer(), nullable=True),
+    sa.Column("error", sa.Text(), nullable=True),
+    sa.Column("response_body", sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(["delivery_id"], ["deliveries.id"], ondelete="CASCADE"),
+)

@@ -1,0 +1,53 @@
+"""/v1/deliveries and /v1/namespace: the outbox and the signing secret."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from app.access import service as namespaces
+from app.core.pagination import Page
+from app.deliveries import service
+from app.deliveries.schemas import DeliveryDetail, DeliveryRead, DeliveryStatus, NamespaceRead
+from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
+from app.errors import responses
+
+router = APIRouter(tags=["deliveries"])
+
+
+
+@router.get("/v1/deliveries", operation_id="listDeliveries", responses=responses(422))
+async def list_deliveries(
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    status: DeliveryStatus | None = None,
+    subject_id: str | None = Query(default=None, max_length=200),
+) -> Page[DeliveryRead]:
+    """Callbacks, oldest first; ``?status=dead`` lists the ones that gave up."""
+    async with rt.db.read() as conn:
+        return await service.list_deliveries(
+            conn, namespace=ns, status=status, subject_id=subject_id, limit=limit, cursor=cursor
+        )
+
+
+@router.get("/v1/deliveries/{delivery_id}", operation_id="getDelivery", responses=responses(404, 422))
+async def get_delivery(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryDetail:
+    """A delivery with its event and every attempt."""
+    async with rt.db.read() as conn:
+        return await service.get(conn, namespace=ns, delivery_id=delivery_id)
+
+
+@router.post(
+    "/v1/deliveries/{delivery_id}/redeliver", operation_id="redeliverDelivery", responses=responses(404, 409, 422)
+)
+async def redeliver(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryRead:
+    """Send a dead (or delivered) event again, on a fresh retry schedule, with the same webhook-id."""
+    return await rt.db.run(lambda tx: service.redeliver(tx, namespace=ns, delivery_id=delivery_id))
+
+
+@router.get("/v1/namespace", operation_id="getNamespace")
+async def get_namespace(rt: RuntimeDep, ns: NamespaceDep) -> NamespaceRead:
+    """The caller's namespace and its webhook signing secret (``whsec_…``)."""
+    row = await rt.db.run(lambda tx: namespaces.ensure(tx, ns))
+    return NamespaceRead.model_validate(row)

@@ -1,0 +1,291 @@
+"""The outbox: enqueue in the caller's transaction; claim with a lease; record each attempt."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.access import service as namespaces_service
+from app.access.models import namespaces
+from app.core.db import Tx
+from app.core.ids import new_id
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.deliveries.models import deliveries, delivery_attempts
+from app.deliveries.schemas import AttemptRead, DeliveryDetail, DeliveryRead
+from app.deliveries.sender import SendResult
+from app.errors import Conflict, NotFound
+
+
+async def enqueue(
+    tx: Tx,
+    *,
+    namespace: str,
+    event_type: str,
+    subject: tuple[str, str],
+    callback: dict[str, Any],
+    data: dict[str, Any],
+) -> str:
+    """Write the event's delivery row in the caller's transaction; the deliverer is woken on commit."""
+    event_id = new_id("evt")
+    event = {
+        "id": event_id,
+        "type": event_type,
+        "created_at": tx.now.isoformat(),
+        "namespace": namespace,
+        "data": data,
+        "payload": callback.get("payload"),
+    }
+    delivery_id = new_id("dlv")
+    await tx.conn.execute(
+        deliveries.insert().values(
+            id=delivery_id,
+            namespace=namespace,
+            event_id=event_id,
+            event_type=event_type,
+            subject_kind=subject[0],
+            subject_id=subject[1],
+            url=callback["url"],
+            headers=callback.get("headers") or {},
+            body=json.dumps(event, separators=(",", ":"), default=str),
+            status="pending",
+            attempts=0,
+            round_start=0,
+            next_attempt_at=tx.now,
+            created_at=tx.now,
+        )
+    )
+    tx.emit("delivery", delivery_id)
+    return delivery_id
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery taken by one worker until ``locked_until``."""
+
+    id: str
+    namespace: str
+    event_id: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    attempt: int
+    secret: str
+
+
+async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
+    """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row."""
+    due = (
+        sa.select(deliveries.c.id)
+        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= tx.now)
+        .order_by(deliveries.c.next_attempt_at)
+        .limit(limit)
+    )
+    if tx.is_postgres:
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(deliveries)
+        .where(deliveries.c.id.in_(due.scalar_subquery()), deliveries.c.status == "pending")
+        .values(
+            status="delivering",
+            locked_by=worker,
+            locked_until=tx.now + timedelta(seconds=lease_seconds),
+            attempts=deliveries.c.attempts + 1,
+        )
+        .returning(
+            deliveries.c.id,
+            deliveries.c.namespace,
+            deliveries.c.event_id,
+            deliveries.c.url,
+            deliveries.c.headers,
+            deliveries.c.body,
+            deliveries.c.attempts,
+        )
+    )
+    rows = (await tx.conn.execute(stmt)).all()
+    secrets = await _secrets(tx, {r.namespace for r in rows})
+    return [
+        Claimed(r.id, r.namespace, r.event_id, r.url, r.headers, r.body, r.attempts, secrets[r.namespace])
+        for r in rows
+    ]
+
+
+async def _secrets(tx: Tx, names: set[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    stmt = sa.select(namespaces.c.name, namespaces.c.signing_secret).where(namespaces.c.name.in_(names))
+    found: dict[str, str] = {n: s for n, s in (await tx.conn.execute(stmt)).all()}
+    for name in names - found.keys():
+        found[name] = (await namespaces_service.ensure(tx, name))["signing_secret"]
+    return found
+
+
+def next_delay(schedule: list[float], position: int, jitter: float, retry_after: float | None) -> float | None:
+    """Seconds until attempt ``position + 1`` of a round (0-based), or None when the round is spent."""
+    if position >= len(schedule):
+        return None
+    if retry_after is not None:
+        return retry_after
+    base = schedule[position]
+    return base * (1 + random.uniform(-jitter, jitter)) if base else 0.0
+
+
+async def record(
+    tx: Tx,
+    claimed: Claimed,
+    result: SendResult,
+    *,
+    worker: str,
+    started_at: datetime,
+    schedule: list[float],
+    jitter: float,
+    max_retry_after: float,
+) -> str:
+    """Store the attempt and move the delivery on: succeeded, pending again, or dead. Returns the status."""
+    await tx.conn.execute(
+        tx.insert(delivery_attempts)
+        .values(
+            delivery_id=claimed.id,
+            namespace=claimed.namespace,
+            attempt=claimed.attempt,
+            started_at=started_at,
+            duration_ms=result.duration_ms,
+            status_code=result.status_code,
+            error=result.error,
+            response_body=result.response_body,
+        )
+        .on_conflict_do_nothing()
+    )
+    values: dict[str, Any] = {
+        "locked_by": None,
+        "locked_until": None,
+        "last_status_code": result.status_code,
+        "last_error": result.error,
+    }
+    if result.ok:
+        values.update(status="succeeded", delivered_at=tx.now, next_attempt_at=None)
+    elif result.gone or result.blocked:
+        values.update(status="dead", next_attempt_at=None)
+    else:
+        round_start = sa.select(deliveries.c.round_start).where(deliveries.c.id == claimed.id)
+        position = claimed.attempt - (await tx.conn.execute(round_start)).scalar_one()
+        retry_after = min(result.retry_after, max_retry_after) if result.retry_after is not None else None
+        delay = next_delay(schedule, position, jitter, retry_after)
+        if delay is None:
+            values.update(status="dead", next_attempt_at=None)
+        else:
+            values.update(status="pending", next_attempt_at=tx.now + timedelta(seconds=delay))
+    stmt = (
+        sa.update(deliveries)
+        .where(
+            deliveries.c.id == claimed.id,
+            deliveries.c.status == "delivering",
+            deliveries.c.locked_by == worker,
+        )
+        .values(**values)
+    )
+    if (await tx.conn.execute(stmt)).rowcount != 1:
+        return "lost"  # the lease ran out and another worker took the row; its outcome stands
+    return str(values["status"])
+
+
+async def reclaim_expired(tx: Tx, *, limit: int) -> int:
+    """Return deliveries whose worker's lease ran out to the queue; the lost attempt is logged."""
+    stmt = (
+        sa.select(deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.locked_until)
+        .where(deliveries.c.status == "delivering", deliveries.c.locked_until <= tx.now)
+        .limit(limit)
+    )
+    if tx.is_postgres:
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = (await tx.conn.execute(stmt)).all()
+    for row in rows:
+        await tx.conn.execute(
+            tx.insert(delivery_attempts)
+            .values(
+                delivery_id=row.id,
+                namespace=row.namespace,
+                attempt=row.attempts,
+                started_at=tx.now,
+                duration_ms=0.0,
+                error="lease expired: the worker did not report an outcome",
+            )
+            .on_conflict_do_nothing()
+        )
+        await tx.conn.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == row.id, deliveries.c.status == "delivering")
+            .values(status="pending", locked_by=None, locked_until=None, next_attempt_at=tx.now)
+        )
+    if rows:
+        tx.emit("delivery", None)
+    return len(rows)
+
+
+async def redeliver(tx: Tx, *, namespace: str, delivery_id: str) -> DeliveryRead:
+    """Queue a finished delivery (dead or succeeded) again, with a fresh retry schedule."""
+    row = await _get(tx.conn, namespace, delivery_id)
+    if row["status"] in ("pending", "delivering"):
+        raise Conflict(f"delivery {delivery_id!r} is still {row['status']}; it cannot be redelivered now")
+    values = {"status": "pending", "next_attempt_at": tx.now, "round_start": row["attempts"]}
+    await tx.conn.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.id == delivery_id, deliveries.c.status == row["status"])
+        .values(**values)
+    )
+    tx.emit("delivery", delivery_id)
+    return DeliveryRead.model_validate({**row, **values})
+
+
+async def _get(conn: AsyncConnection, namespace: str, delivery_id: str) -> dict[str, Any]:
+    stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace, deliveries.c.id == delivery_id)
+    row = (await conn.execute(stmt)).mappings().first()
+    if row is None:
+        raise NotFound(f"delivery {delivery_id!r} does not exist")
+    return dict(row)
+
+
+async def get(conn: AsyncConnection, *, namespace: str, delivery_id: str) -> DeliveryDetail:
+    """A delivery with its event and every attempt."""
+    row = await _get(conn, namespace, delivery_id)
+    attempts = (
+        await conn.execute(
+            sa.select(delivery_attempts)
+            .where(delivery_attempts.c.delivery_id == delivery_id)
+            .order_by(delivery_attempts.c.attempt)
+        )
+    ).mappings()
+    return DeliveryDetail(
+        **DeliveryRead.model_validate(row).model_dump(),
+        event=json.loads(row["body"]),
+        attempt_log=[AttemptRead.model_validate(dict(a)) for a in attempts],
+    )
+
+
+async def list_deliveries(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    status: str | None,
+    subject_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[DeliveryRead]:
+    """Deliveries, newest last, filtered by status and subject."""
+    stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace)
+    if status is not None:
+        stmt = stmt.where(deliveries.c.status == status)
+    if subject_id is not None:
+        stmt = stmt.where(deliveries.c.subject_id == subject_id)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(deliveries.c.id > str(after[0]))
+    rows = (await conn.execute(stmt.order_by(deliveries.c.id).limit(limit + 1))).mappings().all()
+    items = [DeliveryRead.model_validate(dict(r)) for r in rows[:limit]]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return Page[DeliveryRead](items=items, next_cursor=next_cursor)

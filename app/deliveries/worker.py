@@ -1,0 +1,109 @@
+"""The deliverer: claims due deliveries and sends them, at most ``concurrency`` at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from app.config import Settings
+from app.core.db import Database
+from app.core.ids import new_id
+from app.deliveries import sender
+from app.deliveries import service as outbox
+
+log = logging.getLogger("rendezvous.deliveries")
+
+
+class Deliverer:
+    """Woken in-process when a delivery is written; the scheduler's tick is the safety net."""
+
+    def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
+        self.db = db
+        self.client = client
+        self.settings = settings
+        self.worker_id = new_id("wrk")
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._drain_task: asyncio.Task[None] | None = None
+        self._again = False
+        self._closed = False
+
+    def wake(self, _payloads: Any = None) -> None:
+        """Start draining now, or make the running drain look again."""
+        if self._closed:
+            return
+        if self._drain_task is None or self._drain_task.done():
+            self._drain_task = asyncio.get_running_loop().create_task(self.drain())
+        else:
+            self._again = True
+
+    async def drain(self) -> int:
+        """Claim and start every due delivery there is room for; returns how many were started."""
+        started = 0
+        while not self._closed:
+            self._again = False
+            room = self.settings.delivery_concurrency - len(self._inflight)
+            if room <= 0:
+                break  # a finishing send wakes us again
+            async with self.db.transaction() as tx:
+                claimed = await outbox.claim_due(
+                    tx, worker=self.worker_id, limit=room, lease_seconds=self.settings.lease_seconds
+                )
+            for item in claimed:
+                task = asyncio.get_running_loop().create_task(self._deliver(item))
+                self._inflight.add(task)
+                task.add_done_callback(self._done)
+            started += len(claimed)
+            if len(claimed) < room and not self._again:
+                break
+        return started
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery task failed", exc_info=task.exception())
+        self.wake()
+
+    async def _deliver(self, item: outbox.Claimed) -> None:
+        started_at = self.db.clock.now()
+        result = await sender.send(
+            self.client,
+            url=item.url,
+            body=item.body,
+            event_id=item.event_id,
+            secrets_=[item.secret],
+            extra_headers=item.headers,
+            now=started_at,
+            response_cap=self.settings.delivery_response_cap_bytes,
+        )
+        async with self.db.transaction() as tx:
+            status = await outbox.record(
+                tx,
+                item,
+                result,
+                worker=self.worker_id,
+                started_at=started_at,
+                schedule=self.settings.delivery_retry_schedule,
+                jitter=self.settings.delivery_jitter,
+                max_retry_after=self.settings.delivery_max_retry_after_seconds,
+            )
+        extra = {"delivery_id": item.id, "event_id": item.event_id, "namespace": item.namespace}
+        log.info("delivery attempt %d: %s (%s)", item.attempt, status, result.error or result.status_code, extra=extra)
+
+    async def idle(self) -> None:
+        """Wait until no drain or send is running (for tests and shutdown)."""
+        while (self._drain_task is not None and not self._drain_task.done()) or self._inflight:
+            pending = [t for t in (self._drain_task, *self._inflight) if t is not None and not t.done()]
+            await asyncio.wait(pending)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop claiming; give sends in flight a moment, then cancel them (their leases expire)."""
+        self._closed = True
+        tasks = [t for t in (self._drain_task, *self._inflight) if t is not None and not t.done()]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)

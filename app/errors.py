@@ -1,0 +1,152 @@
+"""Typed errors and the one renderer: RFC 9457 application/problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.problem import problem_body
+from app.core.requestctx import current_request_id
+
+
+MAX_LISTED_ERRORS = 50
+
+
+class AppError(Exception):
+    """An error a client can act on; rendered as problem+json with ``status``."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(AppError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class Invalid(AppError):
+    status = 422
+    slug = "validation"
+    title = "Invalid request"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+def problem(*, status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """Build a problem+json response carrying the request id in ``instance``."""
+    body = problem_body(
+        status=status, slug=slug, title=title, detail=detail, request_id=current_request_id(), **extra
+    )
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where, rest = parts[0], parts[1:]
+        return ".".join(rest) if rest else where
+    return ".".join(parts)
+
+
+def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """Turn pydantic errors into ``[{field, in, reason}]``."""
+    out = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        out.append(
+            {
+                "field": _field_name(loc),
+                "in": str(loc[0]) if loc else "body",
+                "reason": err.get("msg", "invalid"),
+            }
+        )
+    return out
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
+    """422 naming each field and its reason (the first MAX_LISTED_ERRORS of them)."""
+    listed = errors[:MAX_LISTED_ERRORS]
+    fields = ", ".join(dict.fromkeys(f"{e['field']} ({e['reason']})" for e in listed))
+    extra: dict[str, Any] = {"errors": listed}
+    if len(errors) > len(listed):
+        extra["errors_truncated"] = len(errors) - len(listed)
+    return problem(
+        status=422,
+        slug="validation",
+        title="Invalid request",
+        detail=f"Invalid fields: {fields}",
+        **extra,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error as problem+json."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        if exc.status == 422 and "errors" in exc.extra:
+            return validation_problem(exc.extra["errors"])
+        return problem(
+            status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(validation_errors(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+        title = titles.get(exc.status_code, "HTTP error")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No route matches {request.method} {request.url.path}"
+        if exc.status_code == 405:
+            detail = f"Method {request.method} is not allowed on {request.url.path}"
+        response = problem(
+            status=exc.status_code,
+            slug=title.lower().replace(" ", "-"),
+            title=title,
+            detail=detail,
+        )
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Document problem+json error responses on a route."""
+    descriptions = {
+        404: "Not found",
+        409: "Conflict with the current state",
+        413: "Body too large",
+        422: "Invalid request (each field and reason)",
+    }
+    return {
+        code: {
+            "description": descriptions.get(code, "Error"),
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code in codes
+    }

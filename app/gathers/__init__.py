@@ -1,0 +1,1 @@
+"""Gathers: wait for a set of jobs, then call back once."""

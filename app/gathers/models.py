@@ -1,0 +1,51 @@
+"""The gathers table and its membership, indexed by job so a report finds its gathers at once."""
+
+import sqlalchemy as sa
+
+from app.core.db import metadata
+from app.core.types import UTCDateTime, json_type
+
+gathers = sa.Table(
+    "gathers",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("sealed", sa.Boolean(), nullable=False),
+    sa.Column("on_failure", sa.String(16), nullable=False),
+    sa.Column("include_outputs", sa.Boolean(), nullable=False),
+    sa.Column("total", sa.Integer(), nullable=False),
+    sa.Column("done", sa.Integer(), nullable=False),
+    sa.Column("succeeded", sa.Integer(), nullable=False),
+    sa.Column("failed", sa.Integer(), nullable=False),
+    sa.Column("callback", json_type(), nullable=True),
+    sa.Column("failure_callback", json_type(), nullable=True),
+    sa.Column("timeout_seconds", sa.Float(), nullable=True),
+    sa.Column("poll_interval_seconds", sa.Float(), nullable=True),
+    sa.Column("max_attempts", sa.Integer(), nullable=True),
+    sa.Column("deadline_at", UTCDateTime(), nullable=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_gathers_namespace_status", "namespace", "status"),
+    sa.Index(
+        "ix_gathers_due",
+        "deadline_at",
+        sqlite_where=sa.text("status = 'waiting' AND deadline_at IS NOT NULL"),
+        postgresql_where=sa.text("status = 'waiting' AND deadline_at IS NOT NULL"),
+    ),
+)
+
+gather_members = sa.Table(
+    "gather_members",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("gather_id", sa.String(200), primary_key=True),
+    sa.Column("job_id", sa.String(200), primary_key=True),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(
+        ["namespace", "gather_id"], ["gathers.namespace", "gathers.id"], ondelete="CASCADE"
+    ),
+    sa.UniqueConstraint("namespace", "gather_id", "position"),
+    sa.Index("ix_gather_members_job", "namespace", "job_id"),
+)

@@ -1,0 +1,1 @@
+"""Jobs: registration and completion reports."""

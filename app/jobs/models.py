@@ -1,0 +1,35 @@
+"""The jobs table."""
+
+import sqlalchemy as sa
+
+from app.core.db import metadata
+from app.core.types import UTCDateTime, json_type
+
+ACTIVE = ("pending", "running")
+TERMINAL = ("succeeded", "failed", "cancelled", "timed_out")
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("meta", json_type(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("registered", sa.Boolean(), nullable=False, default=False),
+    sa.Column("timeout_seconds", sa.Float(), nullable=True),
+    sa.Column("deadline_at", UTCDateTime(), nullable=True),
+    sa.Column("output", json_type(), nullable=True),
+    sa.Column("error", json_type(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_jobs_namespace_status", "namespace", "status"),
+    sa.Index("ix_jobs_namespace_name", "namespace", "name"),
+    sa.Index(
+        "ix_jobs_due",
+        "deadline_at",
+        sqlite_where=sa.text("status IN ('pending', 'running') AND deadline_at IS NOT NULL"),
+        postgresql_where=sa.text("status IN ('pending', 'running') AND deadline_at IS NOT NULL"),
+    ),
+)

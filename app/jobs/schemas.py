@@ -1,0 +1,100 @@
+"""Job request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.core.schemas import ClientId, Name, Seconds, SmallJson, Strict
+
+JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
+ReportStatus = Literal["succeeded", "failed", "cancelled"]
+MAX_BULK_REPORTS = 1000
+
+
+class JobRegister(Strict):
+    """Register a job under the id in the path."""
+
+    name: Name | None = None
+    metadata: SmallJson | None = None
+    timeout_seconds: Seconds | None = None
+
+
+class JobCreate(JobRegister):
+    """Register a job; the service picks the id when none is given."""
+
+    id: ClientId | None = None
+
+
+class JobComplete(Strict):
+    """A completion report."""
+
+    status: ReportStatus = "succeeded"
+    output: Any = None
+    error: Any = None
+
+
+class JobHeartbeat(Strict):
+    """Mark a job running; optionally push its deadline ``timeout_seconds`` past now."""
+
+    timeout_seconds: Seconds | None = None
+
+
+class BulkReport(JobComplete):
+    id: ClientId
+
+
+class BulkComplete(Strict):
+    reports: Annotated[list[BulkReport], Field(min_length=1, max_length=MAX_BULK_REPORTS)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> BulkComplete:
+        seen: set[str] = set()
+        for report in self.reports:
+            if report.id in seen:
+                raise ValueError(f"job id {report.id!r} is reported more than once")
+            seen.add(report.id)
+        return self
+
+
+class JobRead(BaseModel):
+    id: str
+    name: str | None
+    metadata: Any
+    status: JobStatus
+    output: Any
+    error: Any
+    timeout_seconds: float | None
+    deadline_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> JobRead:
+        m = row if isinstance(row, dict) else row._mapping
+        return cls(
+            id=m["id"],
+            name=m["name"],
+            metadata=m["meta"],
+            status=m["status"],
+            output=m["output"],
+            error=m["error"],
+            timeout_seconds=m["timeout_seconds"],
+            deadline_at=m["deadline_at"],
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+            finished_at=m["finished_at"],
+        )
+
+
+class BulkResult(BaseModel):
+    id: str
+    result: Literal["applied", "unchanged", "conflict"]
+    job: JobRead
+
+
+class BulkCompleteResult(BaseModel):
+    results: list[BulkResult]

@@ -1,0 +1,241 @@
+"""Job registration, completion reports and timeouts. Services flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core.db import Tx
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.errors import Conflict, NotFound
+from app.gathers import service as gathers
+from app.jobs import store
+from app.jobs.models import ACTIVE, jobs
+from app.jobs.schemas import BulkReport, JobRead, JobRegister
+
+Outcome = str  # "applied" | "unchanged" | "conflict"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One completion, from a client or from a timeout."""
+
+    id: str
+    status: str
+    output: Any = None
+    error: Any = None
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    id: str
+    result: Outcome
+    job: dict[str, Any]
+
+
+def _register_values(body: JobRegister, now: Any) -> dict[str, Any]:
+    deadline = now + timedelta(seconds=body.timeout_seconds) if body.timeout_seconds else None
+    return {
+        "name": body.name,
+        "meta": body.metadata,
+        "timeout_seconds": body.timeout_seconds,
+        "deadline_at": deadline,
+        "registered": True,
+    }
+
+
+def _same_registration(row: dict[str, Any], body: JobRegister) -> bool:
+    return (row["name"], row["meta"], row["timeout_seconds"]) == (
+        body.name,
+        body.metadata,
+        body.timeout_seconds,
+    )
+
+
+async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) -> tuple[dict[str, Any], bool]:
+    """Register a job; returns (row, created). Same body again → the job; another body → Conflict."""
+    values = _register_values(body, tx.now)
+    new = store.new_row(namespace, job_id, tx.now, **values)
+    if job_id in await store.insert_new(tx, [new]):
+        return new, True
+    row = (await store.lock_jobs(tx, namespace, [job_id]))[job_id]
+    if row["registered"]:
+        if _same_registration(row, body):
+            return row, False
+        raise Conflict(f"job {job_id!r} is already registered with another body", job=_dump(row))
+    # Known only from a gather or a report so far: the registration fills in its details.
+    if row["status"] not in ACTIVE:
+        values["deadline_at"] = None
+    values["updated_at"] = tx.now
+    await tx.conn.execute(
+        sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
+    )
+    return {**row, **values}, False
+
+
+def _dump(row: dict[str, Any]) -> dict[str, Any]:
+    return JobRead.from_row(row).model_dump(mode="json")
+
+
+def _same_report(row: dict[str, Any], report: Report) -> bool:
+    return (row["status"], row["output"], row["error"]) == (report.status, report.output, report.error)
+
+
+async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) -> list[ReportResult]:
+    """Apply completion reports in one transaction; resolve what they complete. Results in input order."""
+    ids = [r.id for r in reports]
+    existing = await store.lock_jobs(tx, namespace, ids)
+    fresh = [
+        store.new_row(
+            namespace,
+            r.id,
+            tx.now,
+            status=r.status,
+            output=r.output,
+            error=r.error,
+            finished_at=tx.now,
+        )
+        for r in reports
+        if r.id not in existing
+    ]
+    inserted = await store.insert_new(tx, fresh) if fresh else set()
+    raced = [row["id"] for row in fresh if row["id"] not in inserted]
+    if raced:
+        existing.update(await store.lock_jobs(tx, namespace, raced))
+    fresh_by_id = {row["id"]: row for row in fresh if row["id"] in inserted}
+
+    results: list[ReportResult] = []
+    finishing: list[tuple[Report, dict[str, Any]]] = []
+    for report in reports:
+        if report.id in fresh_by_id:
+            results.append(ReportResult(report.id, "applied", fresh_by_id[report.id]))
+            continue
+        row = existing[report.id]
+        if row["status"] in ACTIVE:
+            finished = {
+                **row,
+                "status": report.status,
+                "output": report.output,
+                "error": report.error,
+                "finished_at": tx.now,
+                "updated_at": tx.now,
+            }
+            finishing.append((report, finished))
+            results.append(ReportResult(report.id, "applied", finished))
+        else:
+            outcome = "unchanged" if _same_report(row, report) else "conflict"
+            results.append(ReportResult(report.id, outcome, row))
+    if finishing:
+        await _finish(tx, namespace, [r for r, _ in finishing])
+        await gathers.on_jobs_finished(tx, namespace=namespace, finished=[(r.id, r.status) for r, _ in finishing])
+    return results
+
+
+async def _finish(tx: Tx, namespace: str, reports: Sequence[Report]) -> None:
+    stmt = (
+        sa.update(jobs)
+        .where(
+            jobs.c.namespace == namespace,
+            jobs.c.id == sa.bindparam("b_id"),
+            jobs.c.status.in_(ACTIVE),
+        )
+        .values(
+            status=sa.bindparam("b_status"),
+            output=sa.bindparam("b_output", type_=jobs.c.output.type),
+            error=sa.bindparam("b_error", type_=jobs.c.error.type),
+            finished_at=tx.now,
+            updated_at=tx.now,
+        )
+    )
+    params = [{"b_id": r.id, "b_status": r.status, "b_output": r.output, "b_error": r.error} for r in reports]
+    await tx.conn.execute(stmt, params)
+
+
+async def complete(tx: Tx, *, namespace: str, job_id: str, report: Report) -> tuple[dict[str, Any], Outcome]:
+    """Apply one report; a conflicting repeat raises Conflict."""
+    (result,) = await complete_many(tx, namespace=namespace, reports=[report])
+    if result.result == "conflict":
+        raise Conflict(
+            f"job {job_id!r} already finished as {result.job['status']!r} with another result",
+            job=_dump(result.job),
+        )
+    return result.job, result.result
+
+
+def reports_from(items: Sequence[BulkReport]) -> list[Report]:
+    return [Report(i.id, i.status, i.output, i.error) for i in items]
+
+
+async def heartbeat(
+    tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None
+) -> dict[str, Any]:
+    """Mark an unfinished job running and, when asked, move its deadline."""
+    rows = await store.ensure_and_lock(tx, namespace, [job_id])
+    row = rows[job_id]
+    if row["status"] not in ACTIVE:
+        raise Conflict(f"job {job_id!r} already finished as {row['status']!r}", job=_dump(row))
+    values: dict[str, Any] = {"status": "running", "updated_at": tx.now}
+    if timeout_seconds is not None:
+        values["deadline_at"] = tx.now + timedelta(seconds=timeout_seconds)
+    await tx.conn.execute(
+        sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
+    )
+    return {**row, **values}
+
+
+async def get(conn: AsyncConnection, *, namespace: str, job_id: str) -> dict[str, Any]:
+    row = (
+        await conn.execute(sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id))
+    ).mappings().first()
+    if row is None:
+        raise NotFound(f"job {job_id!r} does not exist")
+    return dict(row)
+
+
+async def list_jobs(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    status: str | None,
+    name: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[JobRead]:
+    """Jobs in id order, filtered by status and name."""
+    stmt = sa.select(jobs).where(jobs.c.namespace == namespace)
+    if status is not None:
+        stmt = stmt.where(jobs.c.status == status)
+    if name is not None:
+        stmt = stmt.where(jobs.c.name == name)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(jobs.c.id > str(after[0]))
+    rows = (await conn.execute(stmt.order_by(jobs.c.id).limit(limit + 1))).mappings().all()
+    items = [JobRead.from_row(r) for r in rows[:limit]]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return Page[JobRead](items=items, next_cursor=next_cursor)
+
+
+async def expire_due(tx: Tx, *, limit: int) -> int:
+    """Time out unfinished jobs whose deadline has passed; they count as failures in their gathers."""
+    stmt = (
+        sa.select(jobs.c.namespace, jobs.c.id)
+        .where(jobs.c.status.in_(ACTIVE), jobs.c.deadline_at.is_not(None), jobs.c.deadline_at <= tx.now)
+        .order_by(jobs.c.deadline_at)
+        .limit(limit)
+    )
+    if tx.is_postgres:
+        stmt = stmt.with_for_update(skip_locked=True)
+    due = (await tx.conn.execute(stmt)).all()
+    by_namespace: dict[str, list[Report]] = {}
+    for namespace, job_id in due:
+        error = {"reason": "timeout", "detail": "the job passed its timeout_seconds"}
+        by_namespace.setdefault(namespace, []).append(Report(job_id, "timed_out", None, error))
+    for namespace, reports in by_namespace.items():
+        await complete_many(tx, namespace=namespace, reports=reports)
+    return len(due)

@@ -1,0 +1,71 @@
+"""Row-level job helpers shared by the job and gather services (no FastAPI, no commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.core.db import Tx, chunks
+from app.jobs.models import jobs
+
+IN_CHUNK = 5000
+
+
+async def lock_jobs(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Read and (on PostgreSQL) lock the given jobs in id order, so concurrent lockers cannot deadlock."""
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunks(sorted(ids), IN_CHUNK):
+        stmt = sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id.in_(part)).order_by(jobs.c.id)
+        result = await tx.conn.execute(tx.for_update(stmt))
+        for row in result.mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+def new_row(namespace: str, job_id: str, now: datetime, **values: Any) -> dict[str, Any]:
+    """A complete jobs row with defaults, for inserts."""
+    row: dict[str, Any] = {
+        "namespace": namespace,
+        "id": job_id,
+        "name": None,
+        "meta": None,
+        "status": "pending",
+        "registered": False,
+        "timeout_seconds": None,
+        "deadline_at": None,
+        "output": None,
+        "error": None,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": None,
+    }
+    row.update(values)
+    return row
+
+
+async def insert_new(tx: Tx, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert rows whose ids are free; return the ids actually inserted (others exist already)."""
+    inserted: set[str] = set()
+    ordered = sorted(rows, key=lambda r: r["id"])
+    for part in chunks(ordered, 1000):
+        stmt = tx.insert(jobs).values(list(part)).on_conflict_do_nothing().returning(jobs.c.id)
+        inserted.update((await tx.conn.execute(stmt)).scalars())
+    return inserted
+
+
+async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Register unknown ids as pending and return every job, locked, by id."""
+    found = await lock_jobs(tx, namespace, ids)
+    missing = [new_row(namespace, i, tx.now) for i in ids if i not in found]
+    if missing:
+        inserted = await insert_new(tx, missing)
+        for row in missing:
+            if row["id"] in inserted:
+                found[row["id"]] = row
+        raced = [r["id"] for r in missing if r["id"] not in inserted]
+        if raced:
+            found.update(await lock_jobs(tx, namespace, raced))
+    return found

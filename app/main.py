@@ -1,0 +1,96 @@
+"""The application factory; the lifespan owns the runtime (engine, HTTP client, scheduler)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app import __version__
+from app.config import Settings
+from app.core.clock import Clock, SystemClock
+from app.core.limits import BodyLimitMiddleware
+from app.core.requestctx import RequestIdMiddleware, configure_logging
+from app.deliveries.routes import router as deliveries_router
+from app.deliveries.urlguard import Resolver, system_resolver
+from app.errors import install_error_handlers
+from app.gathers.routes import router as gathers_router
+from app.jobs.routes import router as jobs_router
+from app.ops.routes import router as ops_router
+from app.runtime import Runtime
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "in": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    resolver: Resolver = system_resolver,
+) -> FastAPI:
+    """Build the app; nothing connects until the lifespan starts."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    runtime = Runtime(settings=settings, clock=clock or SystemClock(), resolver=resolver)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Rendezvous",
+        version=__version__,
+        summary="Gathers, waits and batches for distributed jobs, with signed webhook callbacks.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_member_list_bytes=settings.max_member_list_body_bytes,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    for router in (jobs_router, gathers_router, deliveries_router, ops_router):
+        app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

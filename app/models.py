@@ -1,0 +1,9 @@
+"""Every table, imported in one place for alembic's autogenerate and for tests."""
+
+from app.access.models import namespaces
+from app.core.db import metadata
+from app.deliveries.models import deliveries, delivery_attempts
+from app.gathers.models import gather_members, gathers
+from app.jobs.models import jobs
+
+__all__ = ["deliveries", "delivery_attempts", "gather_members", "gathers", "jobs", "metadata", "namespaces"]

@@ -1,0 +1,60 @@
+"""Everything one app instance owns for its lifetime: engine, HTTP client, deliverer, scheduler."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from app.config import Settings
+from app.core.clock import Clock, SystemClock
+from app.core.db import Database, make_engine
+from app.core.notify import Notifier
+from app.deliveries.sender import make_client
+from app.deliveries.urlguard import AddressPolicy, Resolver, system_resolver
+from app.deliveries.worker import Deliverer
+from app.scheduler import Ticks, build_scheduler
+
+log = logging.getLogger("rendezvous")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    resolver: Resolver = system_resolver
+    db: Database = field(init=False)
+    notifier: Notifier = field(init=False)
+    deliverer: Deliverer = field(init=False)
+    ticks: Ticks = field(init=False)
+    scheduler: AsyncIOScheduler | None = field(init=False, default=None)
+
+    async def start(self) -> None:
+        """Open the engine and client, wire the in-process signals, start the scheduler."""
+        s = self.settings
+        engine = make_engine(s.database_url, pool_size=s.db_pool_size)
+        self.db = Database(engine, self.clock, inline_members=s.inline_members_limit)
+        self.notifier = Notifier()
+        policy = AddressPolicy(s.effective_allow_cidrs)
+        client = make_client(policy, timeout=s.delivery_timeout_seconds, resolver=self.resolver)
+        self.deliverer = Deliverer(self.db, client, s)
+        self.db.listeners["delivery"] = self.deliverer.wake
+        self.db.listeners["resolved"] = self._publish
+        self.ticks = Ticks(self.db, self.deliverer, s)
+        if s.scheduler_enabled:
+            self.scheduler = build_scheduler(self.ticks, s)
+            self.scheduler.start()
+        self.deliverer.wake()
+
+    def _publish(self, keys: list[Any]) -> None:
+        for key in keys:
+            self.notifier.publish(key)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        await self.deliverer.close()
+        await self.deliverer.client.aclose()
+        await self.db.engine.dispose()

@@ -1,0 +1,60 @@
+"""Periodic work: deadlines, due deliveries and expired leases. Each tick is small and safe to re-run."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from app.config import Settings
+from app.core.db import Database
+from app.deliveries import service as outbox
+from app.deliveries.worker import Deliverer
+from app.gathers import service as gathers
+from app.jobs import service as jobs
+
+log = logging.getLogger("rendezvous.scheduler")
+
+
+class Ticks:
+    """The scheduler's jobs, callable directly (tests move a clock, then tick)."""
+
+    def __init__(self, db: Database, deliverer: Deliverer, settings: Settings) -> None:
+        self.db = db
+        self.deliverer = deliverer
+        self.batch = settings.scheduler_batch_size
+
+    async def expire_deadlines(self) -> int:
+        """Time out due jobs, then due gathers, a bounded batch per transaction until none are left."""
+        total = 0
+        for expire in (jobs.expire_due, gathers.expire_due):
+            while True:
+                count = await self.db.run(lambda tx, fn=expire: fn(tx, limit=self.batch))  # type: ignore[misc]
+                total += count
+                if count < self.batch:
+                    break
+        return total
+
+    async def reclaim_leases(self) -> int:
+        return await self.db.run(lambda tx: outbox.reclaim_expired(tx, limit=self.batch))
+
+    async def deliver_due(self) -> int:
+        return await self.deliverer.drain()
+
+    async def run_all(self) -> None:
+        """One pass of everything time triggers, in order; then wait for sends to finish."""
+        await self.expire_deadlines()
+        await self.reclaim_leases()
+        await self.deliver_due()
+        await self.deliverer.idle()
+
+
+def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
+    """An AsyncIOScheduler running each tick on its own interval, never overlapping itself."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    every = settings.scheduler_interval_seconds
+    options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    scheduler.add_job(ticks.expire_deadlines, "interval", seconds=every, id="expire_deadlines", **options)
+    scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
+    scheduler.add_job(ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options)
+    return scheduler
