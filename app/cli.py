@@ -30,8 +30,7 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> int:
-    overrides = {"dev": True} if args.dev else {}
-    settings = Settings(**overrides)
+    settings = Settings(dev=True) if args.dev else Settings()
     if settings.dev and not is_loopback(args.host):
         print(f"refusing to serve dev mode (no auth) on non-loopback host {args.host!r}", file=sys.stderr)
         return 2
@@ -60,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve", help="serve the HTTP API")
     p_serve.add_argument("--host", default="127.0.0.1")
     p_serve.add_argument("--port", type=int, default=8000)
-    p_serve.add_argument("--dev", action="store_true", help="no auth, loopback callbacks; loopback hosts only")
+    p_serve.add_argument(
+        "--dev", action="store_true", help="no auth, loopback callbacks; loopback hosts only"
+    )
     p_serve.set_defaults(fn=serve)
     p_migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest revision")
     p_migrate.set_defaults(fn=migrate)

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     # Deliveries
     callback_allow_cidrs: Annotated[list[str], NoDecode] = Field(default_factory=list)
     delivery_timeout_seconds: float = Field(default=15.0, gt=0)
-    delivery_retry_schedule: Annotated[list[float], NoDecode] = Field(default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE))
+    delivery_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
+    )
     delivery_jitter: float = Field(default=0.2, ge=0, lt=1)
     delivery_concurrency: int = Field(default=16, ge=1, le=512)
     delivery_response_cap_bytes: int = Field(default=64 << 10, ge=0)

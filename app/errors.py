@@ -12,7 +12,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.core.problem import problem_body
 from app.core.requestctx import current_request_id
 
-
 MAX_LISTED_ERRORS = 50
 
 
@@ -107,9 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         if exc.status == 422 and "errors" in exc.extra:
             return validation_problem(exc.extra["errors"])
-        return problem(
-            status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra
-        )
+        return problem(status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

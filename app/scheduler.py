@@ -56,5 +56,7 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(ticks.expire_deadlines, "interval", seconds=every, id="expire_deadlines", **options)
     scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
-    scheduler.add_job(ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options)
+    scheduler.add_job(
+        ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options
+    )
     return scheduler

@@ -1,7 +1,9 @@
-"""The scatter_gather flow end to end, with a real receiver."""
+"""Gathers end to end, with a real receiver: the scatter_gather flow and its edges."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.conftest import Service
@@ -17,16 +19,33 @@ def gather_body(receiver: Receiver, gid: str, job_ids: list[str], **extra: Any) 
     }
 
 
+async def create(svc: Service, body: dict[str, Any], expect: int = 201) -> dict[str, Any]:
+    r = await svc.client.post("/v1/gathers", json=body)
+    assert r.status_code == expect, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+async def report(svc: Service, job_id: str, status: str = "succeeded", **extra: Any) -> None:
+    r = await svc.client.post(f"/v1/jobs/{job_id}/complete", json={"status": status, **extra})
+    assert r.status_code == 200, r.text
+
+
+async def gather(svc: Service, gid: str) -> dict[str, Any]:
+    r = await svc.client.get(f"/v1/gathers/{gid}")
+    assert r.status_code == 200, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
 class TestScatterGather:
     async def test_callback_arrives_once_after_last_report_with_members_in_order(
         self, svc: Service, receiver: Receiver
     ) -> None:
         jobs = ["parse-123", "attach-123", "ai-123"]
-        r = await svc.client.post("/v1/gathers", json=gather_body(receiver, "notify-123", jobs))
-        assert r.status_code == 201, r.text
+        await create(svc, gather_body(receiver, "notify-123", jobs))
         for i, job in enumerate(reversed(jobs)):
-            r = await svc.client.post(f"/v1/jobs/{job}/complete", json={"output": {"n": i}})
-            assert r.status_code == 200, r.text
+            await report(svc, job, output={"n": i})
             await svc.settle()
             if i < 2:
                 assert receiver.requests == []
@@ -34,8 +53,233 @@ class TestScatterGather:
         event = req.json()
         assert event["type"] == "gather.succeeded"
         assert event["payload"] == {"email_id": 123}
+        assert req.path == "/hooks/notify"
         assert [m["id"] for m in event["data"]["members"]] == jobs
         assert [m["output"] for m in event["data"]["members"]] == [{"n": 2}, {"n": 1}, {"n": 0}]
+        assert event["data"]["gather"]["status"] == "succeeded"
+        assert event["data"]["members_truncated"] is False
         assert req.headers["webhook-id"] == event["id"]
         await svc.tick(3600)
         assert len(receiver.requests) == 1
+        assert (await gather(svc, "notify-123"))["status"] == "succeeded"
+
+    async def test_report_before_the_gather_exists_counts(self, svc: Service, receiver: Receiver) -> None:
+        await report(svc, "early", output="first")
+        body = await create(svc, gather_body(receiver, "g", ["early", "late"]))
+        assert (body["done"], body["pending_job_ids"]) == (1, ["late"])
+        await report(svc, "late")
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert [m["output"] for m in req.json()["data"]["members"]] == ["first", None]
+
+    async def test_zero_job_gather_fires_at_once(self, svc: Service, receiver: Receiver) -> None:
+        body = await create(svc, gather_body(receiver, "empty", []))
+        assert body["status"] == "succeeded"
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["type"] == "gather.succeeded"
+        assert req.json()["data"]["members"] == []
+
+    async def test_two_gathers_on_one_job_both_fire(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "g1", ["shared", "a"]))
+        await create(svc, gather_body(receiver, "g2", ["shared"]))
+        await report(svc, "shared")
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["data"]["gather"]["id"] == "g2"
+        await report(svc, "a")
+        await svc.settle()
+        reqs = await receiver.wait_for(2)
+        assert [r.json()["data"]["gather"]["id"] for r in reqs] == ["g2", "g1"]
+
+    async def test_fail_fast_fires_failed_on_first_failure(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "ff", ["x", "y", "z"], on_failure="fail_fast"))
+        await report(svc, "x")
+        await report(svc, "y", status="failed", error={"reason": "boom"})
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        event = req.json()
+        assert event["type"] == "gather.failed"
+        assert [m["status"] for m in event["data"]["members"]] == ["succeeded", "failed", "pending"]
+        assert event["data"]["members"][1]["error"] == {"reason": "boom"}
+        await report(svc, "z")
+        await svc.settle()
+        assert len(receiver.requests) == 1
+
+    async def test_wait_all_with_a_failure_completes(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "wa", ["x", "y"]))
+        await report(svc, "x", status="failed")
+        await svc.settle()
+        assert receiver.requests == []
+        await report(svc, "y", status="cancelled")
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["type"] == "gather.completed"
+        assert req.json()["data"]["gather"]["failed"] == 2
+
+    async def test_deadline_sends_timed_out_to_failure_callback(self, svc: Service, receiver: Receiver) -> None:
+        body = gather_body(receiver, "slow", ["never"], timeout_seconds=30)
+        body["failure_callback"] = {"url": f"{receiver.url}/hooks/failed"}
+        await create(svc, body)
+        await svc.tick(29)
+        assert receiver.requests == []
+        await svc.tick(2)
+        (req,) = await receiver.wait_for(1)
+        assert req.path == "/hooks/failed"
+        assert req.json()["type"] == "gather.timed_out"
+        assert req.json()["data"]["gather"]["pending_job_ids"] == ["never"]
+        await report(svc, "never")
+        await svc.tick(60)
+        assert len(receiver.requests) == 1
+
+    async def test_default_deadline_is_poll_interval_times_max_attempts(self, svc: Service, receiver: Receiver) -> None:
+        body = await create(svc, gather_body(receiver, "seed", ["j"]))
+        created = svc.clock.now()
+        assert body["poll_interval_seconds"] == 2 and body["max_attempts"] == 10
+        await svc.tick(19)
+        assert receiver.requests == []
+        await svc.tick(1)
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["type"] == "gather.timed_out"
+        assert datetime.fromisoformat(body["deadline_at"]) == created + timedelta(seconds=20)
+
+    async def test_no_deadline_when_interval_and_attempts_are_null(self, svc: Service, receiver: Receiver) -> None:
+        body = gather_body(receiver, "forever", ["j"], poll_interval_seconds=None, max_attempts=None)
+        assert (await create(svc, body))["deadline_at"] is None
+        await svc.tick(86400 * 30)
+        assert (await gather(svc, "forever"))["status"] == "waiting"
+
+    async def test_cancel_means_no_callback_ever(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "c", ["a"], timeout_seconds=5))
+        r = await svc.client.delete("/v1/gathers/c")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled"
+        assert (await svc.client.delete("/v1/gathers/c")).status_code == 200
+        await report(svc, "a")
+        await svc.tick(60)
+        assert receiver.requests == []
+        deliveries = (await svc.client.get("/v1/deliveries")).json()
+        assert deliveries["items"] == []
+
+    async def test_cancel_after_resolution_is_409(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "done", []))
+        r = await svc.client.delete("/v1/gathers/done")
+        assert r.status_code == 409
+        assert r.headers["content-type"] == "application/problem+json"
+
+    async def test_unknown_gather_is_404(self, svc: Service) -> None:
+        for r in (
+            await svc.client.get("/v1/gathers/nope"),
+            await svc.client.delete("/v1/gathers/nope"),
+            await svc.client.post("/v1/gathers/nope/seal"),
+            await svc.client.get("/v1/gathers/nope/explain"),
+        ):
+            assert r.status_code == 404, r.text
+            assert r.json()["status"] == 404
+
+
+class TestCreateIdempotency:
+    async def test_same_id_and_body_answers_200_with_the_same_gather(self, svc: Service, receiver: Receiver) -> None:
+        body = gather_body(receiver, "same", ["a"])
+        first = await create(svc, body)
+        again = await create(svc, body, expect=200)
+        assert again["created_at"] == first["created_at"]
+
+    async def test_same_id_with_another_body_is_409(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "same", ["a"]))
+        r = await svc.client.post("/v1/gathers", json=gather_body(receiver, "same", ["b"]))
+        assert r.status_code == 409
+
+    async def test_server_picks_an_id(self, svc: Service, receiver: Receiver) -> None:
+        body = gather_body(receiver, "x", [])
+        del body["id"]
+        assert (await create(svc, body))["id"].startswith("gth_")
+
+
+class TestDynamicMembers:
+    async def test_unsealed_gather_waits_for_seal(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "dyn", ["a"], sealed=False))
+        await report(svc, "a")
+        r = await svc.client.post("/v1/gathers/dyn/jobs", json={"job_ids": ["b", "a", "c"]})
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == 3
+        await report(svc, "b")
+        await report(svc, "c")
+        await svc.settle()
+        assert receiver.requests == []
+        r = await svc.client.post("/v1/gathers/dyn/seal")
+        assert r.json()["status"] == "succeeded"
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert [m["id"] for m in req.json()["data"]["members"]] == ["a", "b", "c"]
+
+    async def test_adding_to_a_sealed_gather_is_409(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "s", ["a"]))
+        r = await svc.client.post("/v1/gathers/s/jobs", json={"job_ids": ["b"]})
+        assert r.status_code == 409
+
+    async def test_members_page_in_the_order_given(self, svc: Service, receiver: Receiver) -> None:
+        ids = [f"m{i}" for i in range(7)][::-1]
+        await create(svc, gather_body(receiver, "p", ids))
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+            page = (await svc.client.get("/v1/gathers/p/members", params=params)).json()
+            seen += [m["id"] for m in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == ids
+
+    async def test_large_gathers_truncate_inline_members(self, service_factory: Any, receiver: Receiver) -> None:
+        svc = await service_factory(inline_members_limit=2)
+        await create(svc, gather_body(receiver, "big", ["a", "b", "c"]))
+        r = await svc.client.post(
+            "/v1/jobs/complete", json={"reports": [{"id": i, "status": "succeeded"} for i in "abc"]}
+        )
+        assert r.status_code == 200
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        data = req.json()["data"]
+        assert [m["id"] for m in data["members"]] == ["a", "b"]
+        assert data["members_truncated"] is True
+
+    async def test_outputs_left_out_when_include_outputs_is_false(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "quiet", ["a"], include_outputs=False))
+        await report(svc, "a", output={"secret": 1})
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["data"]["members"] == [{"id": "a", "status": "succeeded", "output": None, "error": None}]
+
+
+class TestReading:
+    async def test_progress_and_explain(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "e", ["a", "b", "c"], timeout_seconds=100))
+        await report(svc, "a")
+        await report(svc, "b", status="failed")
+        body = await gather(svc, "e")
+        assert (body["total"], body["done"], body["succeeded"], body["failed"], body["pending"]) == (3, 2, 1, 1, 1)
+        assert body["pending_job_ids"] == ["c"]
+        svc.clock.advance(40)
+        explain = (await svc.client.get("/v1/gathers/e/explain")).json()
+        assert explain["resolved"] is False
+        assert explain["missing_job_ids"] == ["c"]
+        assert explain["failed_job_ids"] == ["b"]
+        assert explain["seconds_to_deadline"] == 60
+        assert any("waiting for 1 of 3" in reason for reason in explain["reasons"])
+
+    async def test_long_poll_is_woken_by_the_resolution(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "lp", ["a"]))
+        poll = asyncio.create_task(svc.client.get("/v1/gathers/lp", params={"wait": 30}))
+        await asyncio.sleep(0.05)
+        assert not poll.done()
+        started = asyncio.get_running_loop().time()
+        await report(svc, "a")
+        r = await asyncio.wait_for(poll, 5)
+        assert r.json()["status"] == "succeeded"
+        assert asyncio.get_running_loop().time() - started < 2
+
+    async def test_long_poll_returns_at_once_when_resolved(self, svc: Service, receiver: Receiver) -> None:
+        await create(svc, gather_body(receiver, "now", []))
+        r = await asyncio.wait_for(svc.client.get("/v1/gathers/now", params={"wait": 60}), 2)
+        assert r.json()["status"] == "succeeded"

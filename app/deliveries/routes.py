@@ -14,7 +14,6 @@ from app.errors import responses
 router = APIRouter(tags=["deliveries"])
 
 
-
 @router.get("/v1/deliveries", operation_id="listDeliveries", responses=responses(422))
 async def list_deliveries(
     rt: RuntimeDep,
@@ -39,7 +38,9 @@ async def get_delivery(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> De
 
 
 @router.post(
-    "/v1/deliveries/{delivery_id}/redeliver", operation_id="redeliverDelivery", responses=responses(404, 409, 422)
+    "/v1/deliveries/{delivery_id}/redeliver",
+    operation_id="redeliverDelivery",
+    responses=responses(404, 409, 422),
 )
 async def redeliver(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryRead:
     """Send a dead (or delivered) event again, on a fresh retry schedule, with the same webhook-id."""

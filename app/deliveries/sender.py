@@ -120,7 +120,7 @@ async def send(
         reason = blocked_reason(exc)
         if reason is not None:
             return SendResult(False, None, elapsed, error=reason, blocked=True)
-        return SendResult(False, None, elapsed, error=f"{type(exc).__name__}: {exc}" or type(exc).__name__)
+        return SendResult(False, None, elapsed, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
     elapsed = (time.perf_counter() - started) * 1000
     code = response.status_code
     text = captured.decode("utf-8", "replace")

@@ -125,7 +125,9 @@ async def _secrets(tx: Tx, names: set[str]) -> dict[str, str]:
     return found
 
 
-def next_delay(schedule: list[float], position: int, jitter: float, retry_after: float | None) -> float | None:
+def next_delay(
+    schedule: list[float], position: int, jitter: float, retry_after: float | None
+) -> float | None:
     """Seconds until attempt ``position + 1`` of a round (0-based), or None when the round is spent."""
     if position >= len(schedule):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpcore
@@ -99,7 +99,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                     address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
             reasons.append(reason)
-        raise BlockedDestination(f"blocked: {host} resolves only to forbidden addresses ({'; '.join(reasons)})")
+        raise BlockedDestination(
+            f"blocked: {host} resolves only to forbidden addresses ({'; '.join(reasons)})"
+        )
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
@@ -120,5 +122,3 @@ def blocked_reason(exc: BaseException) -> str | None:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
-
-

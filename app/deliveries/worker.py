@@ -26,7 +26,7 @@ class Deliverer:
         self.settings = settings
         self.worker_id = new_id("wrk")
         self._inflight: set[asyncio.Task[None]] = set()
-        self._drain_task: asyncio.Task[None] | None = None
+        self._drain_task: asyncio.Task[int] | None = None
         self._again = False
         self._closed = False
 
@@ -90,18 +90,30 @@ class Deliverer:
                 max_retry_after=self.settings.delivery_max_retry_after_seconds,
             )
         extra = {"delivery_id": item.id, "event_id": item.event_id, "namespace": item.namespace}
-        log.info("delivery attempt %d: %s (%s)", item.attempt, status, result.error or result.status_code, extra=extra)
+        log.info(
+            "delivery attempt %d: %s (%s)",
+            item.attempt,
+            status,
+            result.error or result.status_code,
+            extra=extra,
+        )
+
+    def _tasks(self) -> list[asyncio.Task[Any]]:
+        tasks: list[asyncio.Task[Any]] = list(self._inflight)
+        if self._drain_task is not None:
+            tasks.append(self._drain_task)
+        return tasks
 
     async def idle(self) -> None:
         """Wait until no drain or send is running (for tests and shutdown)."""
         while (self._drain_task is not None and not self._drain_task.done()) or self._inflight:
-            pending = [t for t in (self._drain_task, *self._inflight) if t is not None and not t.done()]
+            pending: list[asyncio.Task[Any]] = [t for t in self._tasks() if not t.done()]
             await asyncio.wait(pending)
 
     async def close(self, timeout: float = 5.0) -> None:
         """Stop claiming; give sends in flight a moment, then cancel them (their leases expire)."""
         self._closed = True
-        tasks = [t for t in (self._drain_task, *self._inflight) if t is not None and not t.done()]
+        tasks = [t for t in self._tasks() if not t.done()]
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=timeout)
             for task in pending:

@@ -21,12 +21,12 @@ router = APIRouter(prefix="/v1/gathers", tags=["gathers"])
     status_code=status.HTTP_201_CREATED,
     responses=responses(409, 413, 422),
 )
-async def create_gather(body: GatherCreate, response: Response, rt: RuntimeDep, ns: NamespaceDep) -> GatherRead:
+async def create_gather(
+    body: GatherCreate, response: Response, rt: RuntimeDep, ns: NamespaceDep
+) -> GatherRead:
     """Create a gather (201); the same id and body again answers 200, another body 409."""
     max_jobs = rt.settings.max_gather_jobs
-    row, created = await rt.db.run(
-        lambda tx: service.create(tx, namespace=ns, body=body, max_jobs=max_jobs)
-    )
+    row, created = await rt.db.run(lambda tx: service.create(tx, namespace=ns, body=body, max_jobs=max_jobs))
     if not created:
         response.status_code = status.HTTP_200_OK
     async with rt.db.read() as conn:
@@ -34,11 +34,15 @@ async def create_gather(body: GatherCreate, response: Response, rt: RuntimeDep, 
 
 
 @router.post("/{gather_id:path}/jobs", operation_id="addGatherJobs", responses=responses(404, 409, 413, 422))
-async def add_gather_jobs(gather_id: PathId, body: GatherAddJobs, rt: RuntimeDep, ns: NamespaceDep) -> GatherRead:
+async def add_gather_jobs(
+    gather_id: PathId, body: GatherAddJobs, rt: RuntimeDep, ns: NamespaceDep
+) -> GatherRead:
     """Add members to an unsealed gather; ids already in it are ignored."""
     max_jobs = rt.settings.max_gather_jobs
     row = await rt.db.run(
-        lambda tx: service.add_jobs(tx, namespace=ns, gather_id=gather_id, job_ids=body.job_ids, max_jobs=max_jobs)
+        lambda tx: service.add_jobs(
+            tx, namespace=ns, gather_id=gather_id, job_ids=body.job_ids, max_jobs=max_jobs
+        )
     )
     async with rt.db.read() as conn:
         return await service.to_read(conn, row)
@@ -69,7 +73,9 @@ async def explain_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) ->
 
 
 @router.get("/{gather_id:path}", operation_id="getGather", responses=responses(404, 422))
-async def get_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: WaitQuery = None) -> GatherRead:
+async def get_gather(
+    gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: WaitQuery = None
+) -> GatherRead:
     """The gather with its progress; ``?wait=`` holds the request until it resolves (at most 60 s)."""
     with rt.notifier.subscribe(("gather", ns, gather_id)) as resolved:
         async with rt.db.read() as conn:

@@ -60,9 +60,7 @@ def outcome_of(g: Any) -> str | None:
     return None
 
 
-async def create(
-    tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int
-) -> tuple[dict[str, Any], bool]:
+async def create(tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int) -> tuple[dict[str, Any], bool]:
     """Create a gather (or return the same one again); resolve it at once when it already can."""
     if len(body.job_ids) > max_jobs:
         raise _too_many(max_jobs)
@@ -149,7 +147,9 @@ async def add_jobs(
     await store.ensure_and_lock(tx, namespace, job_ids)
     gather = await _locked(tx, namespace, gather_id)
     if gather["status"] != "waiting" or gather["sealed"]:
-        raise Conflict(f"gather {gather_id!r} is {_state(gather)}; members can be added only before it is sealed")
+        raise Conflict(
+            f"gather {gather_id!r} is {_state(gather)}; members can be added only before it is sealed"
+        )
     present: set[str] = set()
     for part in chunks(list(job_ids), 5000):
         stmt = sa.select(gather_members.c.job_id).where(
@@ -276,7 +276,9 @@ async def expire_due(tx: Tx, *, limit: int) -> int:
     """Resolve gathers whose deadline has passed as ``timed_out``."""
     stmt = (
         sa.select(gathers)
-        .where(gathers.c.status == "waiting", gathers.c.deadline_at.is_not(None), gathers.c.deadline_at <= tx.now)
+        .where(
+            gathers.c.status == "waiting", gathers.c.deadline_at.is_not(None), gathers.c.deadline_at <= tx.now
+        )
         .order_by(gathers.c.deadline_at)
         .limit(limit)
     )
@@ -307,7 +309,10 @@ def _members_query(namespace: str, gather_id: str) -> sa.Select[Any]:
             jobs.c.output,
             jobs.c.error,
         )
-        .join(jobs, sa.and_(jobs.c.namespace == gather_members.c.namespace, jobs.c.id == gather_members.c.job_id))
+        .join(
+            jobs,
+            sa.and_(jobs.c.namespace == gather_members.c.namespace, jobs.c.id == gather_members.c.job_id),
+        )
         .where(gather_members.c.namespace == namespace, gather_members.c.gather_id == gather_id)
         .order_by(gather_members.c.position)
     )
@@ -344,7 +349,9 @@ async def event_data(conn: AsyncConnection, gather: dict[str, Any], *, limit: in
 def _member(row: Any, with_outputs: bool = True) -> MemberRead:
     if not with_outputs:
         return MemberRead(id=row.job_id, position=row.position, status=row.status)
-    return MemberRead(id=row.job_id, position=row.position, status=row.status, output=row.output, error=row.error)
+    return MemberRead(
+        id=row.job_id, position=row.position, status=row.status, output=row.output, error=row.error
+    )
 
 
 async def members(

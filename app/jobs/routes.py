@@ -64,7 +64,9 @@ async def list_jobs(
 ) -> Page[JobRead]:
     """Jobs in id order, optionally filtered by status and name."""
     async with rt.db.read() as conn:
-        return await service.list_jobs(conn, namespace=ns, status=status, name=name, limit=limit, cursor=cursor)
+        return await service.list_jobs(
+            conn, namespace=ns, status=status, name=name, limit=limit, cursor=cursor
+        )
 
 
 @router.put("/{job_id:path}", operation_id="registerJob", responses=responses(409, 413, 422))

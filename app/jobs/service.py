@@ -132,7 +132,9 @@ async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) ->
             results.append(ReportResult(report.id, outcome, row))
     if finishing:
         await _finish(tx, namespace, [r for r, _ in finishing])
-        await gathers.on_jobs_finished(tx, namespace=namespace, finished=[(r.id, r.status) for r, _ in finishing])
+        await gathers.on_jobs_finished(
+            tx, namespace=namespace, finished=[(r.id, r.status) for r, _ in finishing]
+        )
     return results
 
 
@@ -142,7 +144,7 @@ async def _finish(tx: Tx, namespace: str, reports: Sequence[Report]) -> None:
         .where(
             jobs.c.namespace == namespace,
             jobs.c.id == sa.bindparam("b_id"),
-            jobs.c.status.in_(ACTIVE),
+            sa.or_(*(jobs.c.status == status for status in ACTIVE)),  # no IN: executemany cannot expand it
         )
         .values(
             status=sa.bindparam("b_status"),
@@ -171,9 +173,7 @@ def reports_from(items: Sequence[BulkReport]) -> list[Report]:
     return [Report(i.id, i.status, i.output, i.error) for i in items]
 
 
-async def heartbeat(
-    tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None
-) -> dict[str, Any]:
+async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None) -> dict[str, Any]:
     """Mark an unfinished job running and, when asked, move its deadline."""
     rows = await store.ensure_and_lock(tx, namespace, [job_id])
     row = rows[job_id]
@@ -190,8 +190,10 @@ async def heartbeat(
 
 async def get(conn: AsyncConnection, *, namespace: str, job_id: str) -> dict[str, Any]:
     row = (
-        await conn.execute(sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id))
-    ).mappings().first()
+        (await conn.execute(sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id)))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"job {job_id!r} does not exist")
     return dict(row)

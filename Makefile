@@ -1,0 +1,43 @@
+# Rendezvous: `make run` serves on SQLite in dev mode; `make test` runs lint, types and the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest openapi bench clean
+
+$(BIN)/rendezvous: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/rendezvous
+	$(BIN)/rendezvous migrate
+	$(BIN)/rendezvous serve --dev --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/rendezvous
+	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff format --check app tests bench migrations
+
+typecheck: $(BIN)/rendezvous
+	$(BIN)/mypy app
+
+# The suite runs on SQLite, then again on PostgreSQL when RENDEZVOUS_TEST_DATABASE_URL is set.
+pytest: $(BIN)/rendezvous
+	env -u RENDEZVOUS_TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$RENDEZVOUS_TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL"; $(BIN)/pytest; \
+	fi
+
+test: lint typecheck pytest
+
+openapi: $(BIN)/rendezvous
+	$(BIN)/python -m app.openapi > openapi.json
+
+bench: $(BIN)/rendezvous
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) rendezvous.db rendezvous.db-wal rendezvous.db-shm
