@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -74,7 +75,7 @@ class JobRead(BaseModel):
 
     @classmethod
     def from_row(cls, row: Any) -> JobRead:
-        m = row if isinstance(row, dict) else row._mapping
+        m = row if isinstance(row, Mapping) else row._mapping
         return cls(
             id=m["id"],
             name=m["name"],

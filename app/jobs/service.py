@@ -88,33 +88,10 @@ def _same_report(row: dict[str, Any], report: Report) -> bool:
 
 async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) -> list[ReportResult]:
     """Apply completion reports in one transaction; resolve what they complete. Results in input order."""
-    ids = [r.id for r in reports]
-    existing = await store.lock_jobs(tx, namespace, ids)
-    fresh = [
-        store.new_row(
-            namespace,
-            r.id,
-            tx.now,
-            status=r.status,
-            output=r.output,
-            error=r.error,
-            finished_at=tx.now,
-        )
-        for r in reports
-        if r.id not in existing
-    ]
-    inserted = await store.insert_new(tx, fresh) if fresh else set()
-    raced = [row["id"] for row in fresh if row["id"] not in inserted]
-    if raced:
-        existing.update(await store.lock_jobs(tx, namespace, raced))
-    fresh_by_id = {row["id"]: row for row in fresh if row["id"] in inserted}
-
+    existing = await store.ensure_and_lock(tx, namespace, [r.id for r in reports])
     results: list[ReportResult] = []
     finishing: list[tuple[Report, dict[str, Any]]] = []
     for report in reports:
-        if report.id in fresh_by_id:
-            results.append(ReportResult(report.id, "applied", fresh_by_id[report.id]))
-            continue
         row = existing[report.id]
         if row["status"] in ACTIVE:
             finished = {

@@ -57,15 +57,18 @@ async def insert_new(tx: Tx, rows: Sequence[dict[str, Any]]) -> set[str]:
 
 
 async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Register unknown ids as pending and return every job, locked, by id."""
-    found = await lock_jobs(tx, namespace, ids)
-    missing = [new_row(namespace, i, tx.now) for i in ids if i not in found]
-    if missing:
-        inserted = await insert_new(tx, missing)
-        for row in missing:
-            if row["id"] in inserted:
-                found[row["id"]] = row
-        raced = [r["id"] for r in missing if r["id"] not in inserted]
-        if raced:
-            found.update(await lock_jobs(tx, namespace, raced))
+    """Register unknown ids as pending and return every job by id, locked.
+
+    One upsert in id order takes every row lock (new or existing) in a single sorted pass, so concurrent
+    reports, bulk reports and gather creations over overlapping ids cannot deadlock.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunks(sorted(set(ids)), 1000):
+        stmt = tx.insert(jobs).values([new_row(namespace, job_id, tx.now) for job_id in part])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[jobs.c.namespace, jobs.c.id],
+            set_={"registered": jobs.c.registered},  # a no-op write: it only takes the row lock
+        ).returning(*jobs.c)
+        for row in (await tx.conn.execute(stmt)).mappings():
+            found[row["id"]] = dict(row)
     return found

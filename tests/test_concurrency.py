@@ -1,0 +1,80 @@
+"""Racing reports: every gather resolves once, with exactly one delivery, across two replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from typing import Any
+
+from tests.conftest import Service
+from tests.receiver import Receiver
+
+JOBS = [f"job-{i}" for i in range(100)]
+
+
+def members(k: int) -> list[str]:
+    """Gather k overlaps its neighbours: every job sits in about four gathers."""
+    return [JOBS[(5 * k + i) % len(JOBS)] for i in range(20)]
+
+
+async def test_200_concurrent_reports_over_20_overlapping_gathers(
+    service_factory: Any, receiver: Receiver
+) -> None:
+    replicas: list[Service] = [await service_factory(), await service_factory()]
+    for k in range(20):
+        body = {"id": f"g{k}", "job_ids": members(k), "callback": {"url": f"{receiver.url}/cb"}}
+        r = await replicas[k % 2].client.post("/v1/gathers", json=body)
+        assert r.status_code == 201, r.text
+
+    reports = [(job, "succeeded") for job in JOBS] * 2  # every report arrives twice
+    random.Random(7).shuffle(reports)
+
+    async def send(i: int, job: str, status: str) -> int:
+        r = await replicas[i % 2].client.post(f"/v1/jobs/{job}/complete", json={"status": status})
+        return r.status_code
+
+    codes = await asyncio.gather(*(send(i, job, status) for i, (job, status) in enumerate(reports)))
+    assert Counter(codes) == {200: 200}
+    for svc in replicas:
+        await svc.settle()
+    await receiver.wait_for(20)
+
+    for k in range(20):
+        body = (await replicas[0].client.get(f"/v1/gathers/g{k}")).json()
+        assert (body["status"], body["done"], body["succeeded"]) == ("succeeded", 20, 20), body
+    items = (await replicas[0].client.get("/v1/deliveries", params={"limit": 1000})).json()["items"]
+    assert Counter(d["subject_id"] for d in items) == {f"g{k}": 1 for k in range(20)}
+    assert all(d["status"] == "succeeded" for d in items)
+    fired = Counter(r.json()["data"]["gather"]["id"] for r in receiver.requests)
+    assert fired == {f"g{k}": 1 for k in range(20)}
+
+
+async def test_concurrent_bulk_reports_and_gather_creation_lose_nothing(
+    service_factory: Any, receiver: Receiver
+) -> None:
+    """Members registered by a gather while bulk reports race for the same ids are all counted."""
+    replicas: list[Service] = [await service_factory(), await service_factory()]
+    ids = [f"b{i}" for i in range(300)]
+
+    async def make_gather(k: int) -> int:
+        body = {"id": f"bg{k}", "job_ids": ids[k * 30 : k * 30 + 60], "callback": {"url": f"{receiver.url}/cb"}}
+        return (await replicas[k % 2].client.post("/v1/gathers", json=body)).status_code
+
+    async def bulk(chunk: list[str], i: int) -> int:
+        body = {"reports": [{"id": j, "status": "succeeded"} for j in chunk]}
+        return (await replicas[i % 2].client.post("/v1/jobs/complete", json=body)).status_code
+
+    chunks = [ids[i : i + 25] for i in range(0, len(ids), 25)]
+    random.Random(3).shuffle(chunks)
+    codes = await asyncio.gather(
+        *(make_gather(k) for k in range(9)), *(bulk(c, i) for i, c in enumerate(chunks))
+    )
+    assert set(codes) <= {200, 201}
+    for svc in replicas:
+        await svc.settle()
+    for k in range(9):
+        body = (await replicas[0].client.get(f"/v1/gathers/bg{k}")).json()
+        assert (body["status"], body["done"]) == ("succeeded", 60), body
+    await receiver.wait_for(9)
+    assert Counter(r.json()["data"]["gather"]["id"] for r in receiver.requests) == {f"bg{k}": 1 for k in range(9)}

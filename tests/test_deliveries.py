@@ -1,0 +1,159 @@
+"""Deliveries: retries with a stable webhook-id, 410, dead letters, redelivery, leases, signatures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from app.deliveries import service as outbox
+from tests.conftest import Service
+from tests.receiver import Receiver, Reply
+
+
+async def fire(svc: Service, receiver: Receiver, gid: str = "g", **callback: Any) -> None:
+    """Create a zero-job gather: it resolves at once and enqueues one delivery."""
+    body = {"id": gid, "job_ids": [], "callback": {"url": f"{receiver.url}/cb", **callback}}
+    r = await svc.client.post("/v1/gathers", json=body)
+    assert r.status_code == 201, r.text
+
+
+async def only_delivery(svc: Service) -> dict[str, Any]:
+    (item,) = (await svc.client.get("/v1/deliveries")).json()["items"]
+    detail: dict[str, Any] = (await svc.client.get(f"/v1/deliveries/{item['id']}")).json()
+    return detail
+
+
+class TestRetries:
+    async def test_500_twice_then_200_is_three_attempts_with_one_webhook_id(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        receiver.reply_with(Reply(500), Reply(500))
+        await fire(svc, receiver)
+        await svc.settle()
+        assert len(receiver.requests) == 1
+        await svc.tick(3)  # the second attempt is due 5 s ± 20 % later
+        assert len(receiver.requests) == 1
+        await svc.tick(4)
+        assert len(receiver.requests) == 2
+        await svc.tick(5 * 60 * 1.2)
+        reqs = await receiver.wait_for(3)
+        assert len({r.headers["webhook-id"] for r in reqs}) == 1
+        assert len({r.body for r in reqs}) == 1
+        delivery = await only_delivery(svc)
+        assert delivery["status"] == "succeeded"
+        assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 500, 200]
+        assert delivery["attempts"] == 3
+        assert all(a["duration_ms"] >= 0 for a in delivery["attempt_log"])
+
+    async def test_410_stops_at_once(self, svc: Service, receiver: Receiver) -> None:
+        receiver.reply_with(Reply(410))
+        await fire(svc, receiver)
+        await svc.settle()
+        await svc.tick(86400)
+        assert len(receiver.requests) == 1
+        dead = (await svc.client.get("/v1/deliveries", params={"status": "dead"})).json()["items"]
+        assert [d["last_status_code"] for d in dead] == [410]
+
+    async def test_exhausted_schedule_is_dead_and_redeliver_sends_again(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(delivery_retry_schedule=[0, 10])
+        receiver.reply_with(Reply(503), Reply(503))
+        await fire(svc, receiver)
+        await svc.settle()
+        await svc.tick(13)
+        delivery = await only_delivery(svc)
+        assert delivery["status"] == "dead"
+        assert delivery["last_error"] == "HTTP 503"
+        r = await svc.client.post(f"/v1/deliveries/{delivery['id']}/redeliver")
+        assert r.status_code == 200 and r.json()["status"] == "pending"
+        await svc.settle()
+        reqs = await receiver.wait_for(3)
+        assert len({r.headers["webhook-id"] for r in reqs}) == 1
+        delivery = await only_delivery(svc)
+        assert (delivery["status"], delivery["attempts"]) == ("succeeded", 3)
+
+    async def test_redeliver_while_pending_is_409(self, service_factory: Any, receiver: Receiver) -> None:
+        svc = await service_factory()
+        receiver.reply_with(Reply(500))
+        await fire(svc, receiver)
+        await svc.settle()
+        delivery = await only_delivery(svc)
+        r = await svc.client.post(f"/v1/deliveries/{delivery['id']}/redeliver")
+        assert r.status_code == 409
+
+    async def test_retry_after_is_honoured(self, svc: Service, receiver: Receiver) -> None:
+        receiver.reply_with(Reply(429, headers={"retry-after": "120"}))
+        await fire(svc, receiver)
+        await svc.settle()
+        await svc.tick(100)
+        assert len(receiver.requests) == 1
+        await svc.tick(21)
+        assert len(receiver.requests) == 2
+
+    async def test_unknown_delivery_is_404(self, svc: Service) -> None:
+        assert (await svc.client.get("/v1/deliveries/dlv_nope")).status_code == 404
+        assert (await svc.client.post("/v1/deliveries/dlv_nope/redeliver")).status_code == 404
+
+
+class TestLeases:
+    async def test_delivery_claimed_by_a_dead_worker_is_retried_after_its_lease(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        svc.runtime.db.listeners.pop("delivery")  # keep the live deliverer from taking it first
+        await fire(svc, receiver)
+        async with svc.runtime.db.transaction() as tx:
+            (claimed,) = await outbox.claim_due(tx, worker="wrk_dead", limit=10, lease_seconds=30)
+        await svc.tick(10)
+        assert receiver.requests == []
+        await svc.tick(25)
+        (req,) = await receiver.wait_for(1)
+        assert req.headers["webhook-id"] == claimed.event_id
+        delivery = await only_delivery(svc)
+        assert delivery["status"] == "succeeded"
+        assert "lease expired" in delivery["attempt_log"][0]["error"]
+
+    async def test_a_late_worker_cannot_overwrite_the_new_owner(self, svc: Service, receiver: Receiver) -> None:
+        svc.runtime.db.listeners.pop("delivery")
+        await fire(svc, receiver)
+        async with svc.runtime.db.transaction() as tx:
+            (claimed,) = await outbox.claim_due(tx, worker="wrk_slow", limit=10, lease_seconds=30)
+        await svc.tick(31)
+        from app.deliveries.sender import SendResult
+
+        async with svc.runtime.db.transaction() as tx:
+            status = await outbox.record(
+                tx,
+                claimed,
+                SendResult(False, 500, 1.0, error="HTTP 500"),
+                worker="wrk_slow",
+                started_at=svc.clock.now(),
+                schedule=[0, 5],
+                jitter=0,
+                max_retry_after=60,
+            )
+        assert status == "lost"
+        assert (await only_delivery(svc))["status"] == "succeeded"
+
+
+class TestSignature:
+    async def test_signature_verifies_with_standardwebhooks(self, svc: Service, receiver: Receiver) -> None:
+        await fire(svc, receiver, headers={"X-Tenant": "7"})
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        secret = (await svc.client.get("/v1/namespace")).json()["signing_secret"]
+        assert secret.startswith("whsec_")
+        payload = Webhook(secret).verify(req.body, req.headers)
+        assert payload["type"] == "gather.succeeded"
+        assert req.headers["x-tenant"] == "7"
+        assert req.headers["content-type"] == "application/json"
+
+    async def test_tampered_body_does_not_verify(self, svc: Service, receiver: Receiver) -> None:
+        await fire(svc, receiver)
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        secret = (await svc.client.get("/v1/namespace")).json()["signing_secret"]
+        with pytest.raises(WebhookVerificationError):
+            Webhook(secret).verify(req.body.replace(b"succeeded", b"failed"), req.headers)
