@@ -9,7 +9,6 @@ PORT ?= 8000
 
 $(BIN)/rendezvous: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -101,7 +101,8 @@ class Service:
         await self.runtime.ticks.run_all()
 
 
-def test_settings(database_url: str, **overrides: Any) -> Settings:
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests: dev mode, no background scheduler (tests tick), loopback callbacks allowed."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "dev": True,
@@ -123,7 +124,7 @@ async def service_factory(database_url: str) -> AsyncIterator[Callable[..., Any]
     async def start(clock: FakeClock | None = None, resolver: Any = None, **overrides: Any) -> Service:
         clock = clock or FakeClock()
         kwargs = {"resolver": resolver} if resolver is not None else {}
-        app = create_app(test_settings(database_url, **overrides), clock=clock, **kwargs)
+        app = create_app(make_settings(**{"database_url": database_url, **overrides}), clock=clock, **kwargs)
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rendezvous.test")

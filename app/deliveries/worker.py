@@ -47,10 +47,14 @@ class Deliverer:
             room = self.settings.delivery_concurrency - len(self._inflight)
             if room <= 0:
                 break  # a finishing send wakes us again
-            async with self.db.transaction() as tx:
-                claimed = await outbox.claim_due(
-                    tx, worker=self.worker_id, limit=room, lease_seconds=self.settings.lease_seconds
-                )
+            try:
+                async with self.db.transaction() as tx:
+                    claimed = await outbox.claim_due(
+                        tx, worker=self.worker_id, limit=room, lease_seconds=self.settings.lease_seconds
+                    )
+            except Exception:  # the database is away; the scheduler's next tick tries again
+                log.exception("claiming due deliveries failed")
+                break
             for item in claimed:
                 task = asyncio.get_running_loop().create_task(self._deliver(item))
                 self._inflight.add(task)
