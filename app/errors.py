@@ -73,6 +73,11 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = tuple(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            detail = (err.get("ctx") or {}).get("error", "")
+            reason = f"invalid JSON at character {loc[-1] if loc else '?'}: {detail}".rstrip(": ")
+            out.append({"field": "body", "in": "body", "reason": reason})
+            continue
         out.append(
             {
                 "field": _field_name(loc),

@@ -9,6 +9,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.config import Settings
+from app.core.broadcast import Listener
 from app.core.clock import Clock, SystemClock
 from app.core.db import Database, make_engine
 from app.core.notify import Notifier
@@ -30,6 +31,7 @@ class Runtime:
     deliverer: Deliverer = field(init=False)
     ticks: Ticks = field(init=False)
     scheduler: AsyncIOScheduler | None = field(init=False, default=None)
+    listener: Listener | None = field(init=False, default=None)
 
     async def start(self) -> None:
         """Open the engine and client, wire the in-process signals, start the scheduler."""
@@ -43,6 +45,9 @@ class Runtime:
         self.db.listeners["delivery"] = self.deliverer.wake
         self.db.listeners["resolved"] = self._publish
         self.ticks = Ticks(self.db, self.deliverer, s)
+        if not self.db.is_sqlite:
+            self.listener = Listener(self.db)
+            await self.listener.start()
         if s.scheduler_enabled:
             self.scheduler = build_scheduler(self.ticks, s)
             self.scheduler.start()
@@ -55,6 +60,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.listener is not None:
+            await self.listener.stop()
         await self.deliverer.close()
         await self.deliverer.client.aclose()
         await self.db.engine.dispose()

@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from typing import Any
 
-from tests.conftest import Service
+from tests.conftest import Service, postgres_only
 from tests.receiver import Receiver
 
 JOBS = [f"job-{i}" for i in range(100)]
@@ -58,7 +58,11 @@ async def test_concurrent_bulk_reports_and_gather_creation_lose_nothing(
     ids = [f"b{i}" for i in range(300)]
 
     async def make_gather(k: int) -> int:
-        body = {"id": f"bg{k}", "job_ids": ids[k * 30 : k * 30 + 60], "callback": {"url": f"{receiver.url}/cb"}}
+        body = {
+            "id": f"bg{k}",
+            "job_ids": ids[k * 30 : k * 30 + 60],
+            "callback": {"url": f"{receiver.url}/cb"},
+        }
         return (await replicas[k % 2].client.post("/v1/gathers", json=body)).status_code
 
     async def bulk(chunk: list[str], i: int) -> int:
@@ -77,4 +81,21 @@ async def test_concurrent_bulk_reports_and_gather_creation_lose_nothing(
         body = (await replicas[0].client.get(f"/v1/gathers/bg{k}")).json()
         assert (body["status"], body["done"]) == ("succeeded", 60), body
     await receiver.wait_for(9)
-    assert Counter(r.json()["data"]["gather"]["id"] for r in receiver.requests) == {f"bg{k}": 1 for k in range(9)}
+    assert Counter(r.json()["data"]["gather"]["id"] for r in receiver.requests) == {
+        f"bg{k}": 1 for k in range(9)
+    }
+
+
+@postgres_only
+async def test_a_long_poll_on_one_replica_is_woken_by_a_report_on_another(
+    service_factory: Any, receiver: Receiver
+) -> None:
+    a, b = await service_factory(), await service_factory()
+    body = {"id": "x", "job_ids": ["only"], "callback": {"url": f"{receiver.url}/cb"}}
+    assert (await a.client.post("/v1/gathers", json=body)).status_code == 201
+    poll = asyncio.create_task(b.client.get("/v1/gathers/x", params={"wait": 30}))
+    await asyncio.sleep(0.1)
+    assert not poll.done()
+    assert (await a.client.post("/v1/jobs/only/complete", json={})).status_code == 200
+    r = await asyncio.wait_for(poll, 5)
+    assert r.json()["status"] == "succeeded"

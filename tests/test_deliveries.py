@@ -115,7 +115,9 @@ class TestLeases:
         assert delivery["status"] == "succeeded"
         assert "lease expired" in delivery["attempt_log"][0]["error"]
 
-    async def test_a_late_worker_cannot_overwrite_the_new_owner(self, svc: Service, receiver: Receiver) -> None:
+    async def test_a_late_worker_cannot_overwrite_the_new_owner(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
         svc.runtime.db.listeners.pop("delivery")
         await fire(svc, receiver)
         async with svc.runtime.db.transaction() as tx:

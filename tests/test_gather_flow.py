@@ -117,7 +117,9 @@ class TestScatterGather:
         assert req.json()["type"] == "gather.completed"
         assert req.json()["data"]["gather"]["failed"] == 2
 
-    async def test_deadline_sends_timed_out_to_failure_callback(self, svc: Service, receiver: Receiver) -> None:
+    async def test_deadline_sends_timed_out_to_failure_callback(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
         body = gather_body(receiver, "slow", ["never"], timeout_seconds=30)
         body["failure_callback"] = {"url": f"{receiver.url}/hooks/failed"}
         await create(svc, body)
@@ -132,7 +134,9 @@ class TestScatterGather:
         await svc.tick(60)
         assert len(receiver.requests) == 1
 
-    async def test_default_deadline_is_poll_interval_times_max_attempts(self, svc: Service, receiver: Receiver) -> None:
+    async def test_default_deadline_is_poll_interval_times_max_attempts(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
         body = await create(svc, gather_body(receiver, "seed", ["j"]))
         created = svc.clock.now()
         assert body["poll_interval_seconds"] == 2 and body["max_attempts"] == 10
@@ -143,7 +147,9 @@ class TestScatterGather:
         assert req.json()["type"] == "gather.timed_out"
         assert datetime.fromisoformat(body["deadline_at"]) == created + timedelta(seconds=20)
 
-    async def test_no_deadline_when_interval_and_attempts_are_null(self, svc: Service, receiver: Receiver) -> None:
+    async def test_no_deadline_when_interval_and_attempts_are_null(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
         body = gather_body(receiver, "forever", ["j"], poll_interval_seconds=None, max_attempts=None)
         assert (await create(svc, body))["deadline_at"] is None
         await svc.tick(86400 * 30)
@@ -178,7 +184,9 @@ class TestScatterGather:
 
 
 class TestCreateIdempotency:
-    async def test_same_id_and_body_answers_200_with_the_same_gather(self, svc: Service, receiver: Receiver) -> None:
+    async def test_same_id_and_body_answers_200_with_the_same_gather(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
         body = gather_body(receiver, "same", ["a"])
         first = await create(svc, body)
         again = await create(svc, body, expect=200)
@@ -231,7 +239,9 @@ class TestDynamicMembers:
                 break
         assert seen == ids
 
-    async def test_large_gathers_truncate_inline_members(self, service_factory: Any, receiver: Receiver) -> None:
+    async def test_large_gathers_truncate_inline_members(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
         svc = await service_factory(inline_members_limit=2)
         await create(svc, gather_body(receiver, "big", ["a", "b", "c"]))
         r = await svc.client.post(
@@ -244,12 +254,16 @@ class TestDynamicMembers:
         assert [m["id"] for m in data["members"]] == ["a", "b"]
         assert data["members_truncated"] is True
 
-    async def test_outputs_left_out_when_include_outputs_is_false(self, svc: Service, receiver: Receiver) -> None:
+    async def test_outputs_left_out_when_include_outputs_is_false(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
         await create(svc, gather_body(receiver, "quiet", ["a"], include_outputs=False))
         await report(svc, "a", output={"secret": 1})
         await svc.settle()
         (req,) = await receiver.wait_for(1)
-        assert req.json()["data"]["members"] == [{"id": "a", "status": "succeeded", "output": None, "error": None}]
+        assert req.json()["data"]["members"] == [
+            {"id": "a", "status": "succeeded", "output": None, "error": None}
+        ]
 
 
 class TestReading:
@@ -258,7 +272,13 @@ class TestReading:
         await report(svc, "a")
         await report(svc, "b", status="failed")
         body = await gather(svc, "e")
-        assert (body["total"], body["done"], body["succeeded"], body["failed"], body["pending"]) == (3, 2, 1, 1, 1)
+        assert (body["total"], body["done"], body["succeeded"], body["failed"], body["pending"]) == (
+            3,
+            2,
+            1,
+            1,
+            1,
+        )
         assert body["pending_job_ids"] == ["c"]
         svc.clock.advance(40)
         explain = (await svc.client.get("/v1/gathers/e/explain")).json()

@@ -25,7 +25,9 @@ async def _diff(url: str) -> list[object]:
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         diff = await conn.run_sync(
-            lambda c: compare_metadata(MigrationContext.configure(c, opts={"render_as_batch": True}), metadata)
+            lambda c: compare_metadata(
+                MigrationContext.configure(c, opts={"render_as_batch": True}), metadata
+            )
         )
     await engine.dispose()
     return list(diff)

@@ -63,4 +63,8 @@ class TestScheduler:
         svc = await service_factory(scheduler_enabled=True)
         scheduler = svc.runtime.scheduler
         assert scheduler is not None and scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} == {"expire_deadlines", "deliver_due", "reclaim_leases"}
+        assert {job.id for job in scheduler.get_jobs()} == {
+            "expire_deadlines",
+            "deliver_due",
+            "reclaim_leases",
+        }

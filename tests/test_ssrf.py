@@ -38,7 +38,9 @@ async def allowed() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def guarded(service_factory: Any) -> Service:
-    svc: Service = await service_factory(dev=False, callback_allow_cidrs=["127.0.0.2/32"], resolver=fake_resolver)
+    svc: Service = await service_factory(
+        dev=False, callback_allow_cidrs=["127.0.0.2/32"], resolver=fake_resolver
+    )
     return svc
 
 
@@ -63,7 +65,9 @@ class TestBlockedDestinations:
             ("http://internal.example/hook", "not a global unicast"),
         ],
     )
-    async def test_forbidden_address_is_dead_with_the_reason(self, guarded: Service, url: str, reason: str) -> None:
+    async def test_forbidden_address_is_dead_with_the_reason(
+        self, guarded: Service, url: str, reason: str
+    ) -> None:
         delivery = await deliver_to(guarded, url)
         assert delivery["status"] == "dead"
         assert delivery["last_error"].startswith("blocked:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, nullcontext
@@ -17,10 +18,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.core.clock import Clock
+from app.core.ids import new_id
 
 log = logging.getLogger("rendezvous.db")
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
+NOTIFY_BATCH = 40  # keys per NOTIFY, well under PostgreSQL's 8000-byte payload limit
 
 metadata = sa.MetaData(
     naming_convention={
@@ -57,7 +60,6 @@ class Tx:
 
     conn: AsyncConnection
     now: datetime
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
     signals: dict[str, list[Any]] = field(default_factory=dict)
     inline_members: int = 1000
 
@@ -68,10 +70,6 @@ class Tx:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
-
-    def on_commit(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` after the transaction has committed (never if it rolls back)."""
-        self.after_commit.append(fn)
 
     def emit(self, signal: str, payload: Any = None) -> None:
         """Tell the runtime about a committed change (a resolution, a new delivery) once this commits."""
@@ -96,6 +94,8 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock()
         self.listeners: dict[str, Callable[[list[Any]], None]] = {}
+        self.node_id = new_id("node")
+        self.broadcast_channel: str | None = None  # set on PostgreSQL when replicas listen
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -105,12 +105,26 @@ class Database:
             tx = Tx(conn=conn, now=self.clock.now(), inline_members=self.inline_members)
             async with conn.begin():
                 yield tx
-        for fn in tx.after_commit:
-            fn()
-        for signal, payloads in tx.signals.items():
+                if tx.signals and self.broadcast_channel:
+                    await self._broadcast(conn, tx.signals)
+        self.dispatch(tx.signals)
+
+    def dispatch(self, signals: dict[str, list[Any]]) -> None:
+        """Hand committed signals to this process's listeners (deliverer, long-polls)."""
+        for signal, payloads in signals.items():
             listener = self.listeners.get(signal)
             if listener is not None:
                 listener(payloads)
+
+    async def _broadcast(self, conn: AsyncConnection, signals: dict[str, list[Any]]) -> None:
+        """PostgreSQL: NOTIFY other replicas in the same transaction, so they hear of it on commit."""
+        for name, payloads in signals.items():
+            for batch in chunks(payloads, NOTIFY_BATCH):
+                message = json.dumps({"node": self.node_id, "signal": name, "payloads": list(batch)})
+                await conn.execute(
+                    sa.text("SELECT pg_notify(:channel, :message)"),
+                    {"channel": self.broadcast_channel, "message": message},
+                )
 
     async def run(self, fn: Callable[[Tx], Awaitable[T]], *, attempts: int = 3) -> T:
         """Run ``fn`` in a transaction, again on a PostgreSQL deadlock or serialization failure."""
@@ -130,12 +144,6 @@ class Database:
         """A connection for reads; no lock, no commit hooks."""
         async with self.engine.connect() as conn:
             yield conn
-
-
-async def execute_many(conn: AsyncConnection, stmt: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """executemany, skipped when there is nothing to do."""
-    if rows:
-        await conn.execute(stmt, list(rows))
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

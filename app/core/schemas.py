@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -11,7 +12,6 @@ from app.core.ids import CLIENT_ID_PATTERN
 
 ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN)]
 Seconds = Annotated[float, Field(gt=0, le=366 * 86400, description="A duration in seconds")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 # A path parameter holding a client id; ``/`` arrives percent-encoded and is decoded before matching.
 PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-chosen id")]
@@ -19,15 +19,31 @@ PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-ch
 MAX_JSON_BYTES = 64 << 10
 
 
-def _json_size_limit(value: Any) -> Any:
-    import json
+def _no_nul(value: Any) -> Any:
+    """U+0000 cannot be stored in PostgreSQL text or JSON; refuse it on both databases alike."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("must not contain the NUL character (U+0000)")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
 
+
+def _json_size_limit(value: Any) -> Any:
     if len(json.dumps(value, separators=(",", ":"), default=str)) > MAX_JSON_BYTES:
         raise ValueError(f"must serialise to at most {MAX_JSON_BYTES} bytes of JSON")
     return value
 
 
-SmallJson = Annotated[Any, AfterValidator(_json_size_limit)]
+JsonValue = Annotated[Any, AfterValidator(_no_nul)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+SmallJson = Annotated[Any, AfterValidator(_no_nul), AfterValidator(_json_size_limit)]
 
 
 class Strict(BaseModel):

@@ -53,8 +53,8 @@ class Callback(Strict):
             lowered = name.lower()
             if lowered in RESERVED_HEADERS or lowered.startswith("webhook-"):
                 raise ValueError(f"{name!r} is set by the service and cannot be overridden")
-            if "\r" in header_value or "\n" in header_value:
-                raise ValueError(f"the value of {name!r} contains a line break")
+            if any(c in header_value for c in "\r\n\x00"):
+                raise ValueError(f"the value of {name!r} contains a line break or NUL")
         return value
 
 

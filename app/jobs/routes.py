@@ -80,16 +80,23 @@ async def register_job(
 
 
 @router.post("/{job_id:path}/complete", operation_id="completeJob", responses=responses(409, 413, 422))
-async def complete_job(job_id: PathId, body: JobComplete, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
-    """Report a job finished. Unknown ids are recorded; a repeat is a no-op; another result is 409."""
+async def complete_job(
+    job_id: PathId, rt: RuntimeDep, ns: NamespaceDep, body: JobComplete | None = None
+) -> JobRead:
+    """Report a job finished (no body: succeeded). Unknown ids are recorded; a repeat is a no-op;
+    another result is 409."""
+    body = body or JobComplete()
     report = service.Report(job_id, body.status, body.output, body.error)
     row, _ = await rt.db.run(lambda tx: service.complete(tx, namespace=ns, job_id=job_id, report=report))
     return JobRead.from_row(row)
 
 
 @router.post("/{job_id:path}/heartbeat", operation_id="heartbeatJob", responses=responses(409, 422))
-async def heartbeat_job(job_id: PathId, body: JobHeartbeat, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
+async def heartbeat_job(
+    job_id: PathId, rt: RuntimeDep, ns: NamespaceDep, body: JobHeartbeat | None = None
+) -> JobRead:
     """Mark the job running; with timeout_seconds, its deadline moves to now + that."""
+    body = body or JobHeartbeat()
     row = await rt.db.run(
         lambda tx: service.heartbeat(tx, namespace=ns, job_id=job_id, timeout_seconds=body.timeout_seconds)
     )

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator
 
-from app.core.schemas import ClientId, Name, Seconds, SmallJson, Strict
+from app.core.schemas import ClientId, JsonValue, Name, Seconds, SmallJson, Strict
 
 JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
 ReportStatus = Literal["succeeded", "failed", "cancelled"]
@@ -33,8 +33,8 @@ class JobComplete(Strict):
     """A completion report."""
 
     status: ReportStatus = "succeeded"
-    output: Any = None
-    error: Any = None
+    output: JsonValue = None
+    error: JsonValue = None
 
 
 class JobHeartbeat(Strict):
@@ -50,14 +50,15 @@ class BulkReport(JobComplete):
 class BulkComplete(Strict):
     reports: Annotated[list[BulkReport], Field(min_length=1, max_length=MAX_BULK_REPORTS)]
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> BulkComplete:
+    @field_validator("reports")
+    @classmethod
+    def _unique_ids(cls, reports: list[BulkReport]) -> list[BulkReport]:
         seen: set[str] = set()
-        for report in self.reports:
+        for report in reports:
             if report.id in seen:
                 raise ValueError(f"job id {report.id!r} is reported more than once")
             seen.add(report.id)
-        return self
+        return reports
 
 
 class JobRead(BaseModel):
