@@ -71,7 +71,7 @@ def empty_database_url() -> Iterator[str]:
 
 
 async def _truncate(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     async with engine.begin() as conn:
         names = [t.name for t in reversed(metadata.sorted_tables)]
         if conn.dialect.name == "postgresql":

@@ -114,9 +114,11 @@ class Deliverer:
             pending: list[asyncio.Task[Any]] = [t for t in self._tasks() if not t.done()]
             await asyncio.wait(pending)
 
-    async def close(self, timeout: float = 5.0) -> None:
-        """Stop claiming; give sends in flight a moment, then cancel them (their leases expire)."""
+    async def close(self) -> None:
+        """Stop claiming; let sends in flight finish (each is bounded by the HTTP timeout), then cancel
+        stragglers, whose leases expire so another worker retries them."""
         self._closed = True
+        timeout = self.settings.delivery_timeout_seconds + 5
         tasks = [t for t in self._tasks() if not t.done()]
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=timeout)
