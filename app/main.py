@@ -21,6 +21,7 @@ from app.gathers.routes import router as gathers_router
 from app.jobs.routes import router as jobs_router
 from app.ops.routes import router as ops_router
 from app.runtime import Runtime
+from app.waits.routes import router as waits_router
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -82,7 +83,7 @@ def create_app(
         max_member_list_bytes=settings.max_member_list_body_bytes,
     )
     app.add_middleware(RequestIdMiddleware)
-    for router in (jobs_router, gathers_router, deliveries_router, ops_router):
+    for router in (jobs_router, gathers_router, waits_router, deliveries_router, ops_router):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

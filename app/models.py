@@ -5,5 +5,16 @@ from app.core.db import metadata
 from app.deliveries.models import deliveries, delivery_attempts
 from app.gathers.models import gather_members, gathers
 from app.jobs.models import jobs
+from app.waits.models import wait_participants, waits
 
-__all__ = ["deliveries", "delivery_attempts", "gather_members", "gathers", "jobs", "metadata", "namespaces"]
+__all__ = [
+    "deliveries",
+    "delivery_attempts",
+    "gather_members",
+    "gathers",
+    "jobs",
+    "metadata",
+    "namespaces",
+    "wait_participants",
+    "waits",
+]

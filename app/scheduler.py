@@ -12,6 +12,7 @@ from app.deliveries import service as outbox
 from app.deliveries.worker import Deliverer
 from app.gathers import service as gathers
 from app.jobs import service as jobs
+from app.waits import service as waits
 
 log = logging.getLogger("rendezvous.scheduler")
 
@@ -25,9 +26,9 @@ class Ticks:
         self.batch = settings.scheduler_batch_size
 
     async def expire_deadlines(self) -> int:
-        """Time out due jobs, then due gathers, a bounded batch per transaction until none are left."""
+        """Time out due jobs, gathers and waits, a bounded batch per transaction until none are left."""
         total = 0
-        for expire in (jobs.expire_due, gathers.expire_due):
+        for expire in (jobs.expire_due, gathers.expire_due, waits.expire_due):
             while True:
                 count = await self.db.run(lambda tx, fn=expire: fn(tx, limit=self.batch))  # type: ignore[misc]
                 total += count

@@ -23,6 +23,7 @@ from app.core.ids import new_id
 log = logging.getLogger("rendezvous.db")
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
+READ_ONLY = "rendezvous_read_only"
 NOTIFY_BATCH = 40  # keys per NOTIFY, well under PostgreSQL's 8000-byte payload limit
 
 metadata = sa.MetaData(
@@ -49,6 +50,14 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN itself
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            # Writers take the write lock up front, so they queue on busy_timeout instead of failing to
+            # upgrade a read snapshot that another writer has moved past.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
@@ -143,6 +152,7 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads; no lock, no commit hooks."""
         async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
             yield conn
 
 

@@ -22,6 +22,17 @@ from app.deliveries.sender import SendResult
 from app.errors import Conflict, NotFound
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event to call back: its type, what it is about, where it goes and its data."""
+
+    namespace: str
+    event_type: str
+    subject: tuple[str, str]
+    callback: dict[str, Any]
+    data: dict[str, Any]
+
+
 async def enqueue(
     tx: Tx,
     *,
@@ -31,37 +42,51 @@ async def enqueue(
     callback: dict[str, Any],
     data: dict[str, Any],
 ) -> str:
-    """Write the event's delivery row in the caller's transaction; the deliverer is woken on commit."""
-    event_id = new_id("evt")
-    event = {
-        "id": event_id,
-        "type": event_type,
-        "created_at": tx.now.isoformat(),
-        "namespace": namespace,
-        "data": data,
-        "payload": callback.get("payload"),
-    }
-    delivery_id = new_id("dlv")
-    await tx.conn.execute(
-        deliveries.insert().values(
-            id=delivery_id,
-            namespace=namespace,
-            event_id=event_id,
-            event_type=event_type,
-            subject_kind=subject[0],
-            subject_id=subject[1],
-            url=callback["url"],
-            headers=callback.get("headers") or {},
-            body=json.dumps(event, separators=(",", ":"), default=str),
-            status="pending",
-            attempts=0,
-            round_start=0,
-            next_attempt_at=tx.now,
-            created_at=tx.now,
-        )
-    )
-    tx.emit("delivery", delivery_id)
+    """Write one event's delivery row in the caller's transaction; the deliverer is woken on commit."""
+    (delivery_id,) = await enqueue_many(tx, [Event(namespace, event_type, subject, callback, data)])
     return delivery_id
+
+
+async def enqueue_many(tx: Tx, events: list[Event]) -> list[str]:
+    """Write the delivery rows of many events with one statement, in the caller's transaction."""
+    rows = [_delivery_row(tx, e) for e in events]
+    if rows:
+        await tx.conn.execute(deliveries.insert(), rows)
+        tx.emit("delivery", None)
+    return [r["id"] for r in rows]
+
+
+def _delivery_row(tx: Tx, e: Event) -> dict[str, Any]:
+    event_id = new_id("evt")
+    body = {
+        "id": event_id,
+        "type": e.event_type,
+        "created_at": tx.now.isoformat(),
+        "namespace": e.namespace,
+        "data": e.data,
+        "payload": e.callback.get("payload"),
+    }
+    return {
+        "id": new_id("dlv"),
+        "namespace": e.namespace,
+        "event_id": event_id,
+        "event_type": e.event_type,
+        "subject_kind": e.subject[0],
+        "subject_id": e.subject[1],
+        "url": e.callback["url"],
+        "headers": e.callback.get("headers") or {},
+        "body": json.dumps(body, separators=(",", ":"), default=str),
+        "status": "pending",
+        "attempts": 0,
+        "round_start": 0,
+        "next_attempt_at": tx.now,
+        "locked_until": None,
+        "locked_by": None,
+        "last_status_code": None,
+        "last_error": None,
+        "created_at": tx.now,
+        "delivered_at": None,
+    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Waits: participant groups that fire at quorum or when a resettable timer runs out (WaitForMe)."""

@@ -1,0 +1,257 @@
+"""Waits (WaitForMe): quorum, the resettable timer, max_wait, cancel, refire, races and validation."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.waits.models import wait_participants
+from tests.conftest import Service
+from tests.receiver import Receiver
+
+
+def add_body(
+    receiver: Receiver, key: str, expected: int = 3, wait: float = 10, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "participant_key": key,
+        "expected_participants": expected,
+        "wait_seconds": wait,
+        "callback": {"url": f"{receiver.url}/waited", "payload": {"run": 1}},
+        **extra,
+    }
+
+
+async def add(svc: Service, group: str, body: dict[str, Any], expect: int | None = None) -> dict[str, Any]:
+    r = await svc.client.post(f"/v1/waits/{group}/participants", json=body)
+    assert r.status_code in ((expect,) if expect else (200, 201)), r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+class TestQuorum:
+    async def test_quorum_of_3_fires_once_on_the_third_distinct_add(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        first = await add(svc, "grp", add_body(receiver, "a"), expect=201)
+        assert (first["status"], first["counted"], first["participant_count"]) == ("waiting", True, 1)
+        await add(svc, "grp", add_body(receiver, "b"), expect=200)
+        await svc.settle()
+        assert receiver.requests == []
+        third = await add(svc, "grp", add_body(receiver, "c"))
+        assert (third["status"], third["reason"]) == ("resolved", "quorum")
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        event = req.json()
+        assert event["type"] == "wait.resolved"
+        assert event["data"] == {
+            "group_key": "grp",
+            "wait_id": first["id"],
+            "reason": "quorum",
+            "participants": ["a", "b", "c"],
+            "participants_truncated": False,
+            "expected": 3,
+        }
+        assert event["payload"] == {"run": 1}
+        await svc.tick(3600)
+        assert len(receiver.requests) == 1
+
+    async def test_a_repeat_add_is_not_counted(self, svc: Service, receiver: Receiver) -> None:
+        await add(svc, "grp", add_body(receiver, "a"))
+        again = await add(svc, "grp", add_body(receiver, "a"))
+        assert (again["counted"], again["participant_count"], again["participants"]) == (False, 1, ["a"])
+
+    async def test_lowering_expected_to_the_current_count_fires_at_once(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        await add(svc, "grp", add_body(receiver, "a", expected=5))
+        await add(svc, "grp", add_body(receiver, "b", expected=5))
+        lowered = await add(svc, "grp", add_body(receiver, "b", expected=2))
+        assert (lowered["status"], lowered["reason"], lowered["expected"]) == ("resolved", "quorum", 2)
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["data"]["participants"] == ["a", "b"]
+        assert req.json()["data"]["expected"] == 2
+
+    async def test_last_writer_wins_for_callback_and_settings(self, svc: Service, receiver: Receiver) -> None:
+        await add(svc, "grp", add_body(receiver, "a", expected=2))
+        body = add_body(receiver, "b", expected=2)
+        body["callback"] = {"url": f"{receiver.url}/latest", "payload": {"run": 2}}
+        await add(svc, "grp", body)
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert (req.path, req.json()["payload"]) == ("/latest", {"run": 2})
+
+    async def test_the_key_starts_a_new_wait_after_quorum_and_old_ones_stay_readable(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        first = await add(svc, "grp", add_body(receiver, "a", expected=1))
+        second = await add(svc, "grp", add_body(receiver, "a", expected=2), expect=201)
+        assert second["id"] != first["id"] and second["status"] == "waiting"
+        current = (await svc.client.get("/v1/waits/grp")).json()
+        assert current["id"] == second["id"]
+        old = (await svc.client.get(f"/v1/waits/-/{first['id']}")).json()
+        assert (old["status"], old["reason"]) == ("resolved", "quorum")
+        listed = (await svc.client.get("/v1/waits", params={"group_key": "grp"})).json()["items"]
+        assert [w["id"] for w in listed] == [first["id"], second["id"]]
+        waiting = (await svc.client.get("/v1/waits", params={"status": "waiting"})).json()["items"]
+        assert [w["id"] for w in waiting] == [second["id"]]
+
+
+class TestTimer:
+    async def test_every_add_resets_the_timer(self, svc: Service, receiver: Receiver) -> None:
+        await add(svc, "grp", add_body(receiver, "a", wait=10))
+        await svc.tick(8)
+        await add(svc, "grp", add_body(receiver, "b", wait=10))
+        await svc.tick(2)  # t0+10: the first add's timer would have fired here
+        assert receiver.requests == []
+        await svc.tick(7.9)
+        assert receiver.requests == []
+        await svc.tick(0.1)  # t0+18
+        (req,) = await receiver.wait_for(1)
+        data = req.json()["data"]
+        assert (data["reason"], data["participants"], data["expected"]) == ("timeout", ["a", "b"], 3)
+
+    async def test_a_repeat_add_resets_the_timer_too(self, svc: Service, receiver: Receiver) -> None:
+        await add(svc, "grp", add_body(receiver, "a", wait=10))
+        await svc.tick(9)
+        await add(svc, "grp", add_body(receiver, "a", wait=10))
+        await svc.tick(9)
+        assert receiver.requests == []
+        await svc.tick(1)
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["data"]["participants"] == ["a"]
+
+    async def test_max_wait_caps_a_wait_kept_alive_by_repeated_adds(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        for _ in range(6):
+            await add(svc, "grp", add_body(receiver, "a", wait=10, max_wait_seconds=25))
+            await svc.tick(5)
+        assert len(receiver.requests) == 1  # fired at t0+25 although the last add was at t0+25
+        assert receiver.requests[0].json()["data"]["reason"] == "timeout"
+
+    async def test_a_timed_out_wait_is_final_and_the_key_starts_afresh(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        first = await add(svc, "grp", add_body(receiver, "a", expected=2, wait=5))
+        await svc.tick(5)
+        await add(svc, "grp", add_body(receiver, "b", expected=2, wait=5))
+        await svc.settle()
+        assert len(receiver.requests) == 1
+        old = (await svc.client.get(f"/v1/waits/-/{first['id']}")).json()
+        assert (old["status"], old["reason"], old["participant_count"]) == ("resolved", "timeout", 1)
+
+    async def test_refire_on_quorum_after_timeout_fires_once_more(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        body = add_body(receiver, "a", expected=2, wait=5, refire_on_quorum_after_timeout=True)
+        first = await add(svc, "grp", body)
+        await svc.tick(5)
+        timed_out = (await svc.client.get("/v1/waits/grp")).json()
+        assert (timed_out["status"], timed_out["reason"], timed_out["deadline_at"]) == (
+            "waiting",
+            "timeout",
+            None,
+        )
+        done = await add(svc, "grp", {**body, "participant_key": "b"})
+        assert done["id"] == first["id"]
+        assert (done["status"], done["reason"]) == ("resolved", "quorum")
+        await svc.tick(60)
+        reqs = await receiver.wait_for(2)
+        assert [r.json()["data"]["reason"] for r in reqs] == ["timeout", "quorum"]
+        assert len({r.json()["id"] for r in reqs}) == 2
+
+
+class TestCancel:
+    async def test_cancel_means_no_callback_even_when_the_timer_passes(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        first = await add(svc, "grp", add_body(receiver, "a", wait=5))
+        r = await svc.client.delete("/v1/waits/grp")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled"
+        await svc.tick(60)
+        assert receiver.requests == []
+        fresh = await add(svc, "grp", add_body(receiver, "b"), expect=201)
+        assert fresh["id"] != first["id"] and fresh["participants"] == ["b"]
+
+    async def test_cancel_of_an_unknown_key_is_404_problem(self, svc: Service) -> None:
+        r = await svc.client.delete("/v1/waits/nobody")
+        assert r.status_code == 404
+        assert r.headers["content-type"] == "application/problem+json"
+        assert (await svc.client.get("/v1/waits/nobody")).status_code == 404
+
+
+class TestLongPoll:
+    async def test_long_poll_is_woken_by_quorum(self, svc: Service, receiver: Receiver) -> None:
+        await add(svc, "grp", add_body(receiver, "a", expected=2))
+        poll = asyncio.create_task(svc.client.get("/v1/waits/grp", params={"wait": 30}))
+        await asyncio.sleep(0.05)
+        assert not poll.done()
+        await add(svc, "grp", add_body(receiver, "b", expected=2))
+        r = await asyncio.wait_for(poll, 5)
+        assert (r.json()["status"], r.json()["reason"]) == ("resolved", "quorum")
+
+
+class TestValidation:
+    async def test_missing_fields_are_one_422_naming_each(self, svc: Service) -> None:
+        r = await svc.client.post("/v1/waits/grp/participants", json={})
+        assert r.status_code == 422
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert fields == {"participant_key", "expected_participants", "wait_seconds", "callback"}
+        for name in fields:
+            assert name in r.json()["detail"]
+        assert (await svc.client.get("/v1/waits")).json()["items"] == []
+
+    async def test_invalid_fields_name_their_reason(self, svc: Service, receiver: Receiver) -> None:
+        body = add_body(receiver, "bad key", expected=0, wait=-1, max_wait_seconds=0)
+        r = await svc.client.post("/v1/waits/grp/participants", json=body)
+        assert r.status_code == 422
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert fields == {"participant_key", "expected_participants", "wait_seconds", "max_wait_seconds"}
+        assert (await svc.client.get("/v1/waits")).json()["items"] == []
+
+    async def test_bad_group_key_is_422(self, svc: Service, receiver: Receiver) -> None:
+        r = await svc.client.post("/v1/waits/-bad/participants", json=add_body(receiver, "a"))
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "group_key"
+
+
+async def test_100_concurrent_adds_of_50_keys_fire_one_quorum_naming_50(
+    service_factory: Any, receiver: Receiver
+) -> None:
+    replicas: list[Service] = [await service_factory(), await service_factory()]
+    keys = [f"p{i}" for i in range(50)] * 2
+    random.Random(5).shuffle(keys)
+
+    async def join(i: int, key: str) -> int:
+        body = add_body(receiver, key, expected=50, wait=30)
+        r = await replicas[i % 2].client.post("/v1/waits/race/participants", json=body)
+        return r.status_code
+
+    codes = await asyncio.gather(*(join(i, k) for i, k in enumerate(keys)))
+    assert set(codes) <= {200, 201}
+    for svc in replicas:
+        await svc.settle()
+    await receiver.wait_for(1)
+    quorum = [r.json() for r in receiver.requests if r.json()["data"]["reason"] == "quorum"]
+    assert len(quorum) == 1
+    assert sorted(quorum[0]["data"]["participants"]) == sorted(set(keys))
+    waits = (await replicas[0].client.get("/v1/waits", params={"group_key": "race"})).json()["items"]
+    resolved = [w for w in waits if w["status"] == "resolved"]
+    assert len(resolved) == 1 and resolved[0]["participant_count"] == 50
+    deliveries = (await replicas[0].client.get("/v1/deliveries")).json()["items"]
+    assert Counter(d["subject_id"] for d in deliveries) == {resolved[0]["id"]: 1}
+    async with replicas[0].runtime.db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(wait_participants.c.participant_key).where(
+                    wait_participants.c.wait_id == resolved[0]["id"]
+                )
+            )
+        ).scalars()
+        assert Counter(rows) == {k: 1 for k in set(keys)}
