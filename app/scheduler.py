@@ -55,7 +55,13 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     every = settings.scheduler_interval_seconds
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(ticks.expire_deadlines, "interval", seconds=every, id="expire_deadlines", **options)
+    scheduler.add_job(
+        ticks.expire_deadlines,
+        "interval",
+        seconds=settings.deadline_interval_seconds,
+        id="expire_deadlines",
+        **options,
+    )
     scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
     scheduler.add_job(
         ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options
