@@ -319,7 +319,13 @@ def _members_query(namespace: str, gather_id: str) -> sa.Select[Any]:
 
 
 async def _member_ids(conn: AsyncConnection, gather: dict[str, Any], statuses: Sequence[str]) -> list[str]:
-    stmt = _members_query(gather["namespace"], gather["id"]).where(jobs.c.status.in_(statuses)).limit(PREVIEW)
+    # ``status || ''`` keeps PostgreSQL off the status index, which it favours with stale statistics
+    # right after a large gather registers many pending jobs; walking members by position is cheap.
+    stmt = (
+        _members_query(gather["namespace"], gather["id"])
+        .where((jobs.c.status + "").in_(statuses))
+        .limit(PREVIEW)
+    )
     return [r.job_id for r in (await conn.execute(stmt)).all()]
 
 

@@ -48,12 +48,11 @@ def new_row(namespace: str, job_id: str, now: datetime, **values: Any) -> dict[s
 
 async def insert_new(tx: Tx, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert rows whose ids are free; return the ids actually inserted (others exist already)."""
-    inserted: set[str] = set()
+    if not rows:
+        return set()
+    stmt = tx.insert(jobs).on_conflict_do_nothing().returning(jobs.c.id)
     ordered = sorted(rows, key=lambda r: r["id"])
-    for part in chunks(ordered, 1000):
-        stmt = tx.insert(jobs).values(list(part)).on_conflict_do_nothing().returning(jobs.c.id)
-        inserted.update((await tx.conn.execute(stmt)).scalars())
-    return inserted
+    return set((await tx.conn.execute(stmt, ordered)).scalars())
 
 
 async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -62,13 +61,17 @@ async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[st
     One upsert in id order takes every row lock (new or existing) in a single sorted pass, so concurrent
     reports, bulk reports and gather creations over overlapping ids cannot deadlock.
     """
-    found: dict[str, dict[str, Any]] = {}
-    for part in chunks(sorted(set(ids)), 1000):
-        stmt = tx.insert(jobs).values([new_row(namespace, job_id, tx.now) for job_id in part])
-        stmt = stmt.on_conflict_do_update(
+    if not ids:
+        return {}
+    stmt = (
+        tx.insert(jobs)
+        .on_conflict_do_update(
             index_elements=[jobs.c.namespace, jobs.c.id],
             set_={"registered": jobs.c.registered},  # a no-op write: it only takes the row lock
-        ).returning(*jobs.c)
-        for row in (await tx.conn.execute(stmt)).mappings():
-            found[row["id"]] = dict(row)
-    return found
+        )
+        .returning(*jobs.c)
+    )
+    # One cached statement, sent as executemany batches in id order (SQLAlchemy's insertmanyvalues).
+    rows = [new_row(namespace, job_id, tx.now) for job_id in sorted(set(ids))]
+    result = await tx.conn.execute(stmt, rows)
+    return {row["id"]: dict(row) for row in result.mappings()}

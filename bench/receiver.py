@@ -1,0 +1,96 @@
+"""A minimal HTTP/1.1 callback receiver on loopback: records when each gather's callback arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import Counter
+from typing import Any
+
+MAX_BODY = 64 << 20
+OK = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
+BAD = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class Receiver:
+    """Answers every POST with 200 and keeps, per gather id (``data.gather.id``), the first arrival time."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.types: Counter[str] = Counter()
+        self.duplicates = 0
+        self.malformed = 0
+        self._waiters: dict[str, asyncio.Future[float]] = {}
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=1 << 20)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    await self._server.wait_closed()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/cb"
+
+    def expect(self, gather_id: str) -> asyncio.Future[float]:
+        """A future set to the arrival time of ``gather_id``'s callback (at once if it came already)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        if gather_id in self.arrivals:
+            future.set_result(self.arrivals[gather_id])
+        else:
+            self._waiters[gather_id] = future
+        return future
+
+    def forget(self, gather_id: str) -> None:
+        self._waiters.pop(gather_id, None)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await self._one(reader, writer):
+                pass
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    async def _one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        if length > MAX_BODY:
+            writer.write(BAD)
+            return False
+        body = await reader.readexactly(length)
+        arrived = time.perf_counter()
+        self._record(body, arrived)
+        writer.write(OK)
+        await writer.drain()
+        return True
+
+    def _record(self, body: bytes, arrived: float) -> None:
+        try:
+            event: Any = json.loads(body)
+            gather_id = event["data"]["gather"]["id"]
+            self.types[str(event.get("type"))] += 1
+        except (ValueError, KeyError, TypeError):
+            self.malformed += 1
+            return
+        if gather_id in self.arrivals:
+            self.duplicates += 1
+            return
+        self.arrivals[gather_id] = arrived
+        waiter = self._waiters.pop(gather_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(arrived)

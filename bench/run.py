@@ -1,0 +1,191 @@
+"""Rendezvous benchmark: ``.venv/bin/python bench/run.py [--quick] [--db sqlite|postgres|both]``.
+
+For each database it starts a bare baseline app, then Rendezvous (``rendezvous migrate`` and ``rendezvous
+serve --dev``), as subprocesses on loopback, runs a callback receiver in this process, and measures:
+
+a. fan-in latency: last report of a 3-job gather → callback arrival at the receiver (sequential);
+b. single completion reports/s with 32 concurrent clients;
+c. bulk reports/s (1,000 reports per request, 4 clients);
+d. ms per report in a 100,000-member gather vs in 10-member gathers (same count, same concurrency);
+e. the baseline (one upsert per request, same load generator) so b. reads as a ratio.
+
+Prints a table and writes bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import secrets
+import sys
+import time
+import traceback
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+from typing import Any
+
+from receiver import Receiver
+from report import problems, table
+from scenarios import Ctx, Params, bulk_reports, fan_in, gather_size, single_reports, warm_up
+from servers import (
+    BENCH_DIR,
+    BenchDatabase,
+    ServerProcess,
+    baseline_server,
+    machine,
+    make_workdir,
+    migrate,
+    postgres_database,
+    rendezvous_server,
+    running,
+    sqlite_database,
+)
+
+LOGS = BENCH_DIR / "results"
+RESULTS = LOGS / "latest.json"
+RUN_TIMEOUT, QUICK_RUN_TIMEOUT = 900.0, 240.0  # safety nets far above the expected durations
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+async def step(kind: str, name: str, work: Awaitable[Any]) -> Any:
+    """Run one measurement; a failure is recorded in the results instead of ending the run."""
+    started = time.perf_counter()
+    try:
+        result = await work
+    except Exception as exc:
+        log(f"[{kind}] {name}: FAILED: {type(exc).__name__}: {exc}")
+        traceback.print_exc(file=sys.stderr)
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    log(f"[{kind}] {name}: done in {time.perf_counter() - started:.1f} s")
+    return result
+
+
+@contextlib.asynccontextmanager
+async def open_database(kind: str, workdir: Path) -> AsyncIterator[BenchDatabase]:
+    factory = sqlite_database(workdir) if kind == "sqlite" else postgres_database()
+    async with factory as db:
+        yield db
+
+
+def server_log(server: ServerProcess) -> dict[str, Any]:
+    count, lines = server.problems()
+    return {"problem_lines": count, "first": lines, "log": str(server.log_path)}
+
+
+async def measure_baseline(db: BenchDatabase, run_id: str, params: Params) -> dict[str, Any]:
+    server = baseline_server(db, LOGS)
+    async with running(server):
+        await warm_up(server.port, f"wb-{run_id}", params)
+        result = await single_reports(server.port, f"b-{run_id}", params)
+    return {**result.summary(), "server_log": server_log(server)}
+
+
+async def measure_service(
+    db: BenchDatabase, receiver: Receiver, run_id: str, params: Params
+) -> dict[str, Any]:
+    await migrate(db.service_url, LOGS / f"migrate-{db.kind}.log")
+    server = rendezvous_server(db, LOGS)
+    results: dict[str, Any] = {}
+    async with running(server):
+        ctx = Ctx(server.port, receiver, run_id, params)
+        await warm_up(server.port, f"w-{run_id}", params)
+        results["fan_in"] = await step(db.kind, "a. fan-in latency", fan_in(ctx))
+        singles = single(server.port, f"s-{run_id}", params)
+        results["single"] = await step(db.kind, "b. single reports", singles)
+        results["bulk"] = await step(db.kind, "c. bulk reports", bulk_reports(ctx))
+        results["gather_size"] = await step(db.kind, "d. gather size", gather_size(ctx))
+    results["server_log"] = server_log(server)
+    return results
+
+
+async def single(port: int, prefix: str, params: Params) -> dict[str, Any]:
+    return (await single_reports(port, prefix, params)).summary()
+
+
+async def bench_database(kind: str, receiver: Receiver, params: Params) -> dict[str, Any]:
+    run_id = secrets.token_hex(3)
+    started = time.perf_counter()
+    with make_workdir() as tmp:
+        async with open_database(kind, Path(tmp)) as db:
+            log(f"[{kind}] database {db.label}")
+            baseline = await step(kind, "e. baseline", measure_baseline(db, run_id, params))
+            service = await step(kind, "service", measure_service(db, receiver, run_id, params))
+            if "error" in service:
+                service = {"service": service}
+    return {
+        "database": kind,
+        "baseline": baseline,
+        **service,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def header(info: dict[str, Any], args: argparse.Namespace) -> str:
+    mode = "quick" if args.quick else "full"
+    return (
+        f"machine: {info['nproc']} CPUs ({info['cpu_model']}), {info['memory_gib']} GiB RAM, "
+        f"Python {info['python']}\nrun: {mode}, databases: {args.db}"
+    )
+
+
+def write_results(
+    info: dict[str, Any], args: argparse.Namespace, results: list[dict[str, Any]], took: float
+) -> None:
+    doc = {
+        "machine": info,
+        "mode": "quick" if args.quick else "full",
+        "params": dataclasses.asdict(Params.quick() if args.quick else Params()),
+        "seconds": round(took, 1),
+        "results": results,
+    }
+    RESULTS.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="smaller counts, about a minute")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    return parser.parse_args(argv)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    info = machine()
+    print(header(info, args), flush=True)
+    params = Params.quick() if args.quick else Params()
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    limit = QUICK_RUN_TIMEOUT if args.quick else RUN_TIMEOUT
+    LOGS.mkdir(parents=True, exist_ok=True)
+    receiver = Receiver()
+    await receiver.start()
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(limit):
+            for kind in kinds:
+                results.append(await bench_database(kind, receiver, params))
+    except TimeoutError:
+        log(f"the run passed its {limit:.0f} s limit; the table shows what finished")
+    finally:
+        await receiver.stop()
+    took = time.perf_counter() - started
+    print(table(results, params))
+    for line in problems(results):
+        print(line)
+    print(f"callbacks received: {dict(receiver.types)}, duplicates: {receiver.duplicates}")
+    print(f"total: {took:.1f} s; results in {RESULTS.relative_to(BENCH_DIR.parent)}")
+    write_results(info, args, results, took)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return asyncio.run(main_async(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""The measurements: fan-in latency, single and bulk report throughput, gather-size cost, baseline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from httpload import Connection, LoadResult, RequestFor, checked, closed_loop, percentile
+from receiver import Receiver
+
+CALLBACK_TIMEOUT = 10.0
+BIG_CREATE_TIMEOUT = 180.0
+GATHER_TIMEOUT_SECONDS = 3600  # far beyond any run, so no gather times out while it is measured
+SMALL_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Params:
+    """Sizes and time caps of one run; every loop is bounded by both."""
+
+    concurrency: int = 32
+    warmup: int = 300
+    fanin_gathers: int = 200
+    fanin_time: float = 40.0
+    single_count: int = 20_000
+    single_time: float = 10.0
+    bulk_total: int = 200_000
+    bulk_size: int = 1000
+    bulk_clients: int = 4
+    bulk_time: float = 30.0
+    big_members: int = 100_000
+    small_gathers: int = 250
+    size_reports: int = 2000
+    size_time: float = 15.0  # per phase: four phases per concurrency
+    seq_reports: int = 200
+
+    @classmethod
+    def quick(cls) -> Params:
+        return cls(
+            warmup=100,
+            big_members=20_000,
+            fanin_gathers=50,
+            fanin_time=10.0,
+            single_count=3000,
+            single_time=5.0,
+            bulk_total=20_000,
+            bulk_time=10.0,
+            size_reports=500,
+            size_time=8.0,
+            seq_reports=60,
+        )
+
+
+@dataclass
+class Ctx:
+    port: int
+    receiver: Receiver
+    run_id: str
+    params: Params
+
+
+def complete_request(prefix: str) -> RequestFor:
+    """Request ``i`` reports job ``{prefix}-{i}`` succeeded with a small output."""
+
+    def request_for(i: int) -> tuple[str, str, Any]:
+        return "POST", f"/v1/jobs/{prefix}-{i:07d}/complete", {"output": {"n": i}}
+
+    return request_for
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+async def warm_up(port: int, prefix: str, p: Params) -> None:
+    """Open the pools and fill the caches before anything is timed."""
+    await closed_loop(
+        port, complete_request(prefix), count=p.warmup, concurrency=p.concurrency, time_limit=10.0
+    )
+
+
+# a. Fan-in latency
+
+
+async def _one_fan_in(conn: Connection, ctx: Ctx, gather_id: str) -> tuple[float | None, float]:
+    """Create a gather of 3, report 2, time the 3rd report until its callback arrives (None: no callback)."""
+    job_ids = [f"{gather_id}-j{k}" for k in range(3)]
+    body = {
+        "id": gather_id,
+        "job_ids": job_ids,
+        "callback": {"url": ctx.receiver.url},
+        "timeout_seconds": GATHER_TIMEOUT_SECONDS,
+    }
+    await checked(conn, "POST", "/v1/gathers", body)
+    for job_id in job_ids[:2]:
+        await checked(conn, "POST", f"/v1/jobs/{job_id}/complete", {"output": {"id": job_id}})
+    arrival = ctx.receiver.expect(gather_id)
+    started = time.perf_counter()
+    await checked(conn, "POST", f"/v1/jobs/{job_ids[2]}/complete", {"output": {"id": job_ids[2]}})
+    answered = time.perf_counter() - started
+    try:
+        async with asyncio.timeout(CALLBACK_TIMEOUT):
+            arrived = await arrival
+    except TimeoutError:
+        ctx.receiver.forget(gather_id)
+        return None, answered
+    return arrived - started, answered
+
+
+async def fan_in(ctx: Ctx) -> dict[str, Any]:
+    """Sequential gathers of 3 jobs: latency from the last report's request to the callback's arrival."""
+    p = ctx.params
+    conn = Connection(ctx.port)
+    latencies: list[float] = []
+    answers: list[float] = []
+    missing = 0
+    stop_at = time.perf_counter() + p.fanin_time
+    try:
+        for g in range(p.fanin_gathers):
+            if time.perf_counter() > stop_at:
+                break
+            latency, answered = await _one_fan_in(conn, ctx, f"fan-{ctx.run_id}-{g:05d}")
+            answers.append(answered)
+            if latency is None:
+                missing += 1
+            else:
+                latencies.append(latency)
+    finally:
+        await conn.close()
+    return {
+        "gathers": len(answers),
+        "callbacks_missing": missing,
+        "fanin_ms_p50": ms(percentile(latencies, 50)),
+        "fanin_ms_p99": ms(percentile(latencies, 99)),
+        "fanin_ms_max": ms(max(latencies, default=float("nan"))),
+        "last_report_answer_ms_p50": ms(percentile(answers, 50)),
+    }
+
+
+# b. and e. Single reports, 32 clients
+
+
+async def single_reports(port: int, prefix: str, p: Params) -> LoadResult:
+    return await closed_loop(
+        port,
+        complete_request(prefix),
+        count=p.single_count,
+        concurrency=p.concurrency,
+        time_limit=p.single_time,
+    )
+
+
+# c. Bulk reports
+
+
+async def bulk_reports(ctx: Ctx) -> dict[str, Any]:
+    """``bulk_clients`` clients posting ``bulk_size`` fresh reports per request."""
+    p = ctx.params
+    size = p.bulk_size
+
+    def request_for(i: int) -> tuple[str, str, Any]:
+        reports = [{"id": f"m-{ctx.run_id}-{i:05d}-{k:04d}", "status": "succeeded"} for k in range(size)]
+        return "POST", "/v1/jobs/complete", {"reports": reports}
+
+    result = await closed_loop(
+        ctx.port,
+        request_for,
+        count=p.bulk_total // size,
+        concurrency=p.bulk_clients,
+        time_limit=p.bulk_time,
+    )
+    summary = result.summary()
+    summary["reports"] = result.ok * size
+    summary["reports_per_s"] = round(result.rate * size, 1)
+    return summary
+
+
+# d. Per-report cost by gather size
+
+
+def _gather_body(gather_id: str, job_ids: list[str]) -> dict[str, Any]:
+    return {"id": gather_id, "job_ids": job_ids, "timeout_seconds": GATHER_TIMEOUT_SECONDS}
+
+
+async def _create_big(ctx: Ctx, gather_id: str, job_ids: list[str]) -> float:
+    conn = Connection(ctx.port)
+    started = time.perf_counter()
+    try:
+        await checked(
+            conn, "POST", "/v1/gathers", _gather_body(gather_id, job_ids), timeout=BIG_CREATE_TIMEOUT
+        )
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def _create_small(ctx: Ctx, members: list[list[str]]) -> LoadResult:
+    def request_for(g: int) -> tuple[str, str, Any]:
+        return "POST", "/v1/gathers", _gather_body(f"small-{ctx.run_id}-{g:04d}", members[g])
+
+    return await closed_loop(
+        ctx.port, request_for, count=len(members), concurrency=ctx.params.concurrency, time_limit=60.0
+    )
+
+
+async def _report_ids(ctx: Ctx, ids: list[str], concurrency: int) -> LoadResult:
+    def request_for(i: int) -> tuple[str, str, Any]:
+        return "POST", f"/v1/jobs/{ids[i]}/complete", {"output": {"n": i}}
+
+    return await closed_loop(
+        ctx.port, request_for, count=len(ids), concurrency=concurrency, time_limit=ctx.params.size_time
+    )
+
+
+def _merge(parts: list[LoadResult]) -> LoadResult:
+    merged = LoadResult()
+    for part in parts:
+        merged.requests += part.requests
+        merged.elapsed += part.elapsed
+        merged.latencies.extend(part.latencies)
+        merged.statuses.update(part.statuses)
+        merged.failures.update(part.failures)
+        merged.first_error = merged.first_error or part.first_error
+    return merged
+
+
+async def _abba(
+    ctx: Ctx, small: list[str], big: list[str], concurrency: int
+) -> tuple[LoadResult, LoadResult]:
+    """Report small, big, big, small halves, so drift over the run weighs on both sides alike."""
+    half_s, half_b = len(small) // 2, len(big) // 2
+    s1 = await _report_ids(ctx, small[:half_s], concurrency)
+    b1 = await _report_ids(ctx, big[:half_b], concurrency)
+    b2 = await _report_ids(ctx, big[half_b:], concurrency)
+    s2 = await _report_ids(ctx, small[half_s:], concurrency)
+    return _merge([s1, s2]), _merge([b1, b2])
+
+
+def _side(result: LoadResult) -> dict[str, Any]:
+    per_report = result.elapsed / result.ok if result.ok else float("nan")
+    return {
+        "reports": result.ok,
+        "errors": result.errors,
+        "ms_per_report": ms(per_report),
+        "latency_ms_p50": ms(percentile(result.latencies, 50)),
+        "latency_ms_p99": ms(percentile(result.latencies, 99)),
+        "first_error": result.first_error,
+    }
+
+
+def _compare(small: LoadResult, big: LoadResult, concurrency: int) -> dict[str, Any]:
+    s, b = _side(small), _side(big)
+    ratio = b["ms_per_report"] / s["ms_per_report"] if s["ms_per_report"] else float("nan")
+    return {"concurrency": concurrency, "small": s, "big": b, "ratio_big_small": round(ratio, 2)}
+
+
+async def _gather_done(ctx: Ctx, gather_id: str) -> int:
+    conn = Connection(ctx.port)
+    try:
+        return int((await checked(conn, "GET", f"/v1/gathers/{gather_id}")).json()["done"])
+    finally:
+        await conn.close()
+
+
+async def gather_size(ctx: Ctx) -> dict[str, Any]:
+    """Report members of one huge gather and of many 10-member gathers; same count, same concurrency.
+
+    No gather resolves (each small gather keeps a member open), so neither side pays for a callback.
+    First ``concurrency`` clients, then one client (which isolates the size effect from row contention).
+    """
+    p = ctx.params
+    big_id = f"big-{ctx.run_id}"
+    big = [f"{big_id}-{i:06d}" for i in range(p.big_members)]
+    members = [
+        [f"small-{ctx.run_id}-{g:04d}-{k:02d}" for k in range(SMALL_SIZE)] for g in range(p.small_gathers)
+    ]
+    big_create_s = await _create_big(ctx, big_id, big)
+    small_create = await _create_small(ctx, members)
+    # Round-robin over the small gathers, so concurrent reports rarely share one.
+    small_order = [members[g][k] for k in range(SMALL_SIZE - 1) for g in range(p.small_gathers)]
+    step = p.big_members // (p.size_reports + p.seq_reports)
+    big_order = big[::step]
+    k, s = p.size_reports, p.seq_reports
+    conc = _compare(*await _abba(ctx, small_order[:k], big_order[:k], p.concurrency), p.concurrency)
+    seq = _compare(*await _abba(ctx, small_order[k : k + s], big_order[k : k + s], 1), 1)
+    big_done = await _gather_done(ctx, big_id)
+    return {
+        "big_members": p.big_members,
+        "small_gathers": p.small_gathers,
+        "big_create_s": round(big_create_s, 2),
+        "small_creates_per_s": round(small_create.rate, 1),
+        "small_create_errors": small_create.errors,
+        "concurrent": conc,
+        "sequential": seq,
+        "big_done_counter": big_done,
+        "big_done_expected": conc["big"]["reports"] + seq["big"]["reports"],
+    }
