@@ -70,6 +70,12 @@ class TestRegister:
         assert body["job"]["name"] == "parse"
         assert await get_job(svc, "parse-1") == first.json()
 
+    async def test_registration_survives_reports_and_gathers(self, svc: Service) -> None:
+        await svc.client.put("/v1/jobs/parse-1", json={"name": "parse"})
+        await svc.client.post("/v1/gathers", json={"id": "g", "job_ids": ["parse-1"], "sealed": False})
+        await svc.client.post("/v1/jobs/parse-1/complete", json={})
+        assert_problem(await svc.client.put("/v1/jobs/parse-1", json={"name": "other"}), 409)
+
     async def test_different_timeout_is_409(self, svc: Service) -> None:
         await svc.client.put("/v1/jobs/parse-1", json={"timeout_seconds": 10})
         assert_problem(await svc.client.put("/v1/jobs/parse-1", json={"timeout_seconds": 20}), 409)

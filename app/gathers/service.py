@@ -194,27 +194,44 @@ async def cancel(tx: Tx, *, namespace: str, gather_id: str) -> dict[str, Any]:
     return gather
 
 
+# Hot-path statements are built once: constructing Core statements costs more than running them.
+_OPEN_MEMBERSHIPS = (
+    sa.select(gather_members.c.gather_id, gather_members.c.job_id)
+    .join(
+        gathers,
+        sa.and_(
+            gathers.c.namespace == gather_members.c.namespace, gathers.c.id == gather_members.c.gather_id
+        ),
+    )
+    .where(
+        gather_members.c.namespace == sa.bindparam("namespace"),
+        gather_members.c.job_id.in_(sa.bindparam("job_ids", expanding=True)),
+        gathers.c.status == "waiting",
+    )
+)
+_COUNT = (
+    sa.update(gathers)
+    .where(
+        gathers.c.namespace == sa.bindparam("b_namespace"),
+        gathers.c.id == sa.bindparam("b_gather_id"),
+        gathers.c.status == "waiting",
+    )
+    .values(
+        done=gathers.c.done + sa.bindparam("d_done"),
+        succeeded=gathers.c.succeeded + sa.bindparam("d_succeeded"),
+        failed=gathers.c.failed + sa.bindparam("d_failed"),
+    )
+    .returning(*gathers.c)
+)
+
+
 async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
     """Count finished jobs into the open gathers that hold them: O(gathers touched), no member scan."""
     status_of = dict(finished)
     deltas: dict[str, list[int]] = {}
     for part in chunks(sorted(status_of), 5000):
-        stmt = (
-            sa.select(gather_members.c.gather_id, gather_members.c.job_id)
-            .join(
-                gathers,
-                sa.and_(
-                    gathers.c.namespace == gather_members.c.namespace,
-                    gathers.c.id == gather_members.c.gather_id,
-                ),
-            )
-            .where(
-                gather_members.c.namespace == namespace,
-                gather_members.c.job_id.in_(part),
-                gathers.c.status == "waiting",
-            )
-        )
-        for gather_id, job_id in (await tx.conn.execute(stmt)).all():
+        rows = await tx.conn.execute(_OPEN_MEMBERSHIPS, {"namespace": namespace, "job_ids": list(part)})
+        for gather_id, job_id in rows.all():
             d = deltas.setdefault(gather_id, [0, 0, 0])
             status = status_of[job_id]
             d[0] += 1
@@ -222,17 +239,14 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
             d[2] += status in FAILURES
     for gather_id in sorted(deltas):
         done, succeeded, failed = deltas[gather_id]
-        stmt = (
-            _where(sa.update(gathers), namespace, gather_id)
-            .where(gathers.c.status == "waiting")
-            .values(
-                done=gathers.c.done + done,
-                succeeded=gathers.c.succeeded + succeeded,
-                failed=gathers.c.failed + failed,
-            )
-            .returning(*gathers.c)
-        )
-        row = (await tx.conn.execute(stmt)).mappings().first()
+        params = {
+            "b_namespace": namespace,
+            "b_gather_id": gather_id,
+            "d_done": done,
+            "d_succeeded": succeeded,
+            "d_failed": failed,
+        }
+        row = (await tx.conn.execute(_COUNT, params)).mappings().first()
         if row is not None:
             await _maybe_resolve(tx, dict(row))
 

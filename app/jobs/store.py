@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import Tx, chunks
 from app.jobs.models import jobs
@@ -55,6 +57,15 @@ async def insert_new(tx: Tx, rows: Sequence[dict[str, Any]]) -> set[str]:
     return set((await tx.conn.execute(stmt, ordered)).scalars())
 
 
+@cache
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE (a no-op write that takes the row lock) RETURNING the row; built once."""
+    insert = postgresql.insert(jobs) if dialect == "postgresql" else sqlite.insert(jobs)
+    return insert.on_conflict_do_update(
+        index_elements=[jobs.c.namespace, jobs.c.id], set_={"registered": jobs.c.registered}
+    ).returning(*jobs.c)
+
+
 async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Register unknown ids as pending and return every job by id, locked.
 
@@ -63,15 +74,7 @@ async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[st
     """
     if not ids:
         return {}
-    stmt = (
-        tx.insert(jobs)
-        .on_conflict_do_update(
-            index_elements=[jobs.c.namespace, jobs.c.id],
-            set_={"registered": jobs.c.registered},  # a no-op write: it only takes the row lock
-        )
-        .returning(*jobs.c)
-    )
-    # One cached statement, sent as executemany batches in id order (SQLAlchemy's insertmanyvalues).
+    # One statement, sent as executemany batches in id order (SQLAlchemy's insertmanyvalues).
     rows = [new_row(namespace, job_id, tx.now) for job_id in sorted(set(ids))]
-    result = await tx.conn.execute(stmt, rows)
+    result = await tx.conn.execute(_upsert(tx.dialect), rows)
     return {row["id"]: dict(row) for row in result.mappings()}
