@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
