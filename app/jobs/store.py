@@ -59,7 +59,7 @@ async def insert_new(tx: Tx, rows: Sequence[dict[str, Any]]) -> set[str]:
 
 @cache
 def _upsert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE (a no-op write that takes the row lock) RETURNING the row; built once."""
+    """INSERT … ON CONFLICT DO UPDATE (a no-op write that takes the row lock) RETURNING the row."""
     insert = postgresql.insert(jobs) if dialect == "postgresql" else sqlite.insert(jobs)
     return insert.on_conflict_do_update(
         index_elements=[jobs.c.namespace, jobs.c.id], set_={"registered": jobs.c.registered}
