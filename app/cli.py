@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import socket
 import sys
 
@@ -40,9 +41,21 @@ def serve(args: argparse.Namespace) -> int:
             "Never expose this server.",
             file=sys.stderr,
         )
+    if args.workers > 1:
+        # Each worker process builds its own app from the environment: a replica of the others.
+        os.environ["RENDEZVOUS_DEV"] = "true" if settings.dev else "false"
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+        )
+        return 0
     from app.main import create_app  # the app reads settings at build time; build it after the checks
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, workers=1, log_level="warning")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -61,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument(
         "--dev", action="store_true", help="no auth, loopback callbacks; loopback hosts only"
+    )
+    p_serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the API; each is a replica (PostgreSQL; keep 1 on SQLite)",
     )
     p_serve.set_defaults(fn=serve)
     p_migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest revision")

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     dev: bool = False
     default_namespace: str = "default"
     log_level: str = "INFO"
-    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_pool_size: int = Field(default=30, ge=1, le=200)
 
     # Request limits
     max_body_bytes: int = Field(default=1 << 20, ge=1024)

@@ -10,17 +10,17 @@ from app.config import Settings
 from app.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.runtime.settings
     return settings
 
 
-def get_namespace(request: Request) -> str:
+async def get_namespace(request: Request) -> str:
     """The caller's namespace. Until API keys exist every caller is in the default namespace."""
     namespace: str = request.app.state.runtime.settings.default_namespace
     return namespace
