@@ -153,10 +153,17 @@ class LoadResult:
 
 
 RequestFor = Callable[[int], tuple[str, str, Any]]
+OnResponse = Callable[[int, Response], None]
 
 
 async def _worker(
-    conn: Connection, request_for: RequestFor, counter: list[int], count: int, stop_at: float, out: LoadResult
+    conn: Connection,
+    request_for: RequestFor,
+    counter: list[int],
+    count: int,
+    stop_at: float,
+    out: LoadResult,
+    on_response: OnResponse | None,
 ) -> None:
     while counter[0] < count and time.perf_counter() < stop_at:
         index = counter[0]
@@ -175,15 +182,23 @@ async def _worker(
         out.statuses[response.status] += 1
         if response.status >= 300 and out.first_error is None:
             out.first_error = f"{method} {path}: HTTP {response.status}: {response.body[:300]!r}"
+        if on_response is not None:
+            on_response(index, response)
 
 
 async def closed_loop(
-    port: int, request_for: RequestFor, *, count: int, concurrency: int, time_limit: float
+    port: int,
+    request_for: RequestFor,
+    *,
+    count: int,
+    concurrency: int,
+    time_limit: float,
+    on_response: OnResponse | None = None,
 ) -> LoadResult:
     """``concurrency`` clients, each on its own connection, issue requests ``0..count-1`` back to back.
 
     Stops after ``count`` requests or ``time_limit`` seconds, whichever comes first (requests in flight
-    at the deadline are finished and counted).
+    at the deadline are finished and counted). ``on_response(index, response)`` sees every answer.
     """
     out = LoadResult()
     counter = [0]
@@ -193,7 +208,7 @@ async def closed_loop(
     try:
         async with asyncio.TaskGroup() as group:
             for conn in conns:
-                group.create_task(_worker(conn, request_for, counter, count, stop_at, out))
+                group.create_task(_worker(conn, request_for, counter, count, stop_at, out, on_response))
     finally:
         out.elapsed = time.perf_counter() - started
         await asyncio.gather(*(c.close() for c in conns))

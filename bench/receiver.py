@@ -1,4 +1,4 @@
-"""A minimal HTTP/1.1 callback receiver on loopback: records when each gather's callback arrives."""
+"""A minimal HTTP/1.1 callback receiver on loopback: records when each gather's or wait's callback arrives."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import contextlib
 import json
 import time
 from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 MAX_BODY = 64 << 20
@@ -14,11 +16,26 @@ OK = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
 BAD = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
 
+@dataclass(frozen=True)
+class WaitArrival:
+    """The first ``wait.resolved`` callback of one wait: when it arrived and what the event said."""
+
+    perf: float  # time.perf_counter() at arrival
+    wall: float  # time.time() at arrival, comparable with the server's timestamps (same machine)
+    created_at: str  # the event's ``created_at``: when the service fired it
+    reason: str | None
+
+
 class Receiver:
-    """Answers every POST with 200 and keeps, per gather id (``data.gather.id``), the first arrival time."""
+    """Answers every POST with 200 and keeps the first arrival per gather id (``data.gather.id``) and per
+    wait id (``data.wait_id``, with the wall-clock arrival time and the event's ``created_at``)."""
 
     def __init__(self) -> None:
         self.arrivals: dict[str, float] = {}
+        self.wait_arrivals: dict[str, WaitArrival] = {}
+        self.wait_duplicates = 0
+        self._waits_wanted: set[str] = set()
+        self._waits_in = asyncio.Event()
         self.types: Counter[str] = Counter()
         self.duplicates = 0
         self.malformed = 0
@@ -53,6 +70,19 @@ class Receiver:
     def forget(self, gather_id: str) -> None:
         self._waiters.pop(gather_id, None)
 
+    async def waits_arrived(self, wait_ids: Collection[str], *, until: float) -> None:
+        """Return once every wait in ``wait_ids`` has called back, or at ``time.time()`` ``until``."""
+        self._waits_wanted = set(wait_ids) - self.wait_arrivals.keys()
+        self._waits_in.clear()
+        try:
+            if self._waits_wanted:
+                async with asyncio.timeout(max(0.0, until - time.time())):
+                    await self._waits_in.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self._waits_wanted = set()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while await self._one(reader, writer):
@@ -73,16 +103,20 @@ class Receiver:
             writer.write(BAD)
             return False
         body = await reader.readexactly(length)
-        arrived = time.perf_counter()
-        self._record(body, arrived)
+        arrived, wall = time.perf_counter(), time.time()
+        self._record(body, arrived, wall)
         writer.write(OK)
         await writer.drain()
         return True
 
-    def _record(self, body: bytes, arrived: float) -> None:
+    def _record(self, body: bytes, arrived: float, wall: float) -> None:
         try:
             event: Any = json.loads(body)
-            gather_id = event["data"]["gather"]["id"]
+            data = event["data"]
+            if "wait_id" in data:
+                self._record_wait(event, str(data["wait_id"]), arrived, wall)
+                return
+            gather_id = data["gather"]["id"]
             self.types[str(event.get("type"))] += 1
         except (ValueError, KeyError, TypeError):
             self.malformed += 1
@@ -94,3 +128,16 @@ class Receiver:
         waiter = self._waiters.pop(gather_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(arrived)
+
+    def _record_wait(self, event: Any, wait_id: str, arrived: float, wall: float) -> None:
+        self.types[str(event.get("type"))] += 1
+        if wait_id in self.wait_arrivals:
+            self.duplicates += 1
+            self.wait_duplicates += 1
+            return
+        reason = event["data"].get("reason")
+        self.wait_arrivals[wait_id] = WaitArrival(arrived, wall, str(event.get("created_at")), reason)
+        if wait_id in self._waits_wanted:
+            self._waits_wanted.discard(wait_id)
+            if not self._waits_wanted:
+                self._waits_in.set()

@@ -9,8 +9,8 @@ from scenarios import Params
 
 Result = dict[str, Any]
 Row = tuple[str, Callable[[Result], str]]
-COLUMN = 16
-STEPS = ("service", "fan_in", "single", "bulk", "gather_size", "baseline")
+COLUMN = 24
+STEPS = ("service", "fan_in", "single", "bulk", "gather_size", "adds", "timers", "baseline")
 
 
 def get(data: Any, *path: str) -> Any:
@@ -40,6 +40,11 @@ def pair(first: tuple[str, ...], second: tuple[str, ...]) -> Callable[[Result], 
     return lambda r: f"{fmt(get(r, *first))} / {fmt(get(r, *second))}"
 
 
+def spread(step: str, name: str) -> Callable[[Result], str]:
+    """``p50 / p99 / max`` of ``{name}_ms_*`` in ``step``."""
+    return lambda r: " / ".join(fmt(get(r, step, f"{name}_ms_{q}")) for q in ("p50", "p99", "max"))
+
+
 def baseline_ratio(r: Result) -> str:
     ours, base = get(r, "single", "requests_per_s"), get(r, "baseline", "requests_per_s")
     return fmt(round(ours / base, 3)) if ours and base else "n/a"
@@ -53,7 +58,9 @@ def done_counter(r: Result) -> str:
 
 
 def failures(r: Result) -> str:
-    total = sum(get(r, name, "errors") or 0 for name in ("single", "bulk", "baseline"))
+    total = sum(get(r, name, "errors") or 0 for name in ("single", "bulk", "adds", "baseline"))
+    total += get(r, "timers", "open_errors") or 0
+    total += get(r, "timers", "callbacks_missing") or 0
     for mode in ("concurrent", "sequential"):
         for side in ("small", "big"):
             total += get(r, "gather_size", mode, side, "errors") or 0
@@ -86,6 +93,21 @@ def rows(p: Params) -> list[Row]:
         (f"d. ms/report {big}-member, 1 client", field(*size, "sequential", "big", "ms_per_report")),
         ("d. ratio big/small, 1 client", field(*size, "sequential", "ratio_big_small")),
         ("d. big gather's done counter right", done_counter),
+        (f"f. participant adds/s ({c} clients)", field("adds", "adds_per_s")),
+        ("f. latency p50 / p99 (ms)", pair(("adds", "latency_ms_p50"), ("adds", "latency_ms_p99"))),
+        ("f. adds done / wait events during", pair(("adds", "ok"), ("adds", "wait_events_during"))),
+        ("g. waits opened / timeouts fired", pair(("timers", "opened"), ("timers", "fired"))),
+        (
+            "g. callbacks missing / wrong reason",
+            pair(("timers", "callbacks_missing"), ("timers", "wrong_reason")),
+        ),
+        (
+            "g. deadline spread (ms) / outside 1 s",
+            pair(("timers", "deadline_spread_ms"), ("timers", "deadlines_outside_window")),
+        ),
+        ("g. fire lateness p50/p99/max (ms)", spread("timers", "fire_lateness")),
+        ("g. arrival lateness p50/p99/max (ms)", spread("timers", "arrival_lateness")),
+        ("g. timeout callbacks delivered/s", field("timers", "callbacks_per_s")),
         ("failed requests + missing callbacks", failures),
         ("server log lines (dev banner aside)", field("server_log", "problem_lines")),
         ("seconds for this database", field("seconds")),

@@ -7,7 +7,10 @@ a. fan-in latency: last report of a 3-job gather → callback arrival at the rec
 b. single completion reports/s with 32 concurrent clients;
 c. bulk reports/s (1,000 reports per request, 4 clients);
 d. ms per report in a 100,000-member gather vs in 10-member gathers (same count, same concurrency);
-e. the baseline (one upsert per request, same load generator) so b. reads as a ratio.
+e. the baseline (one upsert per request, same load generator) so b. reads as a ratio;
+f. wait participant adds/s with 32 concurrent clients over 1,000 groups (no quorum fires);
+g. timer lateness: 10,000 waits whose deadlines fall in the same second; how late each timeout fires
+   (the event's created_at) and arrives at the receiver, against the wait's deadline_at.
 
 Prints a table and writes bench/results/latest.json.
 """
@@ -29,7 +32,17 @@ from typing import Any
 
 from receiver import Receiver
 from report import problems, table
-from scenarios import Ctx, Params, bulk_reports, fan_in, gather_size, single_reports, warm_up
+from scenarios import (
+    Ctx,
+    Params,
+    bulk_reports,
+    fan_in,
+    gather_size,
+    participant_adds,
+    single_reports,
+    timer_lateness,
+    warm_up,
+)
 from servers import (
     BENCH_DIR,
     BenchDatabase,
@@ -100,6 +113,9 @@ async def measure_service(
         results["single"] = await step(db.kind, "b. single reports", singles)
         results["bulk"] = await step(db.kind, "c. bulk reports", bulk_reports(ctx))
         results["gather_size"] = await step(db.kind, "d. gather size", gather_size(ctx))
+        results["adds"] = await step(db.kind, "f. participant adds", participant_adds(ctx))
+        rate = results["adds"].get("adds_per_s")
+        results["timers"] = await step(db.kind, "g. timer lateness", timer_lateness(ctx, rate))
     results["server_log"] = server_log(server)
     return results
 

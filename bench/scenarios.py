@@ -1,13 +1,15 @@
-"""The measurements: fan-in latency, single and bulk report throughput, gather-size cost, baseline."""
+"""The measurements: fan-in latency, report throughput, gather-size cost, wait adds and timers, baseline."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from httpload import Connection, LoadResult, RequestFor, checked, closed_loop, percentile
+from httpload import Connection, LoadResult, RequestFor, Response, checked, closed_loop, percentile
 from receiver import Receiver
 
 CALLBACK_TIMEOUT = 10.0
@@ -35,6 +37,13 @@ class Params:
     size_reports: int = 2000
     size_time: float = 15.0  # per phase: four phases per concurrency
     seq_reports: int = 200
+    wait_groups: int = 1000
+    wait_expected: int = 1000  # above the adds any group gets, so no quorum fires while adds are timed
+    adds_count: int = 20_000
+    adds_time: float = 10.0
+    timer_waits: int = 10_000
+    timer_create_max: float = 60.0  # at most this long to open the timed waits
+    timer_callback_wait: float = 60.0  # at most this long after the common deadline for the callbacks
 
     @classmethod
     def quick(cls) -> Params:
@@ -50,6 +59,11 @@ class Params:
             size_reports=500,
             size_time=8.0,
             seq_reports=60,
+            adds_count=3000,
+            adds_time=5.0,
+            timer_waits=2000,
+            timer_create_max=20.0,
+            timer_callback_wait=30.0,
         )
 
 
@@ -296,4 +310,151 @@ async def gather_size(ctx: Ctx) -> dict[str, Any]:
         "sequential": seq,
         "big_done_counter": big_done,
         "big_done_expected": conc["big"]["reports"] + seq["big"]["reports"],
+    }
+
+
+# f. Participant adds, 32 clients
+
+WAIT_SECONDS = 300.0  # f.'s waits outlive the measurement; the service is stopped long before they fire
+
+
+def _add_body(ctx: Ctx, participant: str, expected: int, wait_seconds: float) -> dict[str, Any]:
+    return {
+        "participant_key": participant,
+        "expected_participants": expected,
+        "wait_seconds": wait_seconds,
+        "callback": {"url": ctx.receiver.url},
+    }
+
+
+async def participant_adds(ctx: Ctx) -> dict[str, Any]:
+    """Distinct participants round-robin over ``wait_groups`` groups: the first add of a group opens it."""
+    p = ctx.params
+
+    def request_for(i: int) -> tuple[str, str, Any]:
+        group = f"wg-{ctx.run_id}-{i % p.wait_groups:05d}"
+        body = _add_body(ctx, f"p-{i:07d}", p.wait_expected, WAIT_SECONDS)
+        return "POST", f"/v1/waits/{group}/participants", body
+
+    fired_before = ctx.receiver.types["wait.resolved"]
+    result = await closed_loop(
+        ctx.port, request_for, count=p.adds_count, concurrency=p.concurrency, time_limit=p.adds_time
+    )
+    summary = result.summary()
+    summary["adds_per_s"] = summary["requests_per_s"]
+    summary["opened"] = result.statuses[201]
+    summary["joined"] = result.statuses[200]
+    summary["wait_events_during"] = ctx.receiver.types["wait.resolved"] - fired_before
+    return summary
+
+
+# g. Timer lateness: many waits whose deadlines fall in the same second
+
+TIMER_FALLBACK_RATE = 150.0  # opens/s assumed when f. gave no rate
+TIMER_LEAD = 1.0  # no wait is opened later than this before the common deadline
+BATCHES_SHOWN = 60
+
+
+def _instant(text: str) -> float:
+    """An ISO 8601 timestamp from the service (UTC, same machine and clock) as a Unix time."""
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _ms_stats(name: str, values: list[float]) -> dict[str, Any]:
+    return {
+        f"{name}_ms_p50": ms(percentile(values, 50)),
+        f"{name}_ms_p99": ms(percentile(values, 99)),
+        f"{name}_ms_max": ms(max(values, default=float("nan"))),
+        f"{name}_ms_min": ms(min(values, default=float("nan"))),
+    }
+
+
+async def _server_now(ctx: Ctx) -> tuple[float, float]:
+    """The service's clock now (the ``last_added_at`` of a probe add, then cancelled) and its offset from
+    this process's ``time.time()`` at the middle of the request (request handling, not clock skew)."""
+    conn = Connection(ctx.port)
+    group = f"probe-{ctx.run_id}"
+    try:
+        sent = time.time()
+        response = await checked(
+            conn, "POST", f"/v1/waits/{group}/participants", _add_body(ctx, "probe", 2, 600.0)
+        )
+        answered = time.time()
+        await checked(conn, "DELETE", f"/v1/waits/{group}")
+    finally:
+        await conn.close()
+    server_now = _instant(response.json()["last_added_at"])
+    return server_now, server_now - (sent + answered) / 2
+
+
+async def timer_lateness(ctx: Ctx, add_rate: float | None) -> dict[str, Any]:
+    """Open ``timer_waits`` waits (own group, 2 expected, 1 add) whose deadlines all fall at ``target``,
+    then time each timeout callback against its wait's ``deadline_at``: when the service fired it (the
+    event's ``created_at``) and when it arrived here (``time.time()`` at the receiver)."""
+    p = ctx.params
+    rate = add_rate if add_rate and add_rate > 0 else TIMER_FALLBACK_RATE
+    budget = min(p.timer_create_max, max(5.0, 1.5 * p.timer_waits / rate + 2.0))
+    server_now, offset = await _server_now(ctx)
+    target = server_now + budget + TIMER_LEAD  # the common deadline, on the service's clock
+    deadlines: dict[str, float] = {}
+    bad_bodies = 0
+
+    def request_for(i: int) -> tuple[str, str, Any]:
+        wait_seconds = round(target - time.time(), 6)
+        body = _add_body(ctx, "only", 2, wait_seconds)
+        return "POST", f"/v1/waits/tm-{ctx.run_id}-{i:06d}/participants", body
+
+    def on_response(i: int, response: Response) -> None:
+        nonlocal bad_bodies
+        if response.status != 201:
+            return
+        try:
+            read = response.json()
+            deadlines[read["id"]] = _instant(read["deadline_at"])
+        except (ValueError, KeyError, TypeError):
+            bad_bodies += 1
+
+    created = await closed_loop(
+        ctx.port,
+        request_for,
+        count=p.timer_waits,
+        concurrency=p.concurrency,
+        time_limit=max(0.0, target - TIMER_LEAD - time.time()),
+        on_response=on_response,
+    )
+    created_at_s = time.time()
+    await ctx.receiver.waits_arrived(deadlines.keys(), until=target + p.timer_callback_wait)
+    arrivals = ctx.receiver.wait_arrivals
+    fired = {w: arrivals[w] for w in deadlines if w in arrivals}
+    timeouts = {w: a for w, a in fired.items() if a.reason == "timeout"}
+    fire = [_instant(a.created_at) - deadlines[w] for w, a in timeouts.items()]
+    arrive = [a.wall - deadlines[w] for w, a in timeouts.items()]
+    spread = (max(deadlines.values()) - min(deadlines.values())) if deadlines else float("nan")
+    last = max((a.wall for a in fired.values()), default=float("nan"))
+    first_fire = min((_instant(a.created_at) for a in fired.values()), default=float("nan"))
+    per_s = len(fired) / (last - first_fire) if len(fired) > 1 and last > first_fire else float("nan")
+    batches = Counter(round(_instant(a.created_at) - target, 3) for a in timeouts.values())
+    return {
+        "requested": p.timer_waits,
+        "opened": len(deadlines),
+        "open_errors": created.errors + bad_bodies,
+        "opens_per_s": round(created.rate, 1),
+        "open_latency_ms_p99": ms(percentile(created.latencies, 99)),
+        "first_error": created.first_error,
+        "create_budget_s": round(budget, 1),
+        "opened_before_target_s": round(target - created_at_s, 2),
+        "clock_offset_ms": ms(offset),
+        "deadline_spread_ms": ms(spread),
+        "deadlines_outside_window": sum(1 for d in deadlines.values() if not target <= d < target + 1.0),
+        "fired": len(timeouts),
+        "wrong_reason": len(fired) - len(timeouts),
+        "callbacks_missing": len(deadlines) - len(fired),
+        "fired_early": sum(1 for x in fire if x < 0),
+        "last_arrival_after_target_s": round(last - target, 2),
+        "callbacks_per_s": round(per_s, 1),  # from the first timeout fired to the last callback's arrival
+        **_ms_stats("fire_lateness", fire),
+        **_ms_stats("arrival_lateness", arrive),
+        # each distinct created_at is one expiry transaction: [seconds after target, waits it fired]
+        "fire_batches": [[at, n] for at, n in sorted(batches.items())][:BATCHES_SHOWN],
+        "fire_batch_count": len(batches),
     }

@@ -6,7 +6,9 @@ import base64
 import json
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.errors import Invalid
 
@@ -25,8 +27,8 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> list[Any] | None:
-    """Decode a cursor made by ``encode_cursor``; a damaged one is a 422 naming ``cursor``."""
+def decode_cursor(cursor: str | None, kind: type = str) -> Any:
+    """The key a cursor made by ``encode_cursor`` holds; a damaged one is a 422 naming ``cursor``."""
     if cursor is None:
         return None
     try:
@@ -34,9 +36,29 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
         key = None
-    if not isinstance(key, list) or not key:
+    if not (isinstance(key, list) and len(key) == 1 and type(key[0]) is kind):
         raise Invalid(
             "cursor is not valid",
             errors=[{"field": "cursor", "in": "query", "reason": "not a cursor this service issued"}],
         )
-    return key
+    return key[0]
+
+
+async def keyset_page(
+    conn: AsyncConnection,
+    stmt: sa.Select[Any],
+    column: sa.ColumnElement[Any],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """One page of ``stmt`` in ``column`` order after the cursor: the rows and the next cursor."""
+    kind = int if isinstance(column.type, sa.Integer) else str
+    after = decode_cursor(cursor, kind)
+    if after is not None:
+        stmt = stmt.where(column > after)
+    rows = list((await conn.execute(stmt.order_by(column).limit(limit + 1))).mappings())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor([rows[-1][column.key]])

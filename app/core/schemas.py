@@ -41,7 +41,6 @@ def _json_size_limit(value: Any) -> Any:
     return value
 
 
-JsonValue = Annotated[Any, AfterValidator(_no_nul)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
 SmallJson = Annotated[Any, AfterValidator(_no_nul), AfterValidator(_json_size_limit)]
 

@@ -15,7 +15,7 @@ from app.access import service as namespaces_service
 from app.access.models import namespaces
 from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Page, keyset_page
 from app.deliveries.models import deliveries, delivery_attempts
 from app.deliveries.schemas import AttemptRead, DeliveryDetail, DeliveryRead
 from app.deliveries.sender import SendResult
@@ -309,10 +309,7 @@ async def list_deliveries(
         stmt = stmt.where(deliveries.c.status == status)
     if subject_id is not None:
         stmt = stmt.where(deliveries.c.subject_id == subject_id)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(deliveries.c.id > str(after[0]))
-    rows = (await conn.execute(stmt.order_by(deliveries.c.id).limit(limit + 1))).mappings().all()
-    items = [DeliveryRead.model_validate(dict(r)) for r in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
-    return Page[DeliveryRead](items=items, next_cursor=next_cursor)
+    rows, next_cursor = await keyset_page(conn, stmt, deliveries.c.id, limit=limit, cursor=cursor)
+    return Page[DeliveryRead](
+        items=[DeliveryRead.model_validate(dict(r)) for r in rows], next_cursor=next_cursor
+    )

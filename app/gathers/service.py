@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx, chunks
 from app.core.ids import new_id
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Page, keyset_page
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid, NotFound
 from app.gathers.models import gather_members, gathers
@@ -24,6 +24,7 @@ from app.jobs.models import ACTIVE, jobs
 FAILURES = ("failed", "cancelled", "timed_out")
 SUCCESS_EVENTS = ("succeeded", "completed")
 PREVIEW = 100
+MAX_INLINE_BYTES = 1 << 20  # members carried inside one event, by size as well as by count
 
 
 def deadline_for(body: GatherCreate, now: datetime) -> datetime | None:
@@ -355,9 +356,15 @@ async def to_read(conn: AsyncConnection, gather: dict[str, Any]) -> GatherRead:
 
 async def event_data(conn: AsyncConnection, gather: dict[str, Any], *, limit: int) -> dict[str, Any]:
     """``{gather, members, members_truncated}`` for a resolution event; members in the order given."""
-    rows = (await conn.execute(_members_query(gather["namespace"], gather["id"]).limit(limit))).all()
-    with_outputs = gather["include_outputs"]
-    members = [_member(r, with_outputs).model_dump(mode="json", exclude={"position"}) for r in rows]
+    stmt = _members_query(gather["namespace"], gather["id"]).limit(limit)
+    members: list[dict[str, Any]] = []
+    size = 0
+    for row in (await conn.execute(stmt)).mappings():
+        member = _member(row, gather["include_outputs"]).model_dump(mode="json", exclude={"position"})
+        size += len(json.dumps(member, separators=(",", ":")))
+        if size > MAX_INLINE_BYTES:
+            break  # the receiver pages the rest from /members
+        members.append(member)
     read = await to_read(conn, gather)
     return {
         "gather": read.model_dump(mode="json"),
@@ -367,11 +374,10 @@ async def event_data(conn: AsyncConnection, gather: dict[str, Any], *, limit: in
 
 
 def _member(row: Any, with_outputs: bool = True) -> MemberRead:
-    if not with_outputs:
-        return MemberRead(id=row.job_id, position=row.position, status=row.status)
-    return MemberRead(
-        id=row.job_id, position=row.position, status=row.status, output=row.output, error=row.error
-    )
+    member = MemberRead(id=row["job_id"], position=row["position"], status=row["status"])
+    if with_outputs:
+        member.output, member.error = row["output"], row["error"]
+    return member
 
 
 async def members(
@@ -379,13 +385,9 @@ async def members(
 ) -> Page[MemberRead]:
     """Members in the order given, with their status and outputs."""
     gather = await get(conn, namespace=namespace, gather_id=gather_id)
-    stmt = _members_query(namespace, gather_id)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(gather_members.c.position > int(after[0]))
-    rows = (await conn.execute(stmt.limit(limit + 1))).all()
-    items = [_member(r, gather["include_outputs"]) for r in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].position]) if len(rows) > limit else None
+    stmt = _members_query(namespace, gather_id).order_by(None)
+    rows, next_cursor = await keyset_page(conn, stmt, gather_members.c.position, limit=limit, cursor=cursor)
+    items = [_member(r, gather["include_outputs"]) for r in rows]
     return Page[MemberRead](items=items, next_cursor=next_cursor)
 
 

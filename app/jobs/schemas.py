@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.core.schemas import ClientId, JsonValue, Name, Seconds, SmallJson, Strict
+from app.core.schemas import ClientId, Name, Seconds, SmallJson, Strict
 
 JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
 ReportStatus = Literal["succeeded", "failed", "cancelled"]
@@ -33,8 +33,8 @@ class JobComplete(Strict):
     """A completion report."""
 
     status: ReportStatus = "succeeded"
-    output: JsonValue = None
-    error: JsonValue = None
+    output: SmallJson = None
+    error: SmallJson = None
 
 
 class JobHeartbeat(Strict):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Page, keyset_page
 from app.errors import Conflict, NotFound
 from app.gathers import service as gathers
 from app.jobs import store
@@ -204,13 +204,8 @@ async def list_jobs(
         stmt = stmt.where(jobs.c.status == status)
     if name is not None:
         stmt = stmt.where(jobs.c.name == name)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(jobs.c.id > str(after[0]))
-    rows = (await conn.execute(stmt.order_by(jobs.c.id).limit(limit + 1))).mappings().all()
-    items = [JobRead.from_row(r) for r in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
-    return Page[JobRead](items=items, next_cursor=next_cursor)
+    rows, next_cursor = await keyset_page(conn, stmt, jobs.c.id, limit=limit, cursor=cursor)
+    return Page[JobRead](items=[JobRead.from_row(r) for r in rows], next_cursor=next_cursor)
 
 
 async def expire_due(tx: Tx, *, limit: int) -> int:

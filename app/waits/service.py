@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Page, keyset_page
 from app.deliveries import service as deliveries
 from app.errors import NotFound
 from app.waits.models import wait_participants, waits
@@ -248,10 +248,5 @@ async def list_waits(
         stmt = stmt.where(waits.c.group_key == group_key)
     if status is not None:
         stmt = stmt.where(waits.c.status == status)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(waits.c.id > str(after[0]))
-    rows = (await conn.execute(stmt.order_by(waits.c.id).limit(limit + 1))).mappings().all()
-    items = await _reads(conn, [dict(r) for r in rows[:limit]])
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
-    return Page[WaitRead](items=items, next_cursor=next_cursor)
+    rows, next_cursor = await keyset_page(conn, stmt, waits.c.id, limit=limit, cursor=cursor)
+    return Page[WaitRead](items=await _reads(conn, [dict(r) for r in rows]), next_cursor=next_cursor)
