@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections import Counter
 from typing import Any
 
+from app.core.db import notify_messages
 from tests.conftest import Service, postgres_only
 from tests.receiver import Receiver
 
@@ -99,3 +101,26 @@ async def test_a_long_poll_on_one_replica_is_woken_by_a_report_on_another(
     assert (await a.client.post("/v1/jobs/only/complete", json={})).status_code == 200
     r = await asyncio.wait_for(poll, 5)
     assert r.json()["status"] == "succeeded"
+
+
+async def test_one_report_resolving_many_long_named_gathers(service_factory: Any, receiver: Receiver) -> None:
+    """A commit touching many long keys still notifies other replicas (payloads stay under 8,000 bytes)."""
+    a, b = await service_factory(), await service_factory()
+    ids = [f"{k:03d}" + "x" * 197 for k in range(60)]
+    for gid in ids:
+        body = {"id": gid, "job_ids": ["shared"], "callback": {"url": f"{receiver.url}/cb"}}
+        assert (await a.client.post("/v1/gathers", json=body)).status_code == 201
+    r = await b.client.post("/v1/jobs/shared/complete", json={})
+    assert r.status_code == 200, r.text
+    await b.settle()
+    await receiver.wait_for(60)
+    assert {r.json()["data"]["gather"]["id"] for r in receiver.requests} == set(ids)
+
+
+def test_notify_messages_fit_the_payload_limit() -> None:
+    keys = [("gather", "n" * 100, f"{k:03d}" + "x" * 197) for k in range(200)]
+    messages = notify_messages("node_1", {"resolved": keys, "delivery": [None]})
+    assert len(messages) > 1
+    assert all(len(m.encode()) < 8000 for m in messages)
+    unpacked = [tuple(p) for m in messages for p in json.loads(m)["signals"].get("resolved", [])]
+    assert unpacked == keys

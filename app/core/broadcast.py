@@ -52,8 +52,15 @@ class Listener:
             return
         if data.get("node") == self.db.node_id:
             return  # this process already acted on its own commit
-        payloads = [tuple(p) if isinstance(p, list) else p for p in data.get("payloads", [])]
-        self.db.dispatch({str(data.get("signal")): payloads})
+        signals = data.get("signals")
+        if not isinstance(signals, dict):
+            return
+        self.db.dispatch(
+            {
+                str(name): [tuple(p) if isinstance(p, list) else p for p in payloads]
+                for name, payloads in signals.items()
+            }
+        )
 
     async def stop(self) -> None:
         if self._task is not None:

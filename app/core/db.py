@@ -24,7 +24,7 @@ log = logging.getLogger("rendezvous.db")
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
 READ_ONLY = "rendezvous_read_only"
-NOTIFY_BATCH = 40  # keys per NOTIFY, well under PostgreSQL's 8000-byte payload limit
+NOTIFY_LIMIT = 7000  # bytes per NOTIFY payload; PostgreSQL refuses 8000 and more
 
 metadata = sa.MetaData(
     naming_convention={
@@ -126,14 +126,15 @@ class Database:
                 listener(payloads)
 
     async def _broadcast(self, conn: AsyncConnection, signals: dict[str, list[Any]]) -> None:
-        """PostgreSQL: NOTIFY other replicas in the same transaction, so they hear of it on commit."""
-        for name, payloads in signals.items():
-            for batch in chunks(payloads, NOTIFY_BATCH):
-                message = json.dumps({"node": self.node_id, "signal": name, "payloads": list(batch)})
-                await conn.execute(
-                    sa.text("SELECT pg_notify(:channel, :message)"),
-                    {"channel": self.broadcast_channel, "message": message},
-                )
+        """PostgreSQL: NOTIFY other replicas in the same transaction, so they hear of it on commit.
+
+        Messages stay under PostgreSQL's 8,000-byte payload limit, however many keys a commit touches.
+        """
+        for message in notify_messages(self.node_id, signals):
+            await conn.execute(
+                sa.text("SELECT pg_notify(:channel, :message)"),
+                {"channel": self.broadcast_channel, "message": message},
+            )
 
     async def run(self, fn: Callable[[Tx], Awaitable[T]], *, attempts: int = 3) -> T:
         """Run ``fn`` in a transaction, again on a PostgreSQL deadlock or serialization failure."""
@@ -160,3 +161,21 @@ def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     """Split a sequence into slices of at most ``size``; keeps IN lists under driver limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def notify_messages(node: str, signals: dict[str, list[Any]]) -> list[str]:
+    """Pack ``{signal: [payload, …]}`` into as few JSON messages as fit in NOTIFY_LIMIT bytes each."""
+    messages: list[str] = []
+    batch: dict[str, list[Any]] = {}
+    size = 0
+    for name, payloads in signals.items():
+        for payload in payloads:
+            cost = len(json.dumps(payload).encode()) + 2
+            if batch and size + cost > NOTIFY_LIMIT:
+                messages.append(json.dumps({"node": node, "signals": batch}))
+                batch, size = {}, 0
+            batch.setdefault(name, []).append(payload)
+            size += cost
+    if batch:
+        messages.append(json.dumps({"node": node, "signals": batch}))
+    return messages
