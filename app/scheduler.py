@@ -23,7 +23,9 @@ class Ticks:
     def __init__(self, db: Database, deliverer: Deliverer, settings: Settings) -> None:
         self.db = db
         self.deliverer = deliverer
+        self.settings = settings
         self.batch = settings.scheduler_batch_size
+        self.schedule = settings.delivery_retry_schedule
 
     async def expire_deadlines(self) -> int:
         """Time out due jobs, gathers and waits, a bounded batch per transaction until none are left."""
@@ -37,7 +39,11 @@ class Ticks:
         return total
 
     async def reclaim_leases(self) -> int:
-        return await self.db.run(lambda tx: outbox.reclaim_expired(tx, limit=self.batch))
+        return await self.db.run(
+            lambda tx: outbox.reclaim_expired(
+                tx, limit=self.batch, schedule=self.schedule, jitter=self.settings.delivery_jitter
+            )
+        )
 
     async def deliver_due(self) -> int:
         return await self.deliverer.drain()

@@ -42,7 +42,7 @@ class Params:
     adds_count: int = 20_000
     adds_time: float = 10.0
     timer_waits: int = 10_000
-    timer_create_max: float = 60.0  # at most this long to open the timed waits
+    timer_create_max: float = 45.0  # at most this long to open the timed waits
     timer_callback_wait: float = 60.0  # at most this long after the common deadline for the callbacks
 
     @classmethod
@@ -393,7 +393,7 @@ async def timer_lateness(ctx: Ctx, add_rate: float | None) -> dict[str, Any]:
     event's ``created_at``) and when it arrived here (``time.time()`` at the receiver)."""
     p = ctx.params
     rate = add_rate if add_rate and add_rate > 0 else TIMER_FALLBACK_RATE
-    budget = min(p.timer_create_max, max(5.0, 1.5 * p.timer_waits / rate + 2.0))
+    budget = min(p.timer_create_max, max(5.0, 1.3 * p.timer_waits / rate + 2.0))
     server_now, offset = await _server_now(ctx)
     target = server_now + budget + TIMER_LEAD  # the common deadline, on the service's clock
     deadlines: dict[str, float] = {}

@@ -24,6 +24,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b"ok"
+    drip_seconds: float = 0.0  # pause before each byte of the body: a slow, never-silent receiver
 
 
 class Receiver:
@@ -77,7 +78,14 @@ class Receiver:
                 reply = self.script.pop(0) if self.script else Reply()
                 out = [f"HTTP/1.1 {reply.status} X", f"content-length: {len(reply.body)}"]
                 out += [f"{k}: {v}" for k, v in reply.headers.items()]
-                writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + reply.body)
+                writer.write(("\r\n".join(out) + "\r\n\r\n").encode())
+                if reply.drip_seconds:
+                    for i in range(len(reply.body)):
+                        await asyncio.sleep(reply.drip_seconds)
+                        writer.write(reply.body[i : i + 1])
+                        await writer.drain()
+                else:
+                    writer.write(reply.body)
                 await writer.drain()
                 async with self._arrived:
                     self.requests.append(Received(method, path, headers, body))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.deliveries import service as outbox
+from app.deliveries.sender import SendResult
 from tests.conftest import Service
 from tests.receiver import Receiver, Reply
 
@@ -93,6 +97,38 @@ class TestRetries:
         await svc.tick(21)
         assert len(receiver.requests) == 2
 
+    async def test_retry_after_as_an_http_date_is_honoured(self, svc: Service, receiver: Receiver) -> None:
+        later = format_datetime(svc.clock.now() + timedelta(seconds=600), usegmt=True)
+        receiver.reply_with(Reply(503, headers={"retry-after": later}))
+        await fire(svc, receiver)
+        await svc.settle()
+        await svc.tick(590)
+        assert len(receiver.requests) == 1
+        await svc.tick(11)
+        assert len(receiver.requests) == 2
+
+    async def test_the_response_read_is_capped(self, service_factory: Any, receiver: Receiver) -> None:
+        svc = await service_factory(delivery_response_cap_bytes=10)
+        receiver.reply_with(Reply(200, body=b"x" * 200_000))
+        await fire(svc, receiver)
+        await svc.settle()
+        delivery = await only_delivery(svc)
+        assert delivery["status"] == "succeeded"
+        assert delivery["attempt_log"][0]["response_body"] == "x" * 10
+
+    async def test_a_dripping_receiver_is_cut_off_at_the_timeout(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(delivery_timeout_seconds=0.5)
+        receiver.reply_with(Reply(200, body=b"y" * 100, drip_seconds=0.1))  # 10 s in all, 0.1 s per read
+        await fire(svc, receiver)
+        started = time.perf_counter()
+        await svc.settle()
+        assert time.perf_counter() - started < 3
+        delivery = await only_delivery(svc)
+        assert delivery["status"] == "pending"
+        assert delivery["last_error"] == "timed out after 0.5 s"
+
     async def test_unknown_delivery_is_404(self, svc: Service) -> None:
         assert (await svc.client.get("/v1/deliveries/dlv_nope")).status_code == 404
         assert (await svc.client.post("/v1/deliveries/dlv_nope/redeliver")).status_code == 404
@@ -108,7 +144,9 @@ class TestLeases:
             (claimed,) = await outbox.claim_due(tx, worker="wrk_dead", limit=10, lease_seconds=30)
         await svc.tick(10)
         assert receiver.requests == []
-        await svc.tick(25)
+        await svc.tick(25)  # the lease ran out: a failed attempt, retried on the schedule (5 s ± 20 %)
+        assert receiver.requests == []
+        await svc.tick(7)
         (req,) = await receiver.wait_for(1)
         assert req.headers["webhook-id"] == claimed.event_id
         delivery = await only_delivery(svc)
@@ -123,8 +161,6 @@ class TestLeases:
         async with svc.runtime.db.transaction() as tx:
             (claimed,) = await outbox.claim_due(tx, worker="wrk_slow", limit=10, lease_seconds=30)
         await svc.tick(31)
-        from app.deliveries.sender import SendResult
-
         async with svc.runtime.db.transaction() as tx:
             status = await outbox.record(
                 tx,
@@ -137,7 +173,40 @@ class TestLeases:
                 max_retry_after=60,
             )
         assert status == "lost"
+        await svc.tick(7)
         assert (await only_delivery(svc))["status"] == "succeeded"
+
+    async def test_a_stale_result_from_an_earlier_claim_by_the_same_worker_is_lost(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        svc.runtime.db.listeners.pop("delivery")
+        await fire(svc, receiver)
+        async with svc.runtime.db.transaction() as tx:
+            (first,) = await outbox.claim_due(tx, worker="wrk_a", limit=10, lease_seconds=30)
+        svc.clock.advance(31)
+        await svc.runtime.ticks.reclaim_leases()
+        svc.clock.advance(7)
+        async with svc.runtime.db.transaction() as tx:
+            (second,) = await outbox.claim_due(tx, worker="wrk_a", limit=10, lease_seconds=30)
+        assert second.attempt == first.attempt + 1
+
+        async def record(claimed: outbox.Claimed, result: SendResult) -> str:
+            async with svc.runtime.db.transaction() as tx:
+                return await outbox.record(
+                    tx,
+                    claimed,
+                    result,
+                    worker="wrk_a",
+                    started_at=svc.clock.now(),
+                    schedule=[0, 5],
+                    jitter=0,
+                    max_retry_after=60,
+                )
+
+        assert await record(first, SendResult(False, 500, 1.0, error="HTTP 500")) == "lost"
+        assert await record(second, SendResult(True, 200, 1.0)) == "succeeded"
+        delivery = await only_delivery(svc)
+        assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
 
 
 class TestSignature:

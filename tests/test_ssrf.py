@@ -83,6 +83,15 @@ class TestBlockedDestinations:
         assert "loopback" in delivery["last_error"]
         assert trap.connections == 0
 
+    async def test_ipv6_loopback_is_never_connected(self, guarded: Service) -> None:
+        trap6 = await Receiver("::1").start()
+        try:
+            delivery = await deliver_to(guarded, f"http://[::1]:{trap6.port}/hook")
+        finally:
+            await trap6.stop()
+        assert delivery["status"] == "dead" and "loopback" in delivery["last_error"]
+        assert trap6.connections == 0
+
     async def test_redirect_to_loopback_is_not_followed(
         self, guarded: Service, trap: Receiver, allowed: Receiver
     ) -> None:
@@ -117,6 +126,11 @@ class TestAddressPolicy:
             "64:ff9b::a00:1",
             "2002:a00:1::1",
             "224.0.0.1",
+            "::7f00:1",
+            "::a00:1",
+            "::ffff:0:a00:1",
+            "fec0::1",
+            "192.88.99.1",
         ],
     )
     def test_non_global_addresses_are_blocked(self, address: str) -> None:

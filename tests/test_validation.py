@@ -277,8 +277,33 @@ class TestDurations:
         await assert_nothing_written(svc)
 
 
+class TestGatherIds:
+    @pytest.mark.parametrize("gid", ["team/members", "a/b/explain"])
+    async def test_ids_that_would_shadow_a_read_route_are_422(self, svc: Service, gid: str) -> None:
+        r = await svc.client.post("/v1/gathers", json={"id": gid, "job_ids": []})
+        assert_problem(r, 422, "id")
+
+    async def test_slashes_elsewhere_are_fine(self, svc: Service) -> None:
+        r = await svc.client.post("/v1/gathers", json={"id": "team/members-7", "job_ids": ["a"]})
+        assert r.status_code == 201, r.text
+        assert (await svc.client.get("/v1/gathers/team%2Fmembers-7")).json()["id"] == "team/members-7"
+
+
 class TestCallbacks:
-    @pytest.mark.parametrize("url", ["ftp://x", "not a url", "http://", "http://user:pw@host/", ""])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "ftp://x",
+            "not a url",
+            "http://",
+            "http://user:pw@host/",
+            "",
+            "http://example.com/\x7f",
+            "http://a..b/",
+            "http://xn--/",
+            "http://exa mple.com/",
+        ],
+    )
     async def test_callback_url_that_is_not_http_is_422_naming_callback_url(
         self, svc: Service, url: str
     ) -> None:
@@ -297,10 +322,19 @@ class TestCallbacks:
         assert header in body["errors"][0]["reason"]
         await assert_nothing_written(svc)
 
-    async def test_callback_header_value_with_line_break_is_422(self, svc: Service) -> None:
-        headers = {"X-Tenant": "7\r\nX-Evil: 1"}
+    @pytest.mark.parametrize("value", ["7\r\nX-Evil: 1", "café", "a\x00b", "\x7f"])
+    async def test_callback_header_value_that_is_not_printable_ascii_is_422(
+        self, svc: Service, value: str
+    ) -> None:
+        headers = {"X-Tenant": value}
         r = await svc.client.post("/v1/gathers", json=gather(callback={**CALLBACK, "headers": headers}))
         assert_problem(r, 422, "callback.headers")
+        await assert_nothing_written(svc)
+
+    @pytest.mark.parametrize("url", ["http://bücher.invalid/hook", "https://[2001:db8::1]:8443/x"])
+    async def test_international_and_ipv6_hosts_are_accepted(self, svc: Service, url: str) -> None:
+        r = await svc.client.post("/v1/gathers", json=gather(callback={"url": url}))
+        assert r.status_code == 201, r.text
 
 
 class TestMalformedRequests:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, Field, field_validator
 
 from app.core.schemas import SmallJson, Strict
 
 DeliveryStatus = Literal["pending", "delivering", "succeeded", "dead"]
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 RESERVED_HEADERS = {"host", "content-type", "content-length", "transfer-encoding", "connection", "user-agent"}
+
+
+def _valid_host(host: str) -> bool:
+    """An IP literal, or a DNS name of valid labels (IDNA hosts arrive here in their ASCII form)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    return len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
 
 
 class Callback(Strict):
@@ -27,18 +41,19 @@ class Callback(Strict):
     @classmethod
     def _http_url(cls, value: str) -> str:
         try:
-            parts = urlsplit(value)
-            port = parts.port
-        except ValueError as exc:
+            url = httpx.URL(value)  # the parser that will send it: what it refuses never gets stored
+        except Exception as exc:
             raise ValueError(f"not a valid URL: {exc}") from None
-        if parts.scheme not in ("http", "https"):
+        if url.scheme not in ("http", "https"):
             raise ValueError("must be an http or https URL")
-        if not parts.hostname:
+        if not url.host:
             raise ValueError("must name a host")
-        if parts.username or parts.password:
+        if url.userinfo:
             raise ValueError("must not carry credentials; use headers")
-        if port == 0:
+        if url.port == 0:
             raise ValueError("port 0 is not allowed")
+        if not _valid_host(url.raw_host.decode("ascii", "replace")):
+            raise ValueError(f"{url.host!r} is not a valid host name or IP address")
         return value
 
     @field_validator("headers")
@@ -50,8 +65,8 @@ class Callback(Strict):
             lowered = name.lower()
             if lowered in RESERVED_HEADERS or lowered.startswith("webhook-"):
                 raise ValueError(f"{name!r} is set by the service and cannot be overridden")
-            if any(c in header_value for c in "\r\n\x00"):
-                raise ValueError(f"the value of {name!r} contains a line break or NUL")
+            if not _HEADER_VALUE.match(header_value):
+                raise ValueError(f"the value of {name!r} must be printable ASCII")
         return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -70,6 +71,19 @@ class SendResult:
         return self.status_code == 410
 
 
+async def _post(
+    client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str], cap: int
+) -> tuple[httpx.Response, bytes]:
+    """POST and read at most ``cap`` bytes of the raw response body."""
+    async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
+        captured = bytearray()
+        async for chunk in response.aiter_raw():
+            captured.extend(chunk[: max(0, cap - len(captured))])
+            if len(captured) >= cap:
+                break
+    return response, bytes(captured)
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
     if not value:
@@ -96,30 +110,31 @@ async def send(
     extra_headers: dict[str, str],
     now: datetime,
     response_cap: int,
+    deadline: float,
 ) -> SendResult:
-    """POST the event once and report the outcome; never raises for network or HTTP errors."""
+    """POST the event once, within ``deadline`` seconds in all, and report the outcome; never raises."""
     timestamp = int(now.timestamp())
     signature = " ".join(sign(s, event_id, timestamp, body) for s in secrets_)
     headers = {
         **extra_headers,
         "content-type": "application/json",
+        "accept-encoding": "identity",  # the cap counts bytes on the wire; no decompression bombs
         "webhook-id": event_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature,
     }
     started = time.perf_counter()
     try:
-        async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
-            captured = bytearray()
-            async for chunk in response.aiter_bytes():
-                captured.extend(chunk[: max(0, response_cap - len(captured))])
-                if len(captured) >= response_cap:
-                    break
-    except httpx.HTTPError as exc:
+        # One deadline for everything: DNS, connect, a slow-dripping response.
+        async with asyncio.timeout(deadline):
+            response, captured = await _post(client, url, body, headers, response_cap)
+    except Exception as exc:  # every failure is an attempt to record, never a crashed worker
         elapsed = (time.perf_counter() - started) * 1000
         reason = blocked_reason(exc)
         if reason is not None:
             return SendResult(False, None, elapsed, error=reason, blocked=True)
+        if isinstance(exc, TimeoutError):
+            return SendResult(False, None, elapsed, error=f"timed out after {deadline:g} s")
         return SendResult(False, None, elapsed, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
     elapsed = (time.perf_counter() - started) * 1000
     code = response.status_code

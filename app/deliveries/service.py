@@ -213,6 +213,7 @@ async def record(
             deliveries.c.id == claimed.id,
             deliveries.c.status == "delivering",
             deliveries.c.locked_by == worker,
+            deliveries.c.attempts == claimed.attempt,  # this claim, not a later one by the same worker
         )
         .values(**values)
     )
@@ -221,16 +222,17 @@ async def record(
     return str(values["status"])
 
 
-async def reclaim_expired(tx: Tx, *, limit: int) -> int:
-    """Return deliveries whose worker's lease ran out to the queue; the lost attempt is logged."""
+async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: float) -> int:
+    """Leases that ran out count as failed attempts: retried on the schedule, or dead when it is spent."""
     stmt = (
-        sa.select(deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.locked_until)
+        sa.select(deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.round_start)
         .where(deliveries.c.status == "delivering", deliveries.c.locked_until <= tx.now)
         .limit(limit)
     )
     if tx.is_postgres:
         stmt = stmt.with_for_update(skip_locked=True)
     rows = (await tx.conn.execute(stmt)).all()
+    error = "lease expired: the worker did not report an outcome"
     for row in rows:
         await tx.conn.execute(
             tx.insert(delivery_attempts)
@@ -240,14 +242,20 @@ async def reclaim_expired(tx: Tx, *, limit: int) -> int:
                 attempt=row.attempts,
                 started_at=tx.now,
                 duration_ms=0.0,
-                error="lease expired: the worker did not report an outcome",
+                error=error,
             )
             .on_conflict_do_nothing()
         )
+        delay = next_delay(schedule, row.attempts - row.round_start, jitter, None)
+        values: dict[str, Any] = {"locked_by": None, "locked_until": None, "last_error": error}
+        if delay is None:
+            values.update(status="dead", next_attempt_at=None)
+        else:
+            values.update(status="pending", next_attempt_at=tx.now + timedelta(seconds=delay))
         await tx.conn.execute(
             sa.update(deliveries)
             .where(deliveries.c.id == row.id, deliveries.c.status == "delivering")
-            .values(status="pending", locked_by=None, locked_until=None, next_attempt_at=tx.now)
+            .values(**values)
         )
     if rows:
         tx.emit("delivery", None)

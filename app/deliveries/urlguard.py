@@ -23,8 +23,10 @@ _ALWAYS_BLOCKED = [
         "2002::/16",  # 6to4
         "2001::/32",  # Teredo
         "0.0.0.0/8",
+        "192.88.99.0/24",  # 6to4 relay anycast
     )
 ]
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
 
 
 class BlockedDestination(httpcore.ConnectError):
@@ -52,7 +54,7 @@ class AddressPolicy:
             return f"{ip} is a link-local address"
         if ip.is_multicast:
             return f"{ip} is a multicast address"
-        if not ip.is_global:
+        if not ip.is_global or (ip.version == 6 and ip not in _GLOBAL_UNICAST_V6):
             return f"{ip} is not a global unicast address"
         return None
 

@@ -81,6 +81,7 @@ class Deliverer:
             extra_headers=item.headers,
             now=started_at,
             response_cap=self.settings.delivery_response_cap_bytes,
+            deadline=self.settings.delivery_timeout_seconds,
         )
         async with self.db.transaction() as tx:
             status = await outbox.record(

@@ -13,6 +13,7 @@ from app.deliveries.schemas import Callback, CallbackRead
 from app.jobs.schemas import JobStatus
 
 MAX_GATHER_JOBS = 100_000
+RESERVED_LAST_SEGMENTS = {"members", "explain"}
 GatherStatus = Literal["waiting", "succeeded", "completed", "failed", "timed_out", "cancelled"]
 JobIds = Annotated[list[ClientId], Field(max_length=MAX_GATHER_JOBS)]
 
@@ -39,6 +40,13 @@ class GatherCreate(Strict):
     sealed: bool = True
 
     _unique = field_validator("job_ids")(_no_duplicates)
+
+    @field_validator("id")
+    @classmethod
+    def _routable(cls, value: str | None) -> str | None:
+        if value is not None and value.rsplit("/", 1)[-1] in RESERVED_LAST_SEGMENTS and "/" in value:
+            raise ValueError("must not end in /members or /explain (those paths read the gather)")
+        return value
 
 
 class GatherAddJobs(Strict):
