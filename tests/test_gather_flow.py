@@ -6,6 +6,8 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
+
 from tests.conftest import Service
 from tests.receiver import Receiver
 
@@ -303,3 +305,28 @@ class TestReading:
         await create(svc, gather_body(receiver, "now", []))
         r = await asyncio.wait_for(svc.client.get("/v1/gathers/now", params={"wait": 60}), 2)
         assert r.json()["status"] == "succeeded"
+
+
+class TestCostPerReport:
+    async def test_a_report_runs_the_same_statements_in_a_gather_of_2000_as_of_10(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        await create(svc, gather_body(receiver, "small", [f"s{i}" for i in range(10)]))
+        await create(svc, gather_body(receiver, "big", [f"b{i}" for i in range(2000)]))
+        statements: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            statements.append(sql)
+
+        engine = svc.runtime.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            await report(svc, "s3")
+            small = list(statements)
+            statements.clear()
+            await report(svc, "b1500")
+            big = list(statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert small == big
+        assert not any("gather_members" in sql and "position" in sql for sql in big)  # no member scan
