@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     deadline_interval_seconds: float = Field(default=0.25, gt=0)
-    scheduler_batch_size: int = Field(default=500, ge=1)
+    scheduler_batch_size: int = Field(default=1000, ge=1, le=10_000)
 
     @field_validator("callback_allow_cidrs", "delivery_retry_schedule", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from scenarios import Params
 
 Result = dict[str, Any]
 Row = tuple[str, Callable[[Result], str]]
-COLUMN = 24
+COLUMN = 26
 STEPS = ("service", "fan_in", "single", "bulk", "gather_size", "adds", "timers", "baseline")
 
 

@@ -42,7 +42,7 @@ class Params:
     adds_count: int = 20_000
     adds_time: float = 10.0
     timer_waits: int = 10_000
-    timer_create_max: float = 45.0  # at most this long to open the timed waits
+    timer_create_max: float = 55.0  # at most this long to open the timed waits
     timer_callback_wait: float = 60.0  # at most this long after the common deadline for the callbacks
 
     @classmethod

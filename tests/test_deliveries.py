@@ -228,3 +228,15 @@ class TestSignature:
         secret = (await svc.client.get("/v1/namespace")).json()["signing_secret"]
         with pytest.raises(WebhookVerificationError):
             Webhook(secret).verify(req.body.replace(b"succeeded", b"failed"), req.headers)
+
+
+async def test_a_claim_never_takes_more_than_its_limit(svc: Service, receiver: Receiver) -> None:
+    """Also on a fresh PostgreSQL table, whose missing statistics once let a LIMIT subquery run per row."""
+    svc.runtime.db.listeners.pop("delivery")
+    for i in range(60):
+        await fire(svc, receiver, gid=f"g{i}")
+    async with svc.runtime.db.transaction() as tx:
+        claimed = await outbox.claim_due(tx, worker="wrk_x", limit=7, lease_seconds=30)
+    assert len(claimed) == 7
+    pending = (await svc.client.get("/v1/deliveries", params={"status": "pending", "limit": 100})).json()
+    assert len(pending["items"]) == 53

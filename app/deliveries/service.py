@@ -113,9 +113,14 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
     )
     if tx.is_postgres:
         due = due.with_for_update(skip_locked=True)
+    # Two statements, not UPDATE … WHERE id IN (subquery): PostgreSQL may re-run a LIMIT … SKIP LOCKED
+    # subquery per outer row and so claim far more than ``limit``.
+    ids = list((await tx.conn.execute(due)).scalars())
+    if not ids:
+        return []
     stmt = (
         sa.update(deliveries)
-        .where(deliveries.c.id.in_(due.scalar_subquery()), deliveries.c.status == "pending")
+        .where(deliveries.c.id.in_(ids), deliveries.c.status == "pending")
         .values(
             status="delivering",
             locked_by=worker,
