@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from app.core.db import Tx
 from app.core.notify import wait_for
 from app.core.pagination import Page
 from app.core.schemas import PathId
@@ -50,12 +51,15 @@ async def add_participant(
     group_key: PathId, body: ParticipantAdd, response: Response, rt: RuntimeDep, ns: NamespaceDep
 ) -> ParticipantAdded:
     """Join the group's wait (opening one when none is open). Quorum resolves it at once."""
-    row, counted, created = await rt.db.run(
-        lambda tx: service.add_participant(tx, namespace=ns, group_key=group_key, body=body)
-    )
+
+    async def add(tx: Tx) -> tuple[WaitRead, bool, bool]:
+        row, counted, created = await service.add_participant(
+            tx, namespace=ns, group_key=group_key, body=body
+        )
+        return await service.to_read(tx.conn, row), counted, created
+
+    read, counted, created = await rt.db.run(add)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    async with rt.db.read() as conn:
-        read = await service.to_read(conn, row)
     return ParticipantAdded(**read.model_dump(), counted=counted)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
@@ -30,11 +32,34 @@ def _deadline(row: dict[str, Any], now: datetime) -> datetime | None:
     return deadline
 
 
-async def _open_locked(tx: Tx, namespace: str, group_key: str) -> dict[str, Any] | None:
-    stmt = sa.select(waits).where(
-        waits.c.namespace == namespace, waits.c.group_key == group_key, waits.c.status == "waiting"
+# Hot-path statements are built once: constructing Core statements costs more than running them.
+_OPEN = sa.select(waits).where(
+    waits.c.namespace == sa.bindparam("b_namespace"),
+    waits.c.group_key == sa.bindparam("b_group_key"),
+    waits.c.status == "waiting",
+)
+_OPEN_FOR_UPDATE = _OPEN.with_for_update()
+_MUTABLE = [c for c in waits.c if c.key not in ("id", "namespace", "group_key", "created_at")]
+_SAVE = (
+    sa.update(waits)
+    .where(waits.c.id == sa.bindparam("b_id"))
+    .values({c.key: sa.bindparam(f"b_{c.key}", type_=c.type) for c in _MUTABLE})
+)
+
+
+@cache
+def _join(dialect: str) -> Any:
+    insert = (
+        postgresql.insert(wait_participants) if dialect == "postgresql" else sqlite.insert(wait_participants)
     )
-    row = (await tx.conn.execute(tx.for_update(stmt))).mappings().first()
+    return insert.on_conflict_do_nothing().returning(wait_participants.c.participant_key)
+
+
+async def _open_locked(tx: Tx, namespace: str, group_key: str) -> dict[str, Any] | None:
+    stmt = _OPEN_FOR_UPDATE if tx.is_postgres else _OPEN
+    row = (
+        (await tx.conn.execute(stmt, {"b_namespace": namespace, "b_group_key": group_key})).mappings().first()
+    )
     return dict(row) if row is not None else None
 
 
@@ -76,16 +101,14 @@ async def add_participant(
     """Add a participant; returns (wait, counted, created). Resolves ``quorum`` in this transaction."""
     row, created = await _open_or_create(tx, namespace, group_key, body)
     joined = await tx.conn.execute(
-        tx.insert(wait_participants)
-        .values(
-            wait_id=row["id"],
-            participant_key=body.participant_key,
-            namespace=namespace,
-            position=row["participant_count"] + 1,
-            joined_at=tx.now,
-        )
-        .on_conflict_do_nothing()
-        .returning(wait_participants.c.participant_key)
+        _join(tx.dialect),
+        {
+            "wait_id": row["id"],
+            "participant_key": body.participant_key,
+            "namespace": namespace,
+            "position": row["participant_count"] + 1,
+            "joined_at": tx.now,
+        },
     )
     counted = joined.first() is not None
     row.update(
@@ -100,8 +123,7 @@ async def add_participant(
     row["deadline_at"] = _deadline(row, tx.now)
     if row["participant_count"] >= row["expected"]:
         row.update(status="resolved", reason="quorum", resolved_at=tx.now, deadline_at=None)
-    values = {k: v for k, v in row.items() if k not in ("id", "namespace", "group_key", "created_at")}
-    await tx.conn.execute(sa.update(waits).where(waits.c.id == row["id"]).values(**values))
+    await tx.conn.execute(_SAVE, {"b_id": row["id"], **{f"b_{c.key}": row[c.key] for c in _MUTABLE}})
     if row["status"] == "resolved":
         await _fire(tx, [row])
     return row, counted, created
