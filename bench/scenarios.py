@@ -393,7 +393,7 @@ async def timer_lateness(ctx: Ctx, add_rate: float | None) -> dict[str, Any]:
     event's ``created_at``) and when it arrived here (``time.time()`` at the receiver)."""
     p = ctx.params
     rate = add_rate if add_rate and add_rate > 0 else TIMER_FALLBACK_RATE
-    budget = min(p.timer_create_max, max(5.0, 1.3 * p.timer_waits / rate + 2.0))
+    budget = min(p.timer_create_max, max(5.0, 1.6 * p.timer_waits / rate + 2.0))
     server_now, offset = await _server_now(ctx)
     target = server_now + budget + TIMER_LEAD  # the common deadline, on the service's clock
     deadlines: dict[str, float] = {}
