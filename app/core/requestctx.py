@@ -98,3 +98,5 @@ def configure_logging(level: str) -> None:
     root.handlers = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    # A tick still running when its next run comes is skipped by design (max_instances=1): not a warning.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
