@@ -33,3 +33,9 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 def json_type() -> sa.types.TypeEngine[Any]:
     """JSON on SQLite, JSONB on PostgreSQL."""
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> sa.Index:
+    """An index over the rows matching ``where``, on both SQLite and PostgreSQL."""
+    condition = sa.text(where)
+    return sa.Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)

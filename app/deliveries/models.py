@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.core.db import metadata
-from app.core.types import UTCDateTime, json_type
+from app.core.types import UTCDateTime, json_type, partial_index
 
 deliveries = sa.Table(
     "deliveries",
@@ -29,18 +29,8 @@ deliveries = sa.Table(
     sa.Column("delivered_at", UTCDateTime(), nullable=True),
     sa.Index("ix_deliveries_namespace_status", "namespace", "status", "id"),
     sa.Index("ix_deliveries_subject", "namespace", "subject_kind", "subject_id"),
-    sa.Index(
-        "ix_deliveries_due",
-        "next_attempt_at",
-        sqlite_where=sa.text("status = 'pending'"),
-        postgresql_where=sa.text("status = 'pending'"),
-    ),
-    sa.Index(
-        "ix_deliveries_leased",
-        "locked_until",
-        sqlite_where=sa.text("status = 'delivering'"),
-        postgresql_where=sa.text("status = 'delivering'"),
-    ),
+    partial_index("ix_deliveries_due", "next_attempt_at", where="status = 'pending'"),
+    partial_index("ix_deliveries_leased", "locked_until", where="status = 'delivering'"),
 )
 
 delivery_attempts = sa.Table(

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.core.db import metadata
-from app.core.types import UTCDateTime, json_type
+from app.core.types import UTCDateTime, json_type, partial_index
 
 gathers = sa.Table(
     "gathers",
@@ -28,12 +28,7 @@ gathers = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("resolved_at", UTCDateTime(), nullable=True),
     sa.Index("ix_gathers_namespace_status", "namespace", "status"),
-    sa.Index(
-        "ix_gathers_due",
-        "deadline_at",
-        sqlite_where=sa.text("status = 'waiting' AND deadline_at IS NOT NULL"),
-        postgresql_where=sa.text("status = 'waiting' AND deadline_at IS NOT NULL"),
-    ),
+    partial_index("ix_gathers_due", "deadline_at", where="status = 'waiting' AND deadline_at IS NOT NULL"),
 )
 
 gather_members = sa.Table(

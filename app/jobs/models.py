@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.core.db import metadata
-from app.core.types import UTCDateTime, json_type
+from app.core.types import UTCDateTime, json_type, partial_index
 
 ACTIVE = ("pending", "running")
 TERMINAL = ("succeeded", "failed", "cancelled", "timed_out")
@@ -26,10 +26,7 @@ jobs = sa.Table(
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.Index("ix_jobs_namespace_status", "namespace", "status"),
     sa.Index("ix_jobs_namespace_name", "namespace", "name"),
-    sa.Index(
-        "ix_jobs_due",
-        "deadline_at",
-        sqlite_where=sa.text("status IN ('pending', 'running') AND deadline_at IS NOT NULL"),
-        postgresql_where=sa.text("status IN ('pending', 'running') AND deadline_at IS NOT NULL"),
+    partial_index(
+        "ix_jobs_due", "deadline_at", where="status IN ('pending', 'running') AND deadline_at IS NOT NULL"
     ),
 )

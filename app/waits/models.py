@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.core.db import metadata
-from app.core.types import UTCDateTime, json_type
+from app.core.types import UTCDateTime, json_type, partial_index
 
 waits = sa.Table(
     "waits",
@@ -24,22 +24,10 @@ waits = sa.Table(
     sa.Column("deadline_at", UTCDateTime(), nullable=True),
     sa.Column("timed_out_at", UTCDateTime(), nullable=True),
     sa.Column("resolved_at", UTCDateTime(), nullable=True),
-    sa.Index(
-        "uq_waits_open_group",
-        "namespace",
-        "group_key",
-        unique=True,
-        sqlite_where=sa.text("status = 'waiting'"),
-        postgresql_where=sa.text("status = 'waiting'"),
-    ),
+    partial_index("uq_waits_open_group", "namespace", "group_key", where="status = 'waiting'", unique=True),
     sa.Index("ix_waits_namespace_group", "namespace", "group_key", "id"),
     sa.Index("ix_waits_namespace_status", "namespace", "status", "id"),
-    sa.Index(
-        "ix_waits_due",
-        "deadline_at",
-        sqlite_where=sa.text("status = 'waiting' AND deadline_at IS NOT NULL"),
-        postgresql_where=sa.text("status = 'waiting' AND deadline_at IS NOT NULL"),
-    ),
+    partial_index("ix_waits_due", "deadline_at", where="status = 'waiting' AND deadline_at IS NOT NULL"),
 )
 
 wait_participants = sa.Table(
