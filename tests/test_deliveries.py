@@ -130,8 +130,13 @@ class TestRetries:
         assert delivery["last_error"] == "timed out after 0.5 s"
 
     async def test_unknown_delivery_is_404(self, svc: Service) -> None:
-        assert (await svc.client.get("/v1/deliveries/dlv_nope")).status_code == 404
-        assert (await svc.client.post("/v1/deliveries/dlv_nope/redeliver")).status_code == 404
+        unknown = "dlv_" + "0" * 26
+        assert (await svc.client.get(f"/v1/deliveries/{unknown}")).status_code == 404
+        assert (await svc.client.post(f"/v1/deliveries/{unknown}/redeliver")).status_code == 404
+
+    async def test_malformed_delivery_id_is_422(self, svc: Service) -> None:
+        r = await svc.client.get("/v1/deliveries/nope")
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "delivery_id"
 
 
 class TestLeases:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from app.access import service as namespaces
 from app.core.pagination import Page
@@ -12,6 +14,7 @@ from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
 from app.errors import responses
 
 router = APIRouter(tags=["deliveries"])
+DeliveryId = Annotated[str, Path(pattern=r"^dlv_[0-9a-z]{26}$", description="A delivery's server id")]
 
 
 @router.get("/v1/deliveries", operation_id="listDeliveries", responses=responses(422))
@@ -31,7 +34,7 @@ async def list_deliveries(
 
 
 @router.get("/v1/deliveries/{delivery_id}", operation_id="getDelivery", responses=responses(404, 422))
-async def get_delivery(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryDetail:
+async def get_delivery(delivery_id: DeliveryId, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryDetail:
     """A delivery with its event and every attempt."""
     async with rt.db.read() as conn:
         return await service.get(conn, namespace=ns, delivery_id=delivery_id)
@@ -42,7 +45,7 @@ async def get_delivery(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> De
     operation_id="redeliverDelivery",
     responses=responses(404, 409, 422),
 )
-async def redeliver(delivery_id: str, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryRead:
+async def redeliver(delivery_id: DeliveryId, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryRead:
     """Send a dead (or delivered) event again, on a fresh retry schedule, with the same webhook-id."""
     return await rt.db.run(lambda tx: service.redeliver(tx, namespace=ns, delivery_id=delivery_id))
 
