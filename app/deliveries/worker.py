@@ -28,7 +28,9 @@ class Deliverer:
         self._inflight: set[asyncio.Task[None]] = set()
         self._drain_task: asyncio.Task[int] | None = None
         self._again = False
+        self._saturated = False
         self._closed = False
+        self._drain_lock = asyncio.Lock()
 
     def wake(self, _payloads: Any = None) -> None:
         """Start draining now, or make the running drain look again."""
@@ -41,6 +43,10 @@ class Deliverer:
 
     async def drain(self) -> int:
         """Claim and start every due delivery there is room for; returns how many were started."""
+        async with self._drain_lock:  # the scheduler's tick and a wake-up never claim side by side
+            return await self._drain()
+
+    async def _drain(self) -> int:
         started = 0
         while not self._closed:
             self._again = False
@@ -60,7 +66,8 @@ class Deliverer:
                 self._inflight.add(task)
                 task.add_done_callback(self._done)
             started += len(claimed)
-            if len(claimed) < room and not self._again:
+            self._saturated = len(claimed) == room
+            if not self._saturated and not self._again:
                 break
         return started
 
@@ -68,7 +75,8 @@ class Deliverer:
         self._inflight.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery task failed", exc_info=task.exception())
-        self.wake()
+        if self._saturated:
+            self.wake()  # more may be due than there was room for; otherwise new rows wake us themselves
 
     async def _deliver(self, item: outbox.Claimed) -> None:
         started_at = self.db.clock.now()
