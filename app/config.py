@@ -73,7 +73,3 @@ class Settings(BaseSettings):
         """The CIDRs callbacks may reach beside global unicast; dev mode adds loopback."""
         extra = list(LOOPBACK_CIDRS) if self.dev else []
         return [*self.callback_allow_cidrs, *extra]
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
