@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_gather_jobs: int = Field(default=100_000, ge=1)
     max_payload_bytes: int = Field(default=64 << 10, ge=1)
     max_long_poll_seconds: float = Field(default=60.0, gt=0)
+    max_batch_items: int = Field(default=10_000, ge=1)
+
+    # Batches: item sets of finished batches are deleted this long after the batch finished (counts stay)
+    batch_item_retention_days: float = Field(default=30.0, gt=0)
 
     # Deliveries
     callback_allow_cidrs: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -88,11 +88,11 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
+def validation_problem(errors: list[dict[str, Any]], **more: Any) -> JSONResponse:
     """422 naming each field and its reason (the first MAX_LISTED_ERRORS of them)."""
     listed = errors[:MAX_LISTED_ERRORS]
     fields = ", ".join(dict.fromkeys(f"{e['field']} ({e['reason']})" for e in listed))
-    extra: dict[str, Any] = {"errors": listed}
+    extra: dict[str, Any] = {**more, "errors": listed}
     if len(errors) > len(listed):
         extra["errors_truncated"] = len(errors) - len(listed)
     return problem(
@@ -110,7 +110,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         if exc.status == 422 and "errors" in exc.extra:
-            return validation_problem(exc.extra["errors"])
+            more = {k: v for k, v in exc.extra.items() if k != "errors"}
+            return validation_problem(exc.extra["errors"], **more)
         return problem(status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
+from app.batches.routes import router as batches_router
 from app.config import Settings
 from app.core.clock import Clock, SystemClock
 from app.core.limits import BodyLimitMiddleware
@@ -83,7 +84,8 @@ def create_app(
         max_member_list_bytes=settings.max_member_list_body_bytes,
     )
     app.add_middleware(RequestIdMiddleware)
-    for router in (jobs_router, gathers_router, waits_router, deliveries_router, ops_router):
+    # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
+    for router in (batches_router, jobs_router, gathers_router, waits_router, deliveries_router, ops_router):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Every table, imported in one place for alembic's autogenerate and for tests."""
 
 from app.access.models import namespaces
+from app.batches.models import batch_items, batch_ledgers, batches
 from app.core.db import metadata
 from app.deliveries.models import deliveries, delivery_attempts
 from app.gathers.models import gather_members, gathers
@@ -8,6 +9,9 @@ from app.jobs.models import jobs
 from app.waits.models import wait_participants, waits
 
 __all__ = [
+    "batch_items",
+    "batch_ledgers",
+    "batches",
     "deliveries",
     "delivery_attempts",
     "gather_members",

@@ -6,6 +6,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.batches import service as batches
 from app.config import Settings
 from app.core.db import Database
 from app.deliveries import service as outbox
@@ -45,6 +46,16 @@ class Ticks:
             )
         )
 
+    async def expire_batch_items(self) -> int:
+        """Delete item sets past their retention, a few batches (up to 10,000 ids each) per transaction."""
+        per_tx = max(1, self.batch // 100)
+        total = 0
+        while True:
+            count = await self.db.run(lambda tx: batches.expire_items(tx, limit=per_tx))
+            total += count
+            if count < per_tx:
+                return total
+
     async def deliver_due(self) -> int:
         return await self.deliverer.drain()
 
@@ -52,6 +63,7 @@ class Ticks:
         """One pass of everything time triggers, in order; then wait for sends to finish."""
         await self.expire_deadlines()
         await self.reclaim_leases()
+        await self.expire_batch_items()
         await self.deliver_due()
         await self.deliverer.idle()
 
@@ -71,5 +83,8 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
     scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
     scheduler.add_job(
         ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options
+    )
+    scheduler.add_job(
+        ticks.expire_batch_items, "interval", seconds=max(every, 60.0), id="expire_batch_items", **options
     )
     return scheduler

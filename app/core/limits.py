@@ -9,8 +9,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.problem import problem_body, send_problem
 from app.core.requestctx import current_request_id
 
-# Member lists (gather creation and member additions) may be larger than ordinary bodies.
-_MEMBER_LIST_ROUTES = re.compile(r"^/v1/gathers(/.+/jobs)?/?$")
+# Member lists (gathers, their additions; batches, their reports and sets) may be larger than other bodies.
+_MEMBER_LIST_ROUTES = {
+    "POST": re.compile(r"^/v1/(gathers(/.+/jobs)?|jobs/.+/batches(/[^/]+/report)?)/?$"),
+    "PUT": re.compile(r"^/v1/jobs/.+/batches/[^/]+/sets/[^/]+$"),
+}
 
 
 class BodyLimitMiddleware:
@@ -22,7 +25,8 @@ class BodyLimitMiddleware:
         self.max_member_list_bytes = max_member_list_bytes
 
     def limit_for(self, scope: Scope) -> int:
-        if scope.get("method") == "POST" and _MEMBER_LIST_ROUTES.match(scope.get("path", "")):
+        pattern = _MEMBER_LIST_ROUTES.get(scope.get("method", ""))
+        if pattern is not None and pattern.match(scope.get("path", "")):
             return self.max_member_list_bytes
         return self.max_bytes
 

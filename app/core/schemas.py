@@ -19,7 +19,7 @@ PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-ch
 MAX_JSON_BYTES = 64 << 10
 
 
-def _no_nul(value: Any) -> Any:
+def no_nul(value: Any) -> Any:
     """U+0000 cannot be stored in PostgreSQL text or JSON; refuse it on both databases alike."""
     stack = [value]
     while stack:
@@ -41,8 +41,8 @@ def _json_size_limit(value: Any) -> Any:
     return value
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
-SmallJson = Annotated[Any, AfterValidator(_no_nul), AfterValidator(_json_size_limit)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
+SmallJson = Annotated[Any, AfterValidator(no_nul), AfterValidator(_json_size_limit)]
 
 
 class Strict(BaseModel):

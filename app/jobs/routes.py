@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.batches import service as batches
 from app.core.ids import new_id
 from app.core.pagination import Page
 from app.core.schemas import PathId
@@ -64,9 +65,13 @@ async def list_jobs(
 ) -> Page[JobRead]:
     """Jobs in id order, optionally filtered by status and name."""
     async with rt.db.read() as conn:
-        return await service.list_jobs(
+        page = await service.list_jobs(
             conn, namespace=ns, status=status, name=name, limit=limit, cursor=cursor
         )
+        ledgers = await batches.progress(conn, namespace=ns, job_ids=[job.id for job in page.items])
+    for job in page.items:
+        job.batches = ledgers.get(job.id)
+    return page
 
 
 @router.put("/{job_id:path}", operation_id="registerJob", responses=responses(409, 413, 422))
@@ -105,5 +110,6 @@ async def heartbeat_job(
 
 @router.get("/{job_id:path}", operation_id="getJob", responses=responses(404, 422))
 async def get_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
+    """The job; with batch progress when it has batches."""
     async with rt.db.read() as conn:
-        return JobRead.from_row(await service.get(conn, namespace=ns, job_id=job_id))
+        return await batches.job_with_progress(conn, await service.get(conn, namespace=ns, job_id=job_id), ns)

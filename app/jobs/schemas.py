@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.batches.schemas import BatchProgress
 from app.core.schemas import ClientId, Name, Seconds, SmallJson, Strict
 
 JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
@@ -73,9 +74,12 @@ class JobRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    batches: BatchProgress | None = Field(
+        default=None, description="Batch progress, on reads of a job that has batches"
+    )
 
     @classmethod
-    def from_row(cls, row: Any) -> JobRead:
+    def from_row(cls, row: Any, *, batches: BatchProgress | None = None) -> JobRead:
         m = row if isinstance(row, Mapping) else row._mapping
         return cls(
             id=m["id"],
@@ -89,6 +93,7 @@ class JobRead(BaseModel):
             created_at=m["created_at"],
             updated_at=m["updated_at"],
             finished_at=m["finished_at"],
+            batches=batches,
         )
 
 

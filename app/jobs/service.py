@@ -38,7 +38,8 @@ class ReportResult:
     job: dict[str, Any]
 
 
-def _register_values(body: JobRegister, now: Any) -> dict[str, Any]:
+def registration_values(body: JobRegister, now: Any) -> dict[str, Any]:
+    """The jobs columns a registration sets."""
     deadline = now + timedelta(seconds=body.timeout_seconds) if body.timeout_seconds else None
     return {
         "name": body.name,
@@ -59,7 +60,7 @@ def _same_registration(row: dict[str, Any], body: JobRegister) -> bool:
 
 async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) -> tuple[dict[str, Any], bool]:
     """Register a job; returns (row, created). Same body again → the job; another body → Conflict."""
-    values = _register_values(body, tx.now)
+    values = registration_values(body, tx.now)
     new = store.new_row(namespace, job_id, tx.now, **values)
     if job_id in await store.insert_new(tx, [new]):
         return new, True

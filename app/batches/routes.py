@@ -1,0 +1,250 @@
+"""/v1/batch-jobs and /v1/jobs/{id}/batches…: item ledgers of jobs processed in batches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.batches import service
+from app.batches.schemas import (
+    BatchAbort,
+    BatchIndex,
+    BatchJobCreate,
+    BatchRead,
+    BatchReport,
+    BatchStatus,
+    ItemList,
+    ItemRead,
+    SetName,
+)
+from app.config import Settings
+from app.core.pagination import Page
+from app.core.schemas import PathId
+from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
+from app.errors import responses
+from app.jobs.schemas import JobRead, JobRegister, JobStatus
+
+router = APIRouter(prefix="/v1", tags=["batches"])
+
+
+def _retention(settings: Settings) -> timedelta:
+    return timedelta(days=settings.batch_item_retention_days)
+
+
+@router.post(
+    "/batch-jobs",
+    operation_id="createBatchJob",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(413, 422),
+)
+async def create_batch_job(body: BatchJobCreate, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
+    """A job named ``name:YYYY-mm-dd_HH-MM-SS_ddddd`` whose batches drive its completion once sealed."""
+    register = JobRegister(name=body.name, metadata=body.metadata, timeout_seconds=body.timeout_seconds)
+    callback = body.callback.model_dump(mode="json") if body.callback else None
+    row = await rt.db.run(
+        lambda tx: service.create_batch_job(
+            tx,
+            namespace=ns,
+            name=body.name,
+            register=register,
+            fail_on_errors=body.fail_on_errors,
+            callback=callback,
+        )
+    )
+    async with rt.db.read() as conn:
+        return await service.job_with_progress(conn, row, ns)
+
+
+@router.get("/batch-jobs", operation_id="listBatchJobs", responses=responses(422))
+async def list_batch_jobs(
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    status: JobStatus | None = None,
+) -> Page[JobRead]:
+    """Batch jobs in id order (ids start with the name, then the time), with their progress."""
+    async with rt.db.read() as conn:
+        return await service.list_batch_jobs(
+            conn, namespace=ns, name=name, status=status, limit=limit, cursor=cursor
+        )
+
+
+@router.get("/batch-jobs/{job_id:path}", operation_id="getBatchJob", responses=responses(404, 422))
+async def get_batch_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
+    async with rt.db.read() as conn:
+        return await service.get_batch_job(conn, namespace=ns, job_id=job_id)
+
+
+@router.post(
+    "/jobs/{job_id:path}/batches",
+    operation_id="createBatch",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(404, 409, 413, 422),
+)
+async def create_batch(job_id: PathId, body: ItemList, rt: RuntimeDep, ns: NamespaceDep) -> BatchRead:
+    """The job's next batch (indices 1, 2, 3 … never reused); its ids start pending."""
+    max_items = rt.settings.max_batch_items
+    row = await rt.db.run(
+        lambda tx: service.add_batch(tx, namespace=ns, job_id=job_id, items=body.items, max_items=max_items)
+    )
+    async with rt.db.read() as conn:
+        return await service.to_read(conn, row)
+
+
+@router.get("/jobs/{job_id:path}/batches", operation_id="listBatches", responses=responses(404, 422))
+async def list_batches(
+    job_id: PathId,
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    status: BatchStatus | None = None,
+) -> Page[BatchRead]:
+    """The job's batches in index order, open ones only with ``status=open``."""
+    async with rt.db.read() as conn:
+        return await service.list_batches(
+            conn, namespace=ns, job_id=job_id, status=status, limit=limit, cursor=cursor
+        )
+
+
+@router.get(
+    "/jobs/{job_id:path}/batches/{index}/sets/{set_name}",
+    operation_id="listBatchSetItems",
+    responses=responses(404, 422),
+)
+async def list_set_items(
+    job_id: PathId,
+    index: BatchIndex,
+    set_name: SetName,
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Page[ItemRead]:
+    """The ids of one set, in id order; errored ids carry their reason."""
+    async with rt.db.read() as conn:
+        return await service.list_items(
+            conn, namespace=ns, job_id=job_id, index=index, set_name=set_name, limit=limit, cursor=cursor
+        )
+
+
+@router.put(
+    "/jobs/{job_id:path}/batches/{index}/sets/{set_name}",
+    operation_id="replaceBatchSet",
+    responses=responses(404, 409, 413, 422),
+)
+async def replace_set(
+    job_id: PathId, index: BatchIndex, set_name: SetName, body: ItemList, rt: RuntimeDep, ns: NamespaceDep
+) -> BatchRead:
+    """Replace a set. ``pending`` re-plans an open batch (emptying it finishes the batch); ``skipped`` and
+    ``errored`` belong to reports (409); other names are free."""
+    settings = rt.settings
+    row = await rt.db.run(
+        lambda tx: service.replace_set(
+            tx,
+            namespace=ns,
+            job_id=job_id,
+            index=index,
+            set_name=set_name,
+            items=body.items,
+            max_items=settings.max_batch_items,
+            retention=_retention(settings),
+        )
+    )
+    async with rt.db.read() as conn:
+        return await service.to_read(conn, row)
+
+
+@router.delete(
+    "/jobs/{job_id:path}/batches/{index}/sets/{set_name}",
+    operation_id="removeBatchSet",
+    responses=responses(404, 422),
+)
+async def remove_set(
+    job_id: PathId, index: BatchIndex, set_name: SetName, rt: RuntimeDep, ns: NamespaceDep
+) -> BatchRead:
+    """The seed's ``remove_set``: removing ``pending`` withdraws its ids and finishes the batch."""
+    retention = _retention(rt.settings)
+    row = await rt.db.run(
+        lambda tx: service.remove_set(
+            tx, namespace=ns, job_id=job_id, index=index, set_name=set_name, retention=retention
+        )
+    )
+    async with rt.db.read() as conn:
+        return await service.to_read(conn, row)
+
+
+@router.post(
+    "/jobs/{job_id:path}/batches/{index}/report",
+    operation_id="reportBatch",
+    responses=responses(404, 409, 413, 422),
+)
+async def report_batch(
+    job_id: PathId, index: BatchIndex, body: BatchReport, rt: RuntimeDep, ns: NamespaceDep
+) -> BatchRead:
+    """Outcomes of pending ids (all must be pending, else 422 and nothing applied). ``done`` or an
+    emptied pending set finishes the batch."""
+    settings = rt.settings
+    row = await rt.db.run(
+        lambda tx: service.report(
+            tx,
+            namespace=ns,
+            job_id=job_id,
+            index=index,
+            body=body,
+            max_items=settings.max_batch_items,
+            retention=_retention(settings),
+        )
+    )
+    async with rt.db.read() as conn:
+        return await service.to_read(conn, row)
+
+
+@router.post(
+    "/jobs/{job_id:path}/batches/{index}/abort",
+    operation_id="abortBatch",
+    responses=responses(404, 409, 422),
+)
+async def abort_batch(
+    job_id: PathId, index: BatchIndex, body: BatchAbort, rt: RuntimeDep, ns: NamespaceDep
+) -> BatchRead:
+    """Every pending id goes to errored with the reason; the batch finishes."""
+    retention = _retention(rt.settings)
+    row = await rt.db.run(
+        lambda tx: service.abort(
+            tx, namespace=ns, job_id=job_id, index=index, error=body.error, retention=retention
+        )
+    )
+    async with rt.db.read() as conn:
+        return await service.to_read(conn, row)
+
+
+@router.get("/jobs/{job_id:path}/batches/{index}", operation_id="getBatch", responses=responses(404, 422))
+async def get_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: NamespaceDep) -> BatchRead:
+    """A batch with its counts and the size of each stored set."""
+    async with rt.db.read() as conn:
+        return await service.get_batch(conn, namespace=ns, job_id=job_id, index=index)
+
+
+@router.delete(
+    "/jobs/{job_id:path}/batches/{index}",
+    operation_id="deleteBatch",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(404, 422),
+)
+async def delete_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: NamespaceDep) -> Response:
+    """Delete a batch and its sets; its outcomes stay counted on the job. The index is not reused."""
+    await rt.db.run(lambda tx: service.delete_batch(tx, namespace=ns, job_id=job_id, index=index))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/jobs/{job_id:path}/seal", operation_id="sealJob", responses=responses(404, 409, 422))
+async def seal_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
+    """No more batches. The job completes as soon as no batch is open: here, or with its last batch."""
+    row = await rt.db.run(lambda tx: service.seal(tx, namespace=ns, job_id=job_id))
+    async with rt.db.read() as conn:
+        return await service.job_with_progress(conn, row, ns)

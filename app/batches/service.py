@@ -1,0 +1,666 @@
+"""Batches of a job (JobMetadata): create, report, abort, sets, seal, retention. Services flush, never commit.
+
+Lock order, everywhere: a batch row, then its job's ledger row, then the job row (through the job service,
+which goes on to gathers). Ledger counters change only by atomic increments, so reports racing on different
+batches of one job add up exactly, and the ledger update that closes the last open batch of a sealed job (or
+the seal that finds none open) is the one that completes the job.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.batches.models import COUNTERS, batch_items, batch_ledgers, batches
+from app.batches.schemas import REPORT_SETS, BatchProgress, BatchRead, BatchReport, BatchStatus, ItemRead
+from app.core.db import Tx, chunks
+from app.core.ids import new_id
+from app.core.pagination import Page, keyset_page
+from app.deliveries import service as deliveries
+from app.errors import Conflict, Invalid, NotFound
+from app.jobs import service as jobs_service
+from app.jobs import store as job_store
+from app.jobs.models import ACTIVE, jobs
+from app.jobs.schemas import JobRead, JobRegister
+
+IN_CHUNK = 5000
+INLINE_ERRORED_IDS = 1000
+LISTED_NOT_PENDING = 1000
+_ID_ATTEMPTS = 20
+
+
+def batch_job_id(name: str, now: Any) -> str:
+    """The seed's job id: ``name:YYYY-mm-dd_HH-MM-SS_ddddd`` (UTC, five random digits)."""
+    return f"{name}:{now:%Y-%m-%d_%H-%M-%S}_{secrets.randbelow(100_000):05d}"
+
+
+def _ledger_row(tx: Tx, namespace: str, job_id: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "namespace": namespace,
+        "job_id": job_id,
+        "batch_job": False,
+        "fail_on_errors": False,
+        "callback": None,
+        "sealed": False,
+        "next_index": 0,
+        "batches_total": 0,
+        "batches_open": 0,
+        **dict.fromkeys(COUNTERS, 0),
+        "created_at": tx.now,
+        "updated_at": tx.now,
+        "sealed_at": None,
+        "completed_at": None,
+    }
+    row.update(values)
+    return row
+
+
+async def create_batch_job(
+    tx: Tx,
+    *,
+    namespace: str,
+    name: str,
+    register: JobRegister,
+    fail_on_errors: bool,
+    callback: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Register a job under a fresh seed-style id and open its ledger; returns the job row."""
+    values = jobs_service.registration_values(register, tx.now)
+    for _ in range(_ID_ATTEMPTS):
+        job_id = batch_job_id(name, tx.now)
+        row = job_store.new_row(namespace, job_id, tx.now, **values)
+        if await job_store.insert_new(tx, [row]):
+            break
+    else:  # 20 collisions in 100,000 ids within one second
+        raise Conflict(f"no free batch job id for {name!r} this second; try again")
+    ledger = _ledger_row(
+        tx, namespace, job_id, batch_job=True, fail_on_errors=fail_on_errors, callback=callback
+    )
+    await tx.conn.execute(batch_ledgers.insert(), [ledger])
+    return row
+
+
+# --- reads -------------------------------------------------------------------------------------------
+
+
+async def progress(
+    conn: AsyncConnection, *, namespace: str, job_ids: Sequence[str]
+) -> dict[str, BatchProgress]:
+    """The ledgers of the given jobs (those that have one), by job id."""
+    found: dict[str, BatchProgress] = {}
+    for part in chunks(list(job_ids), IN_CHUNK):
+        stmt = sa.select(batch_ledgers).where(
+            batch_ledgers.c.namespace == namespace, batch_ledgers.c.job_id.in_(part)
+        )
+        for row in (await conn.execute(stmt)).mappings():
+            found[row["job_id"]] = BatchProgress.from_row(dict(row))
+    return found
+
+
+async def job_with_progress(conn: AsyncConnection, row: dict[str, Any], namespace: str) -> JobRead:
+    ledger = await progress(conn, namespace=namespace, job_ids=[row["id"]])
+    return JobRead.from_row(row, batches=ledger.get(row["id"]))
+
+
+async def get_batch_job(conn: AsyncConnection, *, namespace: str, job_id: str) -> JobRead:
+    read = await job_with_progress(
+        conn, await jobs_service.get(conn, namespace=namespace, job_id=job_id), namespace
+    )
+    if read.batches is None or not read.batches.batch_job:
+        raise NotFound(f"batch job {job_id!r} does not exist")
+    return read
+
+
+async def list_batch_jobs(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    name: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[JobRead]:
+    """Jobs made through /v1/batch-jobs, in id order, with their progress."""
+    stmt = (
+        sa.select(jobs, *(c.label(f"ledger_{c.key}") for c in batch_ledgers.c))
+        .join(
+            batch_ledgers,
+            sa.and_(batch_ledgers.c.namespace == jobs.c.namespace, batch_ledgers.c.job_id == jobs.c.id),
+        )
+        .where(jobs.c.namespace == namespace, batch_ledgers.c.batch_job.is_(True))
+    )
+    if name is not None:
+        stmt = stmt.where(jobs.c.name == name)
+    if status is not None:
+        stmt = stmt.where(jobs.c.status == status)
+    rows, next_cursor = await keyset_page(conn, stmt, jobs.c.id, limit=limit, cursor=cursor)
+    items = []
+    for row in rows:
+        ledger = {key[len("ledger_") :]: value for key, value in row.items() if key.startswith("ledger_")}
+        items.append(JobRead.from_row(row, batches=BatchProgress.from_row(ledger)))
+    return Page[JobRead](items=items, next_cursor=next_cursor)
+
+
+def _batch_where(namespace: str, job_id: str, index: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        batches.c.namespace == namespace, batches.c.job_id == job_id, batches.c.batch_index == index
+    )
+
+
+async def _batch(conn: AsyncConnection, namespace: str, job_id: str, index: int) -> dict[str, Any]:
+    row = (
+        (await conn.execute(sa.select(batches).where(_batch_where(namespace, job_id, index))))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"batch {index} of job {job_id!r} does not exist")
+    return dict(row)
+
+
+async def _lock_batch(tx: Tx, namespace: str, job_id: str, index: int) -> dict[str, Any]:
+    stmt = tx.for_update(sa.select(batches).where(_batch_where(namespace, job_id, index)))
+    row = (await tx.conn.execute(stmt)).mappings().first()
+    if row is None:
+        raise NotFound(f"batch {index} of job {job_id!r} does not exist")
+    return dict(row)
+
+
+async def _set_counts(conn: AsyncConnection, batch_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {b: dict.fromkeys(REPORT_SETS, 0) for b in batch_ids}
+    if batch_ids:
+        stmt = (
+            sa.select(batch_items.c.batch_id, batch_items.c.set_name, sa.func.count())
+            .where(batch_items.c.batch_id.in_(batch_ids))
+            .group_by(batch_items.c.batch_id, batch_items.c.set_name)
+        )
+        for batch_id, set_name, count in (await conn.execute(stmt)).all():
+            counts[batch_id][set_name] = count
+    return counts
+
+
+async def to_read(conn: AsyncConnection, row: dict[str, Any]) -> BatchRead:
+    counts = await _set_counts(conn, [row["id"]])
+    return BatchRead.from_row(row, counts[row["id"]])
+
+
+async def get_batch(conn: AsyncConnection, *, namespace: str, job_id: str, index: int) -> BatchRead:
+    return await to_read(conn, await _batch(conn, namespace, job_id, index))
+
+
+async def list_batches(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    job_id: str,
+    status: BatchStatus | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[BatchRead]:
+    """A job's batches in index order; 404 when the job does not exist."""
+    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
+    stmt = sa.select(batches).where(batches.c.namespace == namespace, batches.c.job_id == job_id)
+    if status is not None:
+        stmt = stmt.where(batches.c.status == status)
+    rows, next_cursor = await keyset_page(conn, stmt, batches.c.batch_index, limit=limit, cursor=cursor)
+    counts = await _set_counts(conn, [r["id"] for r in rows])
+    return Page[BatchRead](
+        items=[BatchRead.from_row(r, counts[r["id"]]) for r in rows], next_cursor=next_cursor
+    )
+
+
+async def list_items(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    job_id: str,
+    index: int,
+    set_name: str,
+    limit: int,
+    cursor: str | None,
+) -> Page[ItemRead]:
+    """The ids of one set of a batch, in id order (a set never written is empty)."""
+    batch = await _batch(conn, namespace, job_id, index)
+    stmt = sa.select(batch_items.c.item, batch_items.c.error).where(
+        batch_items.c.batch_id == batch["id"], batch_items.c.set_name == set_name
+    )
+    rows, next_cursor = await keyset_page(conn, stmt, batch_items.c.item, limit=limit, cursor=cursor)
+    return Page[ItemRead](
+        items=[ItemRead(id=r["item"], error=r["error"]) for r in rows], next_cursor=next_cursor
+    )
+
+
+# --- writes ------------------------------------------------------------------------------------------
+
+
+def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
+    """Collapse repeated ids (sets are sets) and enforce the per-batch limit."""
+    unique = list(dict.fromkeys(items))
+    if len(unique) > max_items:
+        raise Invalid(
+            f"{field} holds {len(unique)} distinct ids; the limit is {max_items}",
+            errors=[{"field": field, "in": "body", "reason": f"at most {max_items} ids, got {len(unique)}"}],
+        )
+    return unique
+
+
+async def _insert_items(
+    tx: Tx, batch_id: str, set_name: str, items: Sequence[str], errors: Sequence[str | None] | None = None
+) -> None:
+    if not items:
+        return
+    reasons = errors if errors is not None else [None] * len(items)
+    rows = [
+        {"batch_id": batch_id, "set_name": set_name, "item": item, "error": error}
+        for item, error in zip(items, reasons, strict=True)
+    ]
+    stmt = tx.insert(batch_items)
+    # An id can come back to pending (PUT …/sets/pending) after it was skipped or errored once.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[batch_items.c.batch_id, batch_items.c.set_name, batch_items.c.item],
+        set_={"error": stmt.excluded.error},
+    )
+    await tx.conn.execute(stmt, rows)
+
+
+async def _remove_items(tx: Tx, batch_id: str, set_name: str, items: Sequence[str]) -> set[str]:
+    """Delete the given ids from a set; return those that were in it."""
+    removed: set[str] = set()
+    for part in chunks(list(items), IN_CHUNK):
+        stmt = (
+            sa.delete(batch_items)
+            .where(
+                batch_items.c.batch_id == batch_id,
+                batch_items.c.set_name == set_name,
+                batch_items.c.item.in_(part),
+            )
+            .returning(batch_items.c.item)
+        )
+        removed.update((await tx.conn.execute(stmt)).scalars())
+    return removed
+
+
+async def _clear_set(tx: Tx, batch_id: str, set_name: str) -> list[str]:
+    stmt = (
+        sa.delete(batch_items)
+        .where(batch_items.c.batch_id == batch_id, batch_items.c.set_name == set_name)
+        .returning(batch_items.c.item)
+    )
+    return list((await tx.conn.execute(stmt)).scalars())
+
+
+async def add_batch(
+    tx: Tx, *, namespace: str, job_id: str, items: Sequence[str], max_items: int
+) -> dict[str, Any]:
+    """Create the job's next batch with these pending ids; an empty batch is finished at once."""
+    unique = _check_size(items, max_items, "items")
+    job = await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+    if job["status"] not in ACTIVE:
+        raise Conflict(f"job {job_id!r} already finished as {job['status']!r}; it takes no more batches")
+    count = len(unique)
+    opens = 1 if count else 0
+    insert = tx.insert(batch_ledgers).values(
+        _ledger_row(
+            tx,
+            namespace,
+            job_id,
+            next_index=1,
+            batches_total=1,
+            batches_open=opens,
+            items=count,
+            pending=count,
+        )
+    )
+    ledger_row = (
+        await tx.conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[batch_ledgers.c.namespace, batch_ledgers.c.job_id],
+                set_={
+                    "next_index": batch_ledgers.c.next_index + 1,
+                    "batches_total": batch_ledgers.c.batches_total + 1,
+                    "batches_open": batch_ledgers.c.batches_open + opens,
+                    "items": batch_ledgers.c["items"] + count,
+                    "pending": batch_ledgers.c.pending + count,
+                    "updated_at": tx.now,
+                },
+            ).returning(batch_ledgers.c.next_index, batch_ledgers.c.sealed)
+        )
+    ).one()
+    if ledger_row.sealed:  # the transaction rolls back, counters included
+        raise Conflict(f"job {job_id!r} is sealed; it takes no more batches")
+    row = {
+        "id": new_id("bat"),
+        "namespace": namespace,
+        "job_id": job_id,
+        "batch_index": ledger_row.next_index,
+        "status": "open" if count else "finished",
+        "finished_by": None if count else "created_empty",
+        "abort_error": None,
+        **dict.fromkeys(COUNTERS, 0),
+        "items": count,
+        "pending": count,
+        "created_at": tx.now,
+        "updated_at": tx.now,
+        "finished_at": None if count else tx.now,
+        "items_expire_at": None,
+        "items_expired": False,
+    }
+    await tx.conn.execute(batches.insert(), [row])
+    await _insert_items(tx, row["id"], "pending", unique)
+    return row
+
+
+async def report(
+    tx: Tx,
+    *,
+    namespace: str,
+    job_id: str,
+    index: int,
+    body: BatchReport,
+    max_items: int,
+    retention: timedelta,
+) -> dict[str, Any]:
+    """The BatchTracker: move named ids out of pending; all must be pending, or nothing is applied."""
+    batch = await _lock_batch(tx, namespace, job_id, index)
+    _require_open(batch)
+    for field in ("processed", "skipped", "errored"):
+        value = getattr(body, field)
+        if isinstance(value, list) and len(value) > max_items:
+            raise Invalid(
+                f"{field} names {len(value)} ids; the limit is {max_items}",
+                errors=[
+                    {"field": field, "in": "body", "reason": f"at most {max_items} ids, got {len(value)}"}
+                ],
+            )
+    named = body.named()
+    removed = await _remove_items(tx, batch["id"], "pending", named)
+    if len(removed) < len(named):
+        missing = [item for item in named if item not in removed]
+        raise Invalid(
+            f"{len(missing)} reported ids are not pending in batch {index}; nothing was applied",
+            errors=[{"field": "body", "in": "body", "reason": f"{len(missing)} ids are not pending"}],
+            not_pending=missing[:LISTED_NOT_PENDING],
+            not_pending_count=len(missing),
+        )
+    remaining = batch["pending"] - len(named)
+    processed = len(body.processed) if isinstance(body.processed, list) else body.processed
+    bare = isinstance(body.processed, int)
+    if bare and processed > remaining:
+        reason = f"{processed} processed, but only {remaining} ids remain pending after the named ones"
+        raise Invalid(reason, errors=[{"field": "processed", "in": "body", "reason": reason}])
+    await _insert_items(tx, batch["id"], "skipped", body.skipped)
+    await _insert_items(
+        tx, batch["id"], "errored", [e.id for e in body.errored], [e.error for e in body.errored]
+    )
+    finishing = bool(body.done) or bare or remaining == 0
+    withdrawn = 0
+    if finishing and remaining:
+        await _clear_set(tx, batch["id"], "pending")
+        withdrawn = remaining - (processed if bare else 0)
+    deltas = {
+        "pending": -(batch["pending"] if finishing else len(named)),
+        "processed": processed,
+        "skipped": len(body.skipped),
+        "errored": len(body.errored),
+        "withdrawn": withdrawn,
+    }
+    return await _apply(tx, batch, deltas, finish_by="report" if finishing else None, retention=retention)
+
+
+async def abort(
+    tx: Tx, *, namespace: str, job_id: str, index: int, error: str, retention: timedelta
+) -> dict[str, Any]:
+    """The seed's fatal error: every pending id goes to errored with this reason; the batch finishes."""
+    batch = await _lock_batch(tx, namespace, job_id, index)
+    _require_open(batch)
+    pending = await _clear_set(tx, batch["id"], "pending")
+    await _insert_items(tx, batch["id"], "errored", pending, [error] * len(pending))
+    deltas = {"pending": -batch["pending"], "errored": len(pending)}
+    return await _apply(tx, batch, deltas, finish_by="abort", retention=retention, abort_error=error)
+
+
+async def replace_set(
+    tx: Tx,
+    *,
+    namespace: str,
+    job_id: str,
+    index: int,
+    set_name: str,
+    items: Sequence[str],
+    max_items: int,
+    retention: timedelta,
+) -> dict[str, Any]:
+    """PUT a set. ``pending`` (open batches only) re-plans the batch; ``skipped``/``errored`` are the
+    report ledger and refuse writes; any other name is the client's own."""
+    unique = _check_size(items, max_items, "items")
+    batch = await _lock_batch(tx, namespace, job_id, index)
+    if set_name in ("skipped", "errored"):
+        raise Conflict(f"the {set_name} set is written by reports and aborts; it cannot be replaced")
+    if batch["items_expired"]:
+        raise Conflict(f"the item sets of batch {index} expired; it takes no more ids")
+    if set_name != "pending":
+        await _clear_set(tx, batch["id"], set_name)
+        await _insert_items(tx, batch["id"], set_name, unique)
+        return await _touch(tx, batch)
+    _require_open(batch)
+    old = set(await _clear_set(tx, batch["id"], "pending"))
+    await _insert_items(tx, batch["id"], "pending", unique)
+    added = sum(1 for item in unique if item not in old)
+    deltas = {
+        "items": added,
+        "pending": len(unique) - batch["pending"],
+        "withdrawn": len(old) - (len(unique) - added),
+    }
+    return await _apply(tx, batch, deltas, finish_by=None if unique else "pending_set", retention=retention)
+
+
+async def remove_set(
+    tx: Tx, *, namespace: str, job_id: str, index: int, set_name: str, retention: timedelta
+) -> dict[str, Any]:
+    """The seed's ``remove_set``. Removing ``pending`` withdraws its ids and finishes the batch; removing
+    any other set deletes the stored ids only (counts stay, as after retention)."""
+    batch = await _lock_batch(tx, namespace, job_id, index)
+    if set_name != "pending" or batch["status"] != "open":
+        await _clear_set(tx, batch["id"], set_name)
+        return await _touch(tx, batch)
+    dropped = await _clear_set(tx, batch["id"], "pending")
+    deltas = {"pending": -batch["pending"], "withdrawn": len(dropped)}
+    return await _apply(tx, batch, deltas, finish_by="pending_set", retention=retention)
+
+
+async def delete_batch(tx: Tx, *, namespace: str, job_id: str, index: int) -> None:
+    """Delete a batch and its sets. Its outcomes stay counted on the job; an open batch's pending ids are
+    withdrawn, and a sealed job whose last open batch this was completes."""
+    batch = await _lock_batch(tx, namespace, job_id, index)
+    was_open = batch["status"] == "open"
+    await tx.conn.execute(sa.delete(batches).where(batches.c.id == batch["id"]))
+    deltas = {"pending": -batch["pending"], "withdrawn": batch["pending"]}
+    await _update_ledger(
+        tx, batch, deltas if was_open else {}, batches_total=-1, batches_open=-1 if was_open else 0
+    )
+
+
+async def seal(tx: Tx, *, namespace: str, job_id: str) -> dict[str, Any]:
+    """No more batches. A sealed job with no open batch completes in this transaction. Repeats are no-ops."""
+    job = await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+    stmt = (
+        sa.update(batch_ledgers)
+        .where(
+            batch_ledgers.c.namespace == namespace,
+            batch_ledgers.c.job_id == job_id,
+            batch_ledgers.c.sealed.is_(False),
+        )
+        .values(sealed=True, sealed_at=tx.now, updated_at=tx.now)
+        .returning(*batch_ledgers.c)
+    )
+    sealed_now = (await tx.conn.execute(stmt)).mappings().first()
+    ledger = dict(sealed_now) if sealed_now is not None else None
+    if ledger is None:
+        existing = (
+            await tx.conn.execute(
+                sa.select(batch_ledgers.c.sealed).where(
+                    batch_ledgers.c.namespace == namespace, batch_ledgers.c.job_id == job_id
+                )
+            )
+        ).scalar()
+        if existing:
+            return job  # sealed before
+        if job["status"] not in ACTIVE:
+            raise Conflict(f"job {job_id!r} already finished as {job['status']!r}")
+        ledger = _ledger_row(tx, namespace, job_id, sealed=True, sealed_at=tx.now)
+        await tx.conn.execute(batch_ledgers.insert(), [ledger])
+    elif job["status"] not in ACTIVE:
+        raise Conflict(f"job {job_id!r} already finished as {job['status']!r}")
+    if not ledger["batches_open"]:
+        await _complete_job(tx, ledger)
+    return await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+
+
+def _require_open(batch: dict[str, Any]) -> None:
+    if batch["status"] != "open":
+        raise Conflict(
+            f"batch {batch['batch_index']} of job {batch['job_id']!r} already finished",
+            batch_status=batch["status"],
+            finished_by=batch["finished_by"],
+        )
+
+
+async def _touch(tx: Tx, batch: dict[str, Any]) -> dict[str, Any]:
+    await tx.conn.execute(sa.update(batches).where(batches.c.id == batch["id"]).values(updated_at=tx.now))
+    return {**batch, "updated_at": tx.now}
+
+
+async def _apply(
+    tx: Tx,
+    batch: dict[str, Any],
+    deltas: dict[str, int],
+    *,
+    finish_by: str | None,
+    retention: timedelta,
+    abort_error: str | None = None,
+) -> dict[str, Any]:
+    """Add ``deltas`` to the batch and its ledger; when ``finish_by``, finish the batch and act on it."""
+    values: dict[str, Any] = {name: batches.c[name] + delta for name, delta in deltas.items() if delta}
+    values["updated_at"] = tx.now
+    if finish_by is not None:
+        values.update(
+            status="finished",
+            finished_by=finish_by,
+            finished_at=tx.now,
+            items_expire_at=tx.now + retention,
+            abort_error=abort_error,
+        )
+    stmt = sa.update(batches).where(batches.c.id == batch["id"]).values(values).returning(*batches.c)
+    updated = dict((await tx.conn.execute(stmt)).mappings().one())
+    ledger = await _update_ledger(tx, batch, deltas, batches_open=-1 if finish_by else 0)
+    if finish_by is not None:
+        await _batch_finished(tx, updated, ledger)
+    return updated
+
+
+async def _update_ledger(
+    tx: Tx, batch: dict[str, Any], deltas: dict[str, int], *, batches_total: int = 0, batches_open: int = 0
+) -> dict[str, Any]:
+    c = batch_ledgers.c
+    values: dict[str, Any] = {name: c[name] + delta for name, delta in deltas.items() if delta}
+    if batches_total:
+        values["batches_total"] = c.batches_total + batches_total
+    if batches_open:
+        values["batches_open"] = c.batches_open + batches_open
+    values["updated_at"] = tx.now
+    stmt = (
+        sa.update(batch_ledgers)
+        .where(c.namespace == batch["namespace"], c.job_id == batch["job_id"])
+        .values(values)
+        .returning(*batch_ledgers.c)
+    )
+    ledger = dict((await tx.conn.execute(stmt)).mappings().one())
+    if batches_open < 0 and ledger["sealed"] and not ledger["batches_open"]:
+        await _complete_job(tx, ledger)
+    return ledger
+
+
+async def _batch_finished(tx: Tx, batch: dict[str, Any], ledger: dict[str, Any]) -> None:
+    """A batch with errored ids sends ``batch.finished`` to the job's callback (the seed's summary)."""
+    if not batch["errored"] or ledger["callback"] is None:
+        return
+    stmt = (
+        sa.select(batch_items.c.item)
+        .where(batch_items.c.batch_id == batch["id"], batch_items.c.set_name == "errored")
+        .order_by(batch_items.c.item)
+        .limit(INLINE_ERRORED_IDS + 1)
+    )
+    errored_ids = list((await tx.conn.execute(stmt)).scalars())
+    data = {
+        "job_id": batch["job_id"],
+        "batch_index": batch["batch_index"],
+        "errors": True,
+        "errored_ids": errored_ids[:INLINE_ERRORED_IDS],
+        "errored_ids_truncated": len(errored_ids) > INLINE_ERRORED_IDS,
+        "finished_by": batch["finished_by"],
+        "abort_error": batch["abort_error"],
+        "counts": {name: batch[name] for name in COUNTERS},
+    }
+    await deliveries.enqueue(
+        tx,
+        namespace=batch["namespace"],
+        event_type="batch.finished",
+        subject=("job", batch["job_id"]),
+        callback=ledger["callback"],
+        data=data,
+    )
+
+
+async def _complete_job(tx: Tx, ledger: dict[str, Any]) -> None:
+    """Finish the job from its ledger (guarded: a job that already finished stays as it is); its gathers
+    see the report in this transaction, and the ledger's callback gets ``job.succeeded``/``job.failed``."""
+    failed = ledger["fail_on_errors"] and ledger["errored"] > 0
+    output = {name: ledger[name] for name in ("processed", "skipped", "errored", "withdrawn")}
+    output["batches"] = ledger["batches_total"]
+    error = {"reason": "items_errored", "errored": ledger["errored"]} if failed else None
+    report = jobs_service.Report(ledger["job_id"], "failed" if failed else "succeeded", output, error)
+    (result,) = await jobs_service.complete_many(tx, namespace=ledger["namespace"], reports=[report])
+    if result.result != "applied":
+        return
+    c = batch_ledgers.c
+    await tx.conn.execute(
+        sa.update(batch_ledgers)
+        .where(c.namespace == ledger["namespace"], c.job_id == ledger["job_id"])
+        .values(completed_at=tx.now)
+    )
+    if ledger["callback"] is not None:
+        job = JobRead.from_row(result.job, batches=BatchProgress.from_row({**ledger, "completed_at": tx.now}))
+        await deliveries.enqueue(
+            tx,
+            namespace=ledger["namespace"],
+            event_type=f"job.{report.status}",
+            subject=("job", ledger["job_id"]),
+            callback=ledger["callback"],
+            data={"job": job.model_dump(mode="json")},
+        )
+
+
+async def expire_items(tx: Tx, *, limit: int) -> int:
+    """Delete the item sets of batches finished longer ago than the retention; counts stay."""
+    due = (
+        sa.select(batches.c.id)
+        .where(batches.c.items_expire_at.is_not(None), batches.c.items_expire_at <= tx.now)
+        .order_by(batches.c.items_expire_at)
+        .limit(limit)
+    )
+    if tx.is_postgres:
+        due = due.with_for_update(skip_locked=True)
+    ids = list((await tx.conn.execute(due)).scalars())
+    if ids:
+        await tx.conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id.in_(ids)))
+        await tx.conn.execute(
+            sa.update(batches)
+            .where(batches.c.id.in_(ids))
+            .values(items_expire_at=None, items_expired=True, updated_at=tx.now)
+        )
+    return len(ids)
