@@ -10,7 +10,7 @@ from scenarios import Params
 Result = dict[str, Any]
 Row = tuple[str, Callable[[Result], str]]
 COLUMN = 26
-STEPS = ("service", "fan_in", "single", "bulk", "gather_size", "adds", "timers", "baseline")
+STEPS = ("service", "fan_in", "single", "bulk", "gather_size", "adds", "timers", "batches", "baseline")
 
 
 def get(data: Any, *path: str) -> Any:
@@ -48,6 +48,11 @@ def spread(step: str, name: str) -> Callable[[Result], str]:
 def baseline_ratio(r: Result) -> str:
     ours, base = get(r, "single", "requests_per_s"), get(r, "baseline", "requests_per_s")
     return fmt(round(ours / base, 3)) if ours and base else "n/a"
+
+
+def batch_ratio(r: Result) -> str:
+    created, bulk = get(r, "batches", "create_items_per_s"), get(r, "bulk", "reports_per_s")
+    return fmt(round(created / bulk, 3)) if created and bulk else "n/a"
 
 
 def done_counter(r: Result) -> str:
@@ -108,6 +113,14 @@ def rows(p: Params) -> list[Row]:
         ("g. fire lateness p50/p99/max (ms)", spread("timers", "fire_lateness")),
         ("g. arrival lateness p50/p99/max (ms)", spread("timers", "arrival_lateness")),
         ("g. timeout callbacks delivered/s", field("timers", "callbacks_per_s")),
+        (
+            f"h. batch items created/s ({p.batch_count} × {p.batch_size})",
+            field("batches", "create_items_per_s"),
+        ),
+        ("h. batch items reported/s", field("batches", "report_items_per_s")),
+        ("h. created / bulk reports (h / c)", batch_ratio),
+        ("h. counts right / job status", pair(("batches", "counts_right"), ("batches", "job_status"))),
+        ("h. server RSS start / peak (MiB)", pair(("batches", "rss_start_mib"), ("batches", "rss_peak_mib"))),
         ("failed requests + missing callbacks", failures),
         ("server log lines (dev banner aside)", field("server_log", "problem_lines")),
         ("seconds for this database", field("seconds")),

@@ -10,7 +10,9 @@ d. ms per report in a 100,000-member gather vs in 10-member gathers (same count,
 e. the baseline (one upsert per request, same load generator) so b. reads as a ratio;
 f. wait participant adds/s with 32 concurrent clients over 1,000 groups (no quorum fires);
 g. timer lateness: 10,000 waits whose deadlines fall in the same second; how late each timeout fires
-   (the event's created_at) and arrives at the receiver, against the wait's deadline_at.
+   (the event's created_at) and arrives at the receiver, against the wait's deadline_at;
+h. batch ledger: one job of 1,000,000 items in 100 batches of 10,000 (4 clients): items/s to create and to
+   report them, against c.'s bulk reports/s, and the server's peak resident memory.
 
 Prints a table and writes bench/results/latest.json.
 """
@@ -35,6 +37,7 @@ from report import problems, table
 from scenarios import (
     Ctx,
     Params,
+    batch_ledger,
     bulk_reports,
     fan_in,
     gather_size,
@@ -116,6 +119,8 @@ async def measure_service(
         results["adds"] = await step(db.kind, "f. participant adds", participant_adds(ctx))
         rate = results["adds"].get("adds_per_s")
         results["timers"] = await step(db.kind, "g. timer lateness", timer_lateness(ctx, rate))
+        assert server.proc is not None
+        results["batches"] = await step(db.kind, "h. batch ledger", batch_ledger(ctx, server.proc.pid))
     results["server_log"] = server_log(server)
     return results
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ class Params:
     timer_waits: int = 10_000
     timer_create_max: float = 55.0  # at most this long to open the timed waits
     timer_callback_wait: float = 60.0  # at most this long after the common deadline for the callbacks
+    batch_count: int = 100
+    batch_size: int = 10_000
+    batch_clients: int = 4
+    batch_time: float = 240.0  # per phase
 
     @classmethod
     def quick(cls) -> Params:
@@ -64,6 +69,8 @@ class Params:
             timer_waits=2000,
             timer_create_max=20.0,
             timer_callback_wait=30.0,
+            batch_count=10,
+            batch_time=60.0,
         )
 
 
@@ -457,4 +464,133 @@ async def timer_lateness(ctx: Ctx, add_rate: float | None) -> dict[str, Any]:
         # each distinct created_at is one expiry transaction: [seconds after target, waits it fired]
         "fire_batches": [[at, n] for at, n in sorted(batches.items())][:BATCHES_SHOWN],
         "fire_batch_count": len(batches),
+    }
+
+
+# h. Batch ledger: one job of batch_count × batch_size items, created and reported by batch_clients clients
+
+BATCH_REQUEST_TIMEOUT = 120.0
+RSS_SAMPLE_SECONDS = 0.1
+
+
+def rss_mib(pid: int) -> float:
+    """The resident set size of a process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class RssSampler:
+    """Samples a process's RSS until stopped; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start_mib = rss_mib(pid)
+        self.peak_mib = self.start_mib
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.peak_mib = max(self.peak_mib, rss_mib(self.pid))
+            await asyncio.sleep(RSS_SAMPLE_SECONDS)
+
+    async def stop(self) -> dict[str, float]:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        return {"rss_start_mib": round(self.start_mib, 1), "rss_peak_mib": round(self.peak_mib, 1)}
+
+
+async def _in_parallel(ctx: Ctx, count: int, work: Any) -> tuple[float, int]:
+    """Run ``work(conn, i)`` for i in range(count) over ``batch_clients`` connections; (seconds, done)."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(count):
+        queue.put_nowait(i)
+    done = 0
+    deadline = time.perf_counter() + ctx.params.batch_time
+
+    async def client() -> None:
+        nonlocal done
+        conn = Connection(ctx.port)
+        try:
+            while not queue.empty() and time.perf_counter() < deadline:
+                await work(conn, queue.get_nowait())
+                done += 1
+        finally:
+            await conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(ctx.params.batch_clients)))
+    return time.perf_counter() - started, done
+
+
+async def batch_ledger(ctx: Ctx, pid: int) -> dict[str, Any]:
+    """Create batch_count batches of batch_size ids on one batch job, seal it, then report every batch
+    as the tracker does (all ids named: one errored, one skipped, the rest processed, done)."""
+    p = ctx.params
+    sampler = RssSampler(pid)
+    try:
+        conn = Connection(ctx.port)
+        try:
+            job = (await checked(conn, "POST", "/v1/batch-jobs", {"name": f"bench-{ctx.run_id}"})).json()
+        finally:
+            await conn.close()
+        job_id = job["id"]
+        contents: dict[int, list[str]] = {}
+
+        async def create(conn: Connection, i: int) -> None:
+            items = [f"{i:03d}-{k:05d}" for k in range(p.batch_size)]
+            path = f"/v1/jobs/{job_id}/batches"
+            batch = (
+                await checked(conn, "POST", path, {"items": items}, timeout=BATCH_REQUEST_TIMEOUT)
+            ).json()
+            contents[batch["index"]] = items
+
+        create_s, created = await _in_parallel(ctx, p.batch_count, create)
+        conn = Connection(ctx.port)
+        try:
+            await checked(conn, "POST", f"/v1/jobs/{job_id}/seal")
+        finally:
+            await conn.close()
+        indices = sorted(contents)
+
+        async def report(conn: Connection, i: int) -> None:
+            index = indices[i]
+            items = contents[index]
+            body = {
+                "processed": items[2:],
+                "skipped": items[1:2],
+                "errored": [{"id": items[0], "error": "bench: first item fails"}],
+                "done": True,
+            }
+            path = f"/v1/jobs/{job_id}/batches/{index}/report"
+            await checked(conn, "POST", path, body, timeout=BATCH_REQUEST_TIMEOUT)
+
+        report_s, reported = await _in_parallel(ctx, len(indices), report)
+        conn = Connection(ctx.port)
+        try:
+            final = (await checked(conn, "GET", f"/v1/jobs/{job_id}")).json()
+        finally:
+            await conn.close()
+    finally:
+        memory = await sampler.stop()
+    items = final["batches"]["items"]
+    return {
+        "batches_created": created,
+        "batches_reported": reported,
+        "items": items["items"],
+        "create_s": round(create_s, 2),
+        "create_items_per_s": round(created * p.batch_size / create_s, 1) if create_s else None,
+        "report_s": round(report_s, 2),
+        "report_items_per_s": round(reported * p.batch_size / report_s, 1) if report_s else None,
+        "job_status": final["status"],
+        "counts_right": "yes"
+        if items["processed"] == reported * (p.batch_size - 2)
+        and items["skipped"] == reported
+        and items["errored"] == reported
+        and (reported < created or final["status"] == "succeeded")
+        else "no",
+        **memory,
     }

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.batches.models import COUNTERS, batch_items, batch_ledgers, batches
@@ -249,27 +250,67 @@ def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
     return unique
 
 
+# PostgreSQL takes a whole set as one array parameter (one statement, one bind each way); SQLite gets
+# executemany inserts and IN lists in chunks.
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text)
+_UNNEST = sa.func.unnest(
+    sa.bindparam("b_items", type_=_TEXT_ARRAY), sa.bindparam("b_errors", type_=_TEXT_ARRAY)
+).table_valued("item", "error").render_derived()
+_PG_INSERT = postgresql.insert(batch_items).from_select(
+    ["batch_id", "set_name", "item", "error"],
+    sa.select(
+        sa.bindparam("b_batch", type_=sa.String),
+        sa.bindparam("b_set", type_=sa.String),
+        _UNNEST.c.item,
+        _UNNEST.c.error,
+    ),
+)
+# An id can come back to pending (PUT …/sets/pending) after it was skipped or errored once.
+_PG_INSERT = _PG_INSERT.on_conflict_do_update(
+    index_elements=[batch_items.c.batch_id, batch_items.c.set_name, batch_items.c.item],
+    set_={"error": _PG_INSERT.excluded.error},
+)
+_SQLITE_INSERT = sqlite.insert(batch_items)
+_SQLITE_INSERT = _SQLITE_INSERT.on_conflict_do_update(
+    index_elements=[batch_items.c.batch_id, batch_items.c.set_name, batch_items.c.item],
+    set_={"error": _SQLITE_INSERT.excluded.error},
+)
+_PG_REMOVE = (
+    sa.delete(batch_items)
+    .where(
+        batch_items.c.batch_id == sa.bindparam("b_batch"),
+        batch_items.c.set_name == sa.bindparam("b_set"),
+        batch_items.c.item == sa.any_(sa.bindparam("b_items", type_=_TEXT_ARRAY)),
+    )
+    .returning(batch_items.c.item)
+)
+
+
 async def _insert_items(
     tx: Tx, batch_id: str, set_name: str, items: Sequence[str], errors: Sequence[str | None] | None = None
 ) -> None:
+    """Add distinct ids to a set (an id already there keeps its place and takes the new reason)."""
     if not items:
         return
-    reasons = errors if errors is not None else [None] * len(items)
+    reasons = list(errors) if errors is not None else [None] * len(items)
+    if tx.is_postgres:
+        params = {"b_batch": batch_id, "b_set": set_name, "b_items": list(items), "b_errors": reasons}
+        await tx.conn.execute(_PG_INSERT, params)
+        return
     rows = [
         {"batch_id": batch_id, "set_name": set_name, "item": item, "error": error}
         for item, error in zip(items, reasons, strict=True)
     ]
-    stmt = tx.insert(batch_items)
-    # An id can come back to pending (PUT …/sets/pending) after it was skipped or errored once.
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[batch_items.c.batch_id, batch_items.c.set_name, batch_items.c.item],
-        set_={"error": stmt.excluded.error},
-    )
-    await tx.conn.execute(stmt, rows)
+    await tx.conn.execute(_SQLITE_INSERT, rows)
 
 
 async def _remove_items(tx: Tx, batch_id: str, set_name: str, items: Sequence[str]) -> set[str]:
     """Delete the given ids from a set; return those that were in it."""
+    if not items:
+        return set()
+    if tx.is_postgres:
+        params = {"b_batch": batch_id, "b_set": set_name, "b_items": list(items)}
+        return set((await tx.conn.execute(_PG_REMOVE, params)).scalars())
     removed: set[str] = set()
     for part in chunks(list(items), IN_CHUNK):
         stmt = (
