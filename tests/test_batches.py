@@ -273,6 +273,29 @@ class TestIndicesAndSets:
         assert len(await all_items(svc, jid, 1, "pending")) == 250
         assert await all_items(svc, jid, 1, "never-written") == []
 
+    async def test_a_set_across_every_batch_of_the_job(self, svc: Service) -> None:
+        jid = (await batch_job(svc))["id"]
+        for b in range(3):
+            await new_batch(svc, jid, [f"{b}-{i}" for i in range(4)])
+            errored = [{"id": f"{b}-{i}", "error": f"e{b}{i}"} for i in (2, 3)]
+            await report(svc, jid, b + 1, processed=[f"{b}-0"], skipped=[f"{b}-1"], errored=errored)
+        seen: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            query = f"?limit=4&cursor={cursor}" if cursor else "?limit=4"
+            page = await get(svc, f"/v1/jobs/{jid}/sets/errored{query}")
+            seen.extend(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert [(i["batch_index"], i["id"], i["error"]) for i in seen] == [
+            (b + 1, f"{b}-{i}", f"e{b}{i}") for b in range(3) for i in (2, 3)
+        ]
+        skipped = await get(svc, f"/v1/jobs/{jid}/sets/skipped")
+        assert [i["id"] for i in skipped["items"]] == ["0-1", "1-1", "2-1"]
+        assert (await svc.client.get(f"/v1/jobs/{jid}/sets/errored?cursor=bm9wZQ")).status_code == 422
+        assert (await svc.client.get("/v1/jobs/nobody/sets/errored")).status_code == 404
+
     async def test_custom_sets_are_the_clients_own(self, svc: Service) -> None:
         jid = (await batch_job(svc))["id"]
         await new_batch(svc, jid, [1, 2])

@@ -17,6 +17,7 @@ from app.batches.schemas import (
     BatchStatus,
     ItemList,
     ItemRead,
+    JobItemRead,
     SetName,
 )
 from app.config import Settings
@@ -129,6 +130,24 @@ async def list_set_items(
     async with rt.db.read() as conn:
         return await service.list_items(
             conn, namespace=ns, job_id=job_id, index=index, set_name=set_name, limit=limit, cursor=cursor
+        )
+
+
+@router.get(
+    "/jobs/{job_id:path}/sets/{set_name}", operation_id="listJobSetItems", responses=responses(404, 422)
+)
+async def list_job_set_items(
+    job_id: PathId,
+    set_name: SetName,
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Page[JobItemRead]:
+    """One set across every batch of the job (e.g. all its errored ids, with reasons and batch index)."""
+    async with rt.db.read() as conn:
+        return await service.list_job_items(
+            conn, namespace=ns, job_id=job_id, set_name=set_name, limit=limit, cursor=cursor
         )
 
 

@@ -160,6 +160,10 @@ class ItemRead(BaseModel):
     error: str | None = Field(description="The reason, for ids of the errored set")
 
 
+class JobItemRead(ItemRead):
+    batch_index: int
+
+
 class BatchTotals(BaseModel):
     total: int
     open: int

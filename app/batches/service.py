@@ -18,10 +18,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.batches.models import COUNTERS, batch_items, batch_ledgers, batches
-from app.batches.schemas import REPORT_SETS, BatchProgress, BatchRead, BatchReport, BatchStatus, ItemRead
+from app.batches.schemas import (
+    REPORT_SETS,
+    BatchProgress,
+    BatchRead,
+    BatchReport,
+    BatchStatus,
+    ItemRead,
+    JobItemRead,
+)
 from app.core.db import Tx, chunks
 from app.core.ids import new_id
-from app.core.pagination import Page, keyset_page
+from app.core.pagination import Page, bad_cursor, decode_cursor, encode_cursor, keyset_page
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid, NotFound
 from app.jobs import service as jobs_service
@@ -236,6 +244,42 @@ async def list_items(
     )
 
 
+async def list_job_items(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    job_id: str,
+    set_name: str,
+    limit: int,
+    cursor: str | None,
+) -> Page[JobItemRead]:
+    """One set across all the job's batches (the seed's job-wide ``errored`` and ``skipped`` sets), in
+    (batch index, id) order."""
+    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
+    stmt = (
+        sa.select(batches.c.batch_index, batch_items.c.item, batch_items.c.error)
+        .join(batches, batches.c.id == batch_items.c.batch_id)
+        .where(
+            batches.c.namespace == namespace, batches.c.job_id == job_id, batch_items.c.set_name == set_name
+        )
+        .order_by(batches.c.batch_index, batch_items.c.item)
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        index, _, item = after.partition("|")
+        if not index.isdigit():
+            raise bad_cursor()
+        stmt = stmt.where(sa.tuple_(batches.c.batch_index, batch_items.c.item) > (int(index), item))
+    rows = list((await conn.execute(stmt)).mappings())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([f"{rows[-1]['batch_index']}|{rows[-1]['item']}"])
+    items = [JobItemRead(id=r["item"], error=r["error"], batch_index=r["batch_index"]) for r in rows]
+    return Page[JobItemRead](items=items, next_cursor=next_cursor)
+
+
 # --- writes ------------------------------------------------------------------------------------------
 
 
@@ -253,9 +297,11 @@ def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
 # PostgreSQL takes a whole set as one array parameter (one statement, one bind each way); SQLite gets
 # executemany inserts and IN lists in chunks.
 _TEXT_ARRAY = postgresql.ARRAY(sa.Text)
-_UNNEST = sa.func.unnest(
-    sa.bindparam("b_items", type_=_TEXT_ARRAY), sa.bindparam("b_errors", type_=_TEXT_ARRAY)
-).table_valued("item", "error").render_derived()
+_UNNEST = (
+    sa.func.unnest(sa.bindparam("b_items", type_=_TEXT_ARRAY), sa.bindparam("b_errors", type_=_TEXT_ARRAY))
+    .table_valued("item", "error")
+    .render_derived()
+)
 _PG_INSERT = postgresql.insert(batch_items).from_select(
     ["batch_id", "set_name", "item", "error"],
     sa.select(

@@ -37,11 +37,15 @@ def decode_cursor(cursor: str | None, kind: type = str) -> Any:
     except (ValueError, UnicodeDecodeError):
         key = None
     if not (isinstance(key, list) and len(key) == 1 and type(key[0]) is kind):
-        raise Invalid(
-            "cursor is not valid",
-            errors=[{"field": "cursor", "in": "query", "reason": "not a cursor this service issued"}],
-        )
+        raise bad_cursor()
     return key[0]
+
+
+def bad_cursor() -> Invalid:
+    return Invalid(
+        "cursor is not valid",
+        errors=[{"field": "cursor", "in": "query", "reason": "not a cursor this service issued"}],
+    )
 
 
 async def keyset_page(
