@@ -371,18 +371,17 @@ class TestSeal:
         gather = {"id": "g", "job_ids": [jid], "callback": {"url": f"{receiver.url}/gather"}}
         await svc.client.post("/v1/gathers", json=gather)
         await new_batch(svc, jid, [1, 2])
-        await report(svc, jid, 1, processed=[1], errored=[{"id": 2, "error": "bad row"}])
         await svc.client.post(f"/v1/jobs/{jid}/seal")
+        await report(svc, jid, 1, processed=[1], errored=[{"id": 2, "error": "bad row"}])
         job = await get(svc, f"/v1/jobs/{jid}")
         assert job["status"] == "failed"
         assert job["error"] == {"reason": "items_errored", "errored": 1}
         assert (await get(svc, "/v1/gathers/g"))["status"] == "completed"
         await svc.settle()
-        assert sorted(e["type"] for e in events(receiver)) == [
-            "batch.finished",
-            "gather.completed",
-            "job.failed",
-        ]
+        # One transaction queued all three; the summary comes before the verdict it explains.
+        queued = (await get(svc, "/v1/deliveries"))["items"]
+        assert [d["event_type"] for d in queued] == ["batch.finished", "gather.completed", "job.failed"]
+        assert len(receiver.requests) == 3
 
     async def test_errors_without_fail_on_errors_still_succeed(self, svc: Service) -> None:
         jid = (await batch_job(svc))["id"]
@@ -398,6 +397,37 @@ class TestSeal:
         await svc.client.delete(f"/v1/jobs/{jid}/batches/1")
         job = await get(svc, f"/v1/jobs/{jid}")
         assert job["status"] == "succeeded" and job["output"]["withdrawn"] == 1
+
+    async def test_deleting_an_open_batch_with_errors_summarises_them(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        jid = (await batch_job(svc, receiver))["id"]
+        await new_batch(svc, jid, [1, 2, 3])
+        await report(svc, jid, 1, errored=[{"id": 1, "error": "x"}])
+        assert (await svc.client.delete(f"/v1/jobs/{jid}/batches/1")).status_code == 204
+        await svc.settle()
+        (event,) = events(receiver)
+        assert (event["type"], event["data"]["finished_by"], event["data"]["errored_ids"]) == (
+            "batch.finished",
+            "deleted",
+            ["1"],
+        )
+        assert event["data"]["counts"]["withdrawn"] == 2
+
+    async def test_concurrent_seals_of_a_job_without_batches_complete_it_once(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        one: Service = await service_factory()
+        two: Service = await service_factory()
+        await one.client.put("/v1/jobs/solo", json={})
+        gather = {"id": "g", "job_ids": ["solo"], "callback": {"url": f"{receiver.url}/gather"}}
+        await one.client.post("/v1/gathers", json=gather)
+        replies = await asyncio.gather(*(s.client.post("/v1/jobs/solo/seal") for s in (one, two) * 5))
+        assert [r.status_code for r in replies] == [200] * 10
+        assert {r.json()["status"] for r in replies} == {"succeeded"}
+        await one.settle()
+        await two.settle()
+        assert [e["type"] for e in events(receiver)] == ["gather.succeeded"]
 
     async def test_seal_is_idempotent_and_works_for_any_job(self, svc: Service) -> None:
         await svc.client.put("/v1/jobs/plain", json={})
@@ -437,6 +467,14 @@ class TestRetention:
         assert progress["items"]["errored"] == 1 and progress["items"]["pending"] == 2
         r = await svc.client.put(f"/v1/jobs/{jid}/batches/1/sets/notes", json={"items": [1]})
         assert r.status_code == 409
+
+    async def test_custom_sets_of_an_empty_batch_expire_too(self, svc: Service) -> None:
+        jid = (await batch_job(svc))["id"]
+        await new_batch(svc, jid, [])
+        await svc.client.put(f"/v1/jobs/{jid}/batches/1/sets/notes", json={"items": ["n"]})
+        await svc.tick(30 * DAY + 1)
+        assert (await get(svc, f"/v1/jobs/{jid}/batches/1"))["items_expired"]
+        assert await all_items(svc, jid, 1, "notes") == []
 
     async def test_the_retention_is_configurable(self, service_factory: Any) -> None:
         svc: Service = await service_factory(batch_item_retention_days=1)
@@ -483,7 +521,11 @@ class TestLimits:
             assert r.json()["errors"][0]["field"].startswith("items"), r.json()
         await new_batch(svc, jid, [1])
         assert (await svc.client.get(f"/v1/jobs/{jid}/batches/0")).status_code == 422
-        assert (await svc.client.get(f"/v1/jobs/{jid}/batches/x")).status_code == 422
+        assert (await svc.client.get(f"/v1/jobs/{jid}/batches/x")).status_code == 404  # job "…/batches/x"
+        big = "WzIxNDc0ODM2NDhd"  # a cursor holding 2**31
+        assert (await svc.client.get(f"/v1/jobs/{jid}/batches?cursor={big}")).status_code == 422
+        odd = "WyJcdTAwYjJ8eCJd"  # a cursor holding "²|x"
+        assert (await svc.client.get(f"/v1/jobs/{jid}/sets/errored?cursor={odd}")).status_code == 422
         assert (await svc.client.get(f"/v1/jobs/{jid}/batches/1/sets/-bad")).status_code == 422
         bad = await svc.client.post(f"/v1/jobs/{jid}/batches/1/report", json={"processed": -1})
         assert bad.status_code == 422

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.batches import service
+from app.batches import reads, service
 from app.batches.schemas import (
     BatchAbort,
     BatchIndex,
@@ -55,7 +55,7 @@ async def create_batch_job(body: BatchJobCreate, rt: RuntimeDep, ns: NamespaceDe
         )
     )
     async with rt.db.read() as conn:
-        return await service.job_with_progress(conn, row, ns)
+        return await reads.job_with_progress(conn, row, ns)
 
 
 @router.get("/batch-jobs", operation_id="listBatchJobs", responses=responses(422))
@@ -69,7 +69,7 @@ async def list_batch_jobs(
 ) -> Page[JobRead]:
     """Batch jobs in id order (ids start with the name, then the time), with their progress."""
     async with rt.db.read() as conn:
-        return await service.list_batch_jobs(
+        return await reads.list_batch_jobs(
             conn, namespace=ns, name=name, status=status, limit=limit, cursor=cursor
         )
 
@@ -77,7 +77,7 @@ async def list_batch_jobs(
 @router.get("/batch-jobs/{job_id:path}", operation_id="getBatchJob", responses=responses(404, 422))
 async def get_batch_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
     async with rt.db.read() as conn:
-        return await service.get_batch_job(conn, namespace=ns, job_id=job_id)
+        return await reads.get_batch_job(conn, namespace=ns, job_id=job_id)
 
 
 @router.post(
@@ -88,12 +88,14 @@ async def get_batch_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> Job
 )
 async def create_batch(job_id: PathId, body: ItemList, rt: RuntimeDep, ns: NamespaceDep) -> BatchRead:
     """The job's next batch (indices 1, 2, 3 … never reused); its ids start pending."""
-    max_items = rt.settings.max_batch_items
+    max_items, retention = rt.settings.max_batch_items, _retention(rt.settings)
     row = await rt.db.run(
-        lambda tx: service.add_batch(tx, namespace=ns, job_id=job_id, items=body.items, max_items=max_items)
+        lambda tx: service.add_batch(
+            tx, namespace=ns, job_id=job_id, items=body.items, max_items=max_items, retention=retention
+        )
     )
     async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+        return await reads.to_read(conn, row)
 
 
 @router.get("/jobs/{job_id:path}/batches", operation_id="listBatches", responses=responses(404, 422))
@@ -107,13 +109,13 @@ async def list_batches(
 ) -> Page[BatchRead]:
     """The job's batches in index order, open ones only with ``status=open``."""
     async with rt.db.read() as conn:
-        return await service.list_batches(
+        return await reads.list_batches(
             conn, namespace=ns, job_id=job_id, status=status, limit=limit, cursor=cursor
         )
 
 
 @router.get(
-    "/jobs/{job_id:path}/batches/{index}/sets/{set_name}",
+    "/jobs/{job_id:path}/batches/{index:int}/sets/{set_name}",
     operation_id="listBatchSetItems",
     responses=responses(404, 422),
 )
@@ -128,7 +130,7 @@ async def list_set_items(
 ) -> Page[ItemRead]:
     """The ids of one set, in id order; errored ids carry their reason."""
     async with rt.db.read() as conn:
-        return await service.list_items(
+        return await reads.list_items(
             conn, namespace=ns, job_id=job_id, index=index, set_name=set_name, limit=limit, cursor=cursor
         )
 
@@ -146,13 +148,13 @@ async def list_job_set_items(
 ) -> Page[JobItemRead]:
     """One set across every batch of the job (e.g. all its errored ids, with reasons and batch index)."""
     async with rt.db.read() as conn:
-        return await service.list_job_items(
+        return await reads.list_job_items(
             conn, namespace=ns, job_id=job_id, set_name=set_name, limit=limit, cursor=cursor
         )
 
 
 @router.put(
-    "/jobs/{job_id:path}/batches/{index}/sets/{set_name}",
+    "/jobs/{job_id:path}/batches/{index:int}/sets/{set_name}",
     operation_id="replaceBatchSet",
     responses=responses(404, 409, 413, 422),
 )
@@ -175,11 +177,11 @@ async def replace_set(
         )
     )
     async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+        return await reads.to_read(conn, row)
 
 
 @router.delete(
-    "/jobs/{job_id:path}/batches/{index}/sets/{set_name}",
+    "/jobs/{job_id:path}/batches/{index:int}/sets/{set_name}",
     operation_id="removeBatchSet",
     responses=responses(404, 422),
 )
@@ -194,11 +196,11 @@ async def remove_set(
         )
     )
     async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+        return await reads.to_read(conn, row)
 
 
 @router.post(
-    "/jobs/{job_id:path}/batches/{index}/report",
+    "/jobs/{job_id:path}/batches/{index:int}/report",
     operation_id="reportBatch",
     responses=responses(404, 409, 413, 422),
 )
@@ -220,11 +222,11 @@ async def report_batch(
         )
     )
     async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+        return await reads.to_read(conn, row)
 
 
 @router.post(
-    "/jobs/{job_id:path}/batches/{index}/abort",
+    "/jobs/{job_id:path}/batches/{index:int}/abort",
     operation_id="abortBatch",
     responses=responses(404, 409, 422),
 )
@@ -239,18 +241,18 @@ async def abort_batch(
         )
     )
     async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+        return await reads.to_read(conn, row)
 
 
-@router.get("/jobs/{job_id:path}/batches/{index}", operation_id="getBatch", responses=responses(404, 422))
+@router.get("/jobs/{job_id:path}/batches/{index:int}", operation_id="getBatch", responses=responses(404, 422))
 async def get_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: NamespaceDep) -> BatchRead:
     """A batch with its counts and the size of each stored set."""
     async with rt.db.read() as conn:
-        return await service.get_batch(conn, namespace=ns, job_id=job_id, index=index)
+        return await reads.get_batch(conn, namespace=ns, job_id=job_id, index=index)
 
 
 @router.delete(
-    "/jobs/{job_id:path}/batches/{index}",
+    "/jobs/{job_id:path}/batches/{index:int}",
     operation_id="deleteBatch",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(404, 422),
@@ -266,4 +268,4 @@ async def seal_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
     """No more batches. The job completes as soon as no batch is open: here, or with its last batch."""
     row = await rt.db.run(lambda tx: service.seal(tx, namespace=ns, job_id=job_id))
     async with rt.db.read() as conn:
-        return await service.job_with_progress(conn, row, ns)
+        return await reads.job_with_progress(conn, row, ns)

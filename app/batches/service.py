@@ -14,30 +14,19 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.batches import store
 from app.batches.models import COUNTERS, batch_items, batch_ledgers, batches
-from app.batches.schemas import (
-    REPORT_SETS,
-    BatchProgress,
-    BatchRead,
-    BatchReport,
-    BatchStatus,
-    ItemRead,
-    JobItemRead,
-)
-from app.core.db import Tx, chunks
+from app.batches.schemas import BatchProgress, BatchReport
+from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, bad_cursor, decode_cursor, encode_cursor, keyset_page
 from app.deliveries import service as deliveries
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
 from app.jobs import service as jobs_service
 from app.jobs import store as job_store
-from app.jobs.models import ACTIVE, jobs
+from app.jobs.models import ACTIVE
 from app.jobs.schemas import JobRead, JobRegister
 
-IN_CHUNK = 5000
 INLINE_ERRORED_IDS = 1000
 LISTED_NOT_PENDING = 1000
 _ID_ATTEMPTS = 20
@@ -94,195 +83,6 @@ async def create_batch_job(
     return row
 
 
-# --- reads -------------------------------------------------------------------------------------------
-
-
-async def progress(
-    conn: AsyncConnection, *, namespace: str, job_ids: Sequence[str]
-) -> dict[str, BatchProgress]:
-    """The ledgers of the given jobs (those that have one), by job id."""
-    found: dict[str, BatchProgress] = {}
-    for part in chunks(list(job_ids), IN_CHUNK):
-        stmt = sa.select(batch_ledgers).where(
-            batch_ledgers.c.namespace == namespace, batch_ledgers.c.job_id.in_(part)
-        )
-        for row in (await conn.execute(stmt)).mappings():
-            found[row["job_id"]] = BatchProgress.from_row(dict(row))
-    return found
-
-
-async def job_with_progress(conn: AsyncConnection, row: dict[str, Any], namespace: str) -> JobRead:
-    ledger = await progress(conn, namespace=namespace, job_ids=[row["id"]])
-    return JobRead.from_row(row, batches=ledger.get(row["id"]))
-
-
-async def get_batch_job(conn: AsyncConnection, *, namespace: str, job_id: str) -> JobRead:
-    read = await job_with_progress(
-        conn, await jobs_service.get(conn, namespace=namespace, job_id=job_id), namespace
-    )
-    if read.batches is None or not read.batches.batch_job:
-        raise NotFound(f"batch job {job_id!r} does not exist")
-    return read
-
-
-async def list_batch_jobs(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    name: str | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[JobRead]:
-    """Jobs made through /v1/batch-jobs, in id order, with their progress."""
-    stmt = (
-        sa.select(jobs, *(c.label(f"ledger_{c.key}") for c in batch_ledgers.c))
-        .join(
-            batch_ledgers,
-            sa.and_(batch_ledgers.c.namespace == jobs.c.namespace, batch_ledgers.c.job_id == jobs.c.id),
-        )
-        .where(jobs.c.namespace == namespace, batch_ledgers.c.batch_job.is_(True))
-    )
-    if name is not None:
-        stmt = stmt.where(jobs.c.name == name)
-    if status is not None:
-        stmt = stmt.where(jobs.c.status == status)
-    rows, next_cursor = await keyset_page(conn, stmt, jobs.c.id, limit=limit, cursor=cursor)
-    items = []
-    for row in rows:
-        ledger = {key[len("ledger_") :]: value for key, value in row.items() if key.startswith("ledger_")}
-        items.append(JobRead.from_row(row, batches=BatchProgress.from_row(ledger)))
-    return Page[JobRead](items=items, next_cursor=next_cursor)
-
-
-def _batch_where(namespace: str, job_id: str, index: int) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        batches.c.namespace == namespace, batches.c.job_id == job_id, batches.c.batch_index == index
-    )
-
-
-async def _batch(conn: AsyncConnection, namespace: str, job_id: str, index: int) -> dict[str, Any]:
-    row = (
-        (await conn.execute(sa.select(batches).where(_batch_where(namespace, job_id, index))))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"batch {index} of job {job_id!r} does not exist")
-    return dict(row)
-
-
-async def _lock_batch(tx: Tx, namespace: str, job_id: str, index: int) -> dict[str, Any]:
-    stmt = tx.for_update(sa.select(batches).where(_batch_where(namespace, job_id, index)))
-    row = (await tx.conn.execute(stmt)).mappings().first()
-    if row is None:
-        raise NotFound(f"batch {index} of job {job_id!r} does not exist")
-    return dict(row)
-
-
-async def _set_counts(conn: AsyncConnection, batch_ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {b: dict.fromkeys(REPORT_SETS, 0) for b in batch_ids}
-    if batch_ids:
-        stmt = (
-            sa.select(batch_items.c.batch_id, batch_items.c.set_name, sa.func.count())
-            .where(batch_items.c.batch_id.in_(batch_ids))
-            .group_by(batch_items.c.batch_id, batch_items.c.set_name)
-        )
-        for batch_id, set_name, count in (await conn.execute(stmt)).all():
-            counts[batch_id][set_name] = count
-    return counts
-
-
-async def to_read(conn: AsyncConnection, row: dict[str, Any]) -> BatchRead:
-    counts = await _set_counts(conn, [row["id"]])
-    return BatchRead.from_row(row, counts[row["id"]])
-
-
-async def get_batch(conn: AsyncConnection, *, namespace: str, job_id: str, index: int) -> BatchRead:
-    return await to_read(conn, await _batch(conn, namespace, job_id, index))
-
-
-async def list_batches(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    job_id: str,
-    status: BatchStatus | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[BatchRead]:
-    """A job's batches in index order; 404 when the job does not exist."""
-    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
-    stmt = sa.select(batches).where(batches.c.namespace == namespace, batches.c.job_id == job_id)
-    if status is not None:
-        stmt = stmt.where(batches.c.status == status)
-    rows, next_cursor = await keyset_page(conn, stmt, batches.c.batch_index, limit=limit, cursor=cursor)
-    counts = await _set_counts(conn, [r["id"] for r in rows])
-    return Page[BatchRead](
-        items=[BatchRead.from_row(r, counts[r["id"]]) for r in rows], next_cursor=next_cursor
-    )
-
-
-async def list_items(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    job_id: str,
-    index: int,
-    set_name: str,
-    limit: int,
-    cursor: str | None,
-) -> Page[ItemRead]:
-    """The ids of one set of a batch, in id order (a set never written is empty)."""
-    batch = await _batch(conn, namespace, job_id, index)
-    stmt = sa.select(batch_items.c.item, batch_items.c.error).where(
-        batch_items.c.batch_id == batch["id"], batch_items.c.set_name == set_name
-    )
-    rows, next_cursor = await keyset_page(conn, stmt, batch_items.c.item, limit=limit, cursor=cursor)
-    return Page[ItemRead](
-        items=[ItemRead(id=r["item"], error=r["error"]) for r in rows], next_cursor=next_cursor
-    )
-
-
-async def list_job_items(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    job_id: str,
-    set_name: str,
-    limit: int,
-    cursor: str | None,
-) -> Page[JobItemRead]:
-    """One set across all the job's batches (the seed's job-wide ``errored`` and ``skipped`` sets), in
-    (batch index, id) order."""
-    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
-    stmt = (
-        sa.select(batches.c.batch_index, batch_items.c.item, batch_items.c.error)
-        .join(batches, batches.c.id == batch_items.c.batch_id)
-        .where(
-            batches.c.namespace == namespace, batches.c.job_id == job_id, batch_items.c.set_name == set_name
-        )
-        .order_by(batches.c.batch_index, batch_items.c.item)
-        .limit(limit + 1)
-    )
-    after = decode_cursor(cursor)
-    if after is not None:
-        index, _, item = after.partition("|")
-        if not index.isdigit():
-            raise bad_cursor()
-        stmt = stmt.where(sa.tuple_(batches.c.batch_index, batch_items.c.item) > (int(index), item))
-    rows = list((await conn.execute(stmt)).mappings())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([f"{rows[-1]['batch_index']}|{rows[-1]['item']}"])
-    items = [JobItemRead(id=r["item"], error=r["error"], batch_index=r["batch_index"]) for r in rows]
-    return Page[JobItemRead](items=items, next_cursor=next_cursor)
-
-
-# --- writes ------------------------------------------------------------------------------------------
-
-
 def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
     """Collapse repeated ids (sets are sets) and enforce the per-batch limit."""
     unique = list(dict.fromkeys(items))
@@ -294,95 +94,8 @@ def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
     return unique
 
 
-# PostgreSQL takes a whole set as one array parameter (one statement, one bind each way); SQLite gets
-# executemany inserts and IN lists in chunks.
-_TEXT_ARRAY = postgresql.ARRAY(sa.Text)
-_UNNEST = (
-    sa.func.unnest(sa.bindparam("b_items", type_=_TEXT_ARRAY), sa.bindparam("b_errors", type_=_TEXT_ARRAY))
-    .table_valued("item", "error")
-    .render_derived()
-)
-_PG_INSERT = postgresql.insert(batch_items).from_select(
-    ["batch_id", "set_name", "item", "error"],
-    sa.select(
-        sa.bindparam("b_batch", type_=sa.String),
-        sa.bindparam("b_set", type_=sa.String),
-        _UNNEST.c.item,
-        _UNNEST.c.error,
-    ),
-)
-# An id can come back to pending (PUT …/sets/pending) after it was skipped or errored once.
-_PG_INSERT = _PG_INSERT.on_conflict_do_update(
-    index_elements=[batch_items.c.batch_id, batch_items.c.set_name, batch_items.c.item],
-    set_={"error": _PG_INSERT.excluded.error},
-)
-_SQLITE_INSERT = sqlite.insert(batch_items)
-_SQLITE_INSERT = _SQLITE_INSERT.on_conflict_do_update(
-    index_elements=[batch_items.c.batch_id, batch_items.c.set_name, batch_items.c.item],
-    set_={"error": _SQLITE_INSERT.excluded.error},
-)
-_PG_REMOVE = (
-    sa.delete(batch_items)
-    .where(
-        batch_items.c.batch_id == sa.bindparam("b_batch"),
-        batch_items.c.set_name == sa.bindparam("b_set"),
-        batch_items.c.item == sa.any_(sa.bindparam("b_items", type_=_TEXT_ARRAY)),
-    )
-    .returning(batch_items.c.item)
-)
-
-
-async def _insert_items(
-    tx: Tx, batch_id: str, set_name: str, items: Sequence[str], errors: Sequence[str | None] | None = None
-) -> None:
-    """Add distinct ids to a set (an id already there keeps its place and takes the new reason)."""
-    if not items:
-        return
-    reasons = list(errors) if errors is not None else [None] * len(items)
-    if tx.is_postgres:
-        params = {"b_batch": batch_id, "b_set": set_name, "b_items": list(items), "b_errors": reasons}
-        await tx.conn.execute(_PG_INSERT, params)
-        return
-    rows = [
-        {"batch_id": batch_id, "set_name": set_name, "item": item, "error": error}
-        for item, error in zip(items, reasons, strict=True)
-    ]
-    await tx.conn.execute(_SQLITE_INSERT, rows)
-
-
-async def _remove_items(tx: Tx, batch_id: str, set_name: str, items: Sequence[str]) -> set[str]:
-    """Delete the given ids from a set; return those that were in it."""
-    if not items:
-        return set()
-    if tx.is_postgres:
-        params = {"b_batch": batch_id, "b_set": set_name, "b_items": list(items)}
-        return set((await tx.conn.execute(_PG_REMOVE, params)).scalars())
-    removed: set[str] = set()
-    for part in chunks(list(items), IN_CHUNK):
-        stmt = (
-            sa.delete(batch_items)
-            .where(
-                batch_items.c.batch_id == batch_id,
-                batch_items.c.set_name == set_name,
-                batch_items.c.item.in_(part),
-            )
-            .returning(batch_items.c.item)
-        )
-        removed.update((await tx.conn.execute(stmt)).scalars())
-    return removed
-
-
-async def _clear_set(tx: Tx, batch_id: str, set_name: str) -> list[str]:
-    stmt = (
-        sa.delete(batch_items)
-        .where(batch_items.c.batch_id == batch_id, batch_items.c.set_name == set_name)
-        .returning(batch_items.c.item)
-    )
-    return list((await tx.conn.execute(stmt)).scalars())
-
-
 async def add_batch(
-    tx: Tx, *, namespace: str, job_id: str, items: Sequence[str], max_items: int
+    tx: Tx, *, namespace: str, job_id: str, items: Sequence[str], max_items: int, retention: timedelta
 ) -> dict[str, Any]:
     """Create the job's next batch with these pending ids; an empty batch is finished at once."""
     unique = _check_size(items, max_items, "items")
@@ -434,11 +147,11 @@ async def add_batch(
         "created_at": tx.now,
         "updated_at": tx.now,
         "finished_at": None if count else tx.now,
-        "items_expire_at": None,
+        "items_expire_at": None if count else tx.now + retention,
         "items_expired": False,
     }
     await tx.conn.execute(batches.insert(), [row])
-    await _insert_items(tx, row["id"], "pending", unique)
+    await store.insert_items(tx, row["id"], "pending", unique)
     return row
 
 
@@ -453,7 +166,7 @@ async def report(
     retention: timedelta,
 ) -> dict[str, Any]:
     """The BatchTracker: move named ids out of pending; all must be pending, or nothing is applied."""
-    batch = await _lock_batch(tx, namespace, job_id, index)
+    batch = await store.lock_row(tx, namespace, job_id, index)
     _require_open(batch)
     for field in ("processed", "skipped", "errored"):
         value = getattr(body, field)
@@ -465,7 +178,7 @@ async def report(
                 ],
             )
     named = body.named()
-    removed = await _remove_items(tx, batch["id"], "pending", named)
+    removed = await store.remove_items(tx, batch["id"], "pending", named)
     if len(removed) < len(named):
         missing = [item for item in named if item not in removed]
         raise Invalid(
@@ -480,14 +193,14 @@ async def report(
     if bare and processed > remaining:
         reason = f"{processed} processed, but only {remaining} ids remain pending after the named ones"
         raise Invalid(reason, errors=[{"field": "processed", "in": "body", "reason": reason}])
-    await _insert_items(tx, batch["id"], "skipped", body.skipped)
-    await _insert_items(
+    await store.insert_items(tx, batch["id"], "skipped", body.skipped)
+    await store.insert_items(
         tx, batch["id"], "errored", [e.id for e in body.errored], [e.error for e in body.errored]
     )
     finishing = bool(body.done) or bare or remaining == 0
     withdrawn = 0
     if finishing and remaining:
-        await _clear_set(tx, batch["id"], "pending")
+        await store.clear_set(tx, batch["id"], "pending")
         withdrawn = remaining - (processed if bare else 0)
     deltas = {
         "pending": -(batch["pending"] if finishing else len(named)),
@@ -503,10 +216,10 @@ async def abort(
     tx: Tx, *, namespace: str, job_id: str, index: int, error: str, retention: timedelta
 ) -> dict[str, Any]:
     """The seed's fatal error: every pending id goes to errored with this reason; the batch finishes."""
-    batch = await _lock_batch(tx, namespace, job_id, index)
+    batch = await store.lock_row(tx, namespace, job_id, index)
     _require_open(batch)
-    pending = await _clear_set(tx, batch["id"], "pending")
-    await _insert_items(tx, batch["id"], "errored", pending, [error] * len(pending))
+    pending = await store.clear_set(tx, batch["id"], "pending")
+    await store.insert_items(tx, batch["id"], "errored", pending, [error] * len(pending))
     deltas = {"pending": -batch["pending"], "errored": len(pending)}
     return await _apply(tx, batch, deltas, finish_by="abort", retention=retention, abort_error=error)
 
@@ -525,18 +238,18 @@ async def replace_set(
     """PUT a set. ``pending`` (open batches only) re-plans the batch; ``skipped``/``errored`` are the
     report ledger and refuse writes; any other name is the client's own."""
     unique = _check_size(items, max_items, "items")
-    batch = await _lock_batch(tx, namespace, job_id, index)
+    batch = await store.lock_row(tx, namespace, job_id, index)
     if set_name in ("skipped", "errored"):
         raise Conflict(f"the {set_name} set is written by reports and aborts; it cannot be replaced")
     if batch["items_expired"]:
         raise Conflict(f"the item sets of batch {index} expired; it takes no more ids")
     if set_name != "pending":
-        await _clear_set(tx, batch["id"], set_name)
-        await _insert_items(tx, batch["id"], set_name, unique)
+        await store.clear_set(tx, batch["id"], set_name)
+        await store.insert_items(tx, batch["id"], set_name, unique)
         return await _touch(tx, batch)
     _require_open(batch)
-    old = set(await _clear_set(tx, batch["id"], "pending"))
-    await _insert_items(tx, batch["id"], "pending", unique)
+    old = set(await store.clear_set(tx, batch["id"], "pending"))
+    await store.insert_items(tx, batch["id"], "pending", unique)
     added = sum(1 for item in unique if item not in old)
     deltas = {
         "items": added,
@@ -551,60 +264,53 @@ async def remove_set(
 ) -> dict[str, Any]:
     """The seed's ``remove_set``. Removing ``pending`` withdraws its ids and finishes the batch; removing
     any other set deletes the stored ids only (counts stay, as after retention)."""
-    batch = await _lock_batch(tx, namespace, job_id, index)
+    batch = await store.lock_row(tx, namespace, job_id, index)
     if set_name != "pending" or batch["status"] != "open":
-        await _clear_set(tx, batch["id"], set_name)
+        await store.clear_set(tx, batch["id"], set_name)
         return await _touch(tx, batch)
-    dropped = await _clear_set(tx, batch["id"], "pending")
+    dropped = await store.clear_set(tx, batch["id"], "pending")
     deltas = {"pending": -batch["pending"], "withdrawn": len(dropped)}
     return await _apply(tx, batch, deltas, finish_by="pending_set", retention=retention)
 
 
 async def delete_batch(tx: Tx, *, namespace: str, job_id: str, index: int) -> None:
     """Delete a batch and its sets. Its outcomes stay counted on the job; an open batch's pending ids are
-    withdrawn, and a sealed job whose last open batch this was completes."""
-    batch = await _lock_batch(tx, namespace, job_id, index)
+    withdrawn (its errors, if any, are summarised as for a finished batch), and a sealed job whose last open
+    batch this was completes."""
+    batch = await store.lock_row(tx, namespace, job_id, index)
     was_open = batch["status"] == "open"
+    deltas = {"pending": -batch["pending"], "withdrawn": batch["pending"]} if was_open else {}
+    ledger = await _update_ledger(tx, batch, deltas, batches_total=-1, batches_open=-1 if was_open else 0)
+    if was_open:
+        closed = {**batch, "pending": 0, "withdrawn": batch["withdrawn"] + batch["pending"]}
+        await _batch_finished(tx, {**closed, "finished_by": "deleted"}, ledger)
     await tx.conn.execute(sa.delete(batches).where(batches.c.id == batch["id"]))
-    deltas = {"pending": -batch["pending"], "withdrawn": batch["pending"]}
-    await _update_ledger(
-        tx, batch, deltas if was_open else {}, batches_total=-1, batches_open=-1 if was_open else 0
-    )
+    if was_open:
+        await _complete_if_done(tx, ledger)
 
 
 async def seal(tx: Tx, *, namespace: str, job_id: str) -> dict[str, Any]:
     """No more batches. A sealed job with no open batch completes in this transaction. Repeats are no-ops."""
     job = await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+    c = batch_ledgers.c
+    if job["status"] not in ACTIVE:
+        was_sealed = sa.select(c.sealed).where(c.namespace == namespace, c.job_id == job_id)
+        if (await tx.conn.execute(was_sealed)).scalar():
+            return job  # sealed before it finished: a repeat
+        raise Conflict(f"job {job_id!r} already finished as {job['status']!r}")
+    # A job without batches gets an empty ledger; racing seals and first batches meet on its primary key.
+    await tx.conn.execute(
+        tx.insert(batch_ledgers).values(_ledger_row(tx, namespace, job_id)).on_conflict_do_nothing()
+    )
     stmt = (
         sa.update(batch_ledgers)
-        .where(
-            batch_ledgers.c.namespace == namespace,
-            batch_ledgers.c.job_id == job_id,
-            batch_ledgers.c.sealed.is_(False),
-        )
+        .where(c.namespace == namespace, c.job_id == job_id, c.sealed.is_(False))
         .values(sealed=True, sealed_at=tx.now, updated_at=tx.now)
         .returning(*batch_ledgers.c)
     )
     sealed_now = (await tx.conn.execute(stmt)).mappings().first()
-    ledger = dict(sealed_now) if sealed_now is not None else None
-    if ledger is None:
-        existing = (
-            await tx.conn.execute(
-                sa.select(batch_ledgers.c.sealed).where(
-                    batch_ledgers.c.namespace == namespace, batch_ledgers.c.job_id == job_id
-                )
-            )
-        ).scalar()
-        if existing:
-            return job  # sealed before
-        if job["status"] not in ACTIVE:
-            raise Conflict(f"job {job_id!r} already finished as {job['status']!r}")
-        ledger = _ledger_row(tx, namespace, job_id, sealed=True, sealed_at=tx.now)
-        await tx.conn.execute(batch_ledgers.insert(), [ledger])
-    elif job["status"] not in ACTIVE:
-        raise Conflict(f"job {job_id!r} already finished as {job['status']!r}")
-    if not ledger["batches_open"]:
-        await _complete_job(tx, ledger)
+    if sealed_now is not None:
+        await _complete_if_done(tx, dict(sealed_now))
     return await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
 
 
@@ -647,6 +353,7 @@ async def _apply(
     ledger = await _update_ledger(tx, batch, deltas, batches_open=-1 if finish_by else 0)
     if finish_by is not None:
         await _batch_finished(tx, updated, ledger)
+        await _complete_if_done(tx, ledger)
     return updated
 
 
@@ -666,10 +373,13 @@ async def _update_ledger(
         .values(values)
         .returning(*batch_ledgers.c)
     )
-    ledger = dict((await tx.conn.execute(stmt)).mappings().one())
-    if batches_open < 0 and ledger["sealed"] and not ledger["batches_open"]:
+    return dict((await tx.conn.execute(stmt)).mappings().one())
+
+
+async def _complete_if_done(tx: Tx, ledger: dict[str, Any]) -> None:
+    """Called by the one update that closed a batch or sealed the job, with the ledger it returned."""
+    if ledger["sealed"] and not ledger["batches_open"]:
         await _complete_job(tx, ledger)
-    return ledger
 
 
 async def _batch_finished(tx: Tx, batch: dict[str, Any], ledger: dict[str, Any]) -> None:

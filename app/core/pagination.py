@@ -41,6 +41,10 @@ def decode_cursor(cursor: str | None, kind: type = str) -> Any:
     return key[0]
 
 
+def _int_limit(column: sa.ColumnElement[Any]) -> int:
+    return 2**63 if isinstance(column.type, sa.BigInteger) else 2**31
+
+
 def bad_cursor() -> Invalid:
     return Invalid(
         "cursor is not valid",
@@ -59,6 +63,8 @@ async def keyset_page(
     """One page of ``stmt`` in ``column`` order after the cursor: the rows and the next cursor."""
     kind = int if isinstance(column.type, sa.Integer) else str
     after = decode_cursor(cursor, kind)
+    if kind is int and after is not None and not 0 <= after < _int_limit(column):
+        raise bad_cursor()
     if after is not None:
         stmt = stmt.where(column > after)
     rows = list((await conn.execute(stmt.order_by(column).limit(limit + 1))).mappings())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.batches import service as batches
+from app.batches import reads as batches
 from app.core.ids import new_id
 from app.core.pagination import Page
 from app.core.schemas import PathId

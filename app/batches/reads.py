@@ -1,0 +1,166 @@
+"""Batch reads: progress of jobs, batch jobs, batches and the ids of their sets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.batches import store
+from app.batches.models import batch_items, batch_ledgers, batches
+from app.batches.schemas import BatchProgress, BatchRead, BatchStatus, ItemRead, JobItemRead
+from app.core.db import chunks
+from app.core.pagination import Page, bad_cursor, decode_cursor, encode_cursor, keyset_page
+from app.errors import NotFound
+from app.jobs import service as jobs_service
+from app.jobs.models import jobs
+from app.jobs.schemas import JobRead
+
+IN_CHUNK = store.IN_CHUNK
+
+
+async def progress(
+    conn: AsyncConnection, *, namespace: str, job_ids: Sequence[str]
+) -> dict[str, BatchProgress]:
+    """The ledgers of the given jobs (those that have one), by job id."""
+    found: dict[str, BatchProgress] = {}
+    for part in chunks(list(job_ids), IN_CHUNK):
+        stmt = sa.select(batch_ledgers).where(
+            batch_ledgers.c.namespace == namespace, batch_ledgers.c.job_id.in_(part)
+        )
+        for row in (await conn.execute(stmt)).mappings():
+            found[row["job_id"]] = BatchProgress.from_row(dict(row))
+    return found
+
+
+async def job_with_progress(conn: AsyncConnection, row: dict[str, Any], namespace: str) -> JobRead:
+    ledger = await progress(conn, namespace=namespace, job_ids=[row["id"]])
+    return JobRead.from_row(row, batches=ledger.get(row["id"]))
+
+
+async def get_batch_job(conn: AsyncConnection, *, namespace: str, job_id: str) -> JobRead:
+    read = await job_with_progress(
+        conn, await jobs_service.get(conn, namespace=namespace, job_id=job_id), namespace
+    )
+    if read.batches is None or not read.batches.batch_job:
+        raise NotFound(f"batch job {job_id!r} does not exist")
+    return read
+
+
+async def list_batch_jobs(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    name: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[JobRead]:
+    """Jobs made through /v1/batch-jobs, in id order, with their progress."""
+    stmt = (
+        sa.select(jobs, *(c.label(f"ledger_{c.key}") for c in batch_ledgers.c))
+        .join(
+            batch_ledgers,
+            sa.and_(batch_ledgers.c.namespace == jobs.c.namespace, batch_ledgers.c.job_id == jobs.c.id),
+        )
+        .where(jobs.c.namespace == namespace, batch_ledgers.c.batch_job.is_(True))
+    )
+    if name is not None:
+        stmt = stmt.where(jobs.c.name == name)
+    if status is not None:
+        stmt = stmt.where(jobs.c.status == status)
+    rows, next_cursor = await keyset_page(conn, stmt, jobs.c.id, limit=limit, cursor=cursor)
+    items = []
+    for row in rows:
+        ledger = {key[len("ledger_") :]: value for key, value in row.items() if key.startswith("ledger_")}
+        items.append(JobRead.from_row(row, batches=BatchProgress.from_row(ledger)))
+    return Page[JobRead](items=items, next_cursor=next_cursor)
+
+
+async def to_read(conn: AsyncConnection, row: dict[str, Any]) -> BatchRead:
+    counts = await store.set_counts(conn, [row["id"]])
+    return BatchRead.from_row(row, counts[row["id"]])
+
+
+async def get_batch(conn: AsyncConnection, *, namespace: str, job_id: str, index: int) -> BatchRead:
+    return await to_read(conn, await store.get_row(conn, namespace, job_id, index))
+
+
+async def list_batches(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    job_id: str,
+    status: BatchStatus | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[BatchRead]:
+    """A job's batches in index order; 404 when the job does not exist."""
+    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
+    stmt = sa.select(batches).where(batches.c.namespace == namespace, batches.c.job_id == job_id)
+    if status is not None:
+        stmt = stmt.where(batches.c.status == status)
+    rows, next_cursor = await keyset_page(conn, stmt, batches.c.batch_index, limit=limit, cursor=cursor)
+    counts = await store.set_counts(conn, [r["id"] for r in rows])
+    return Page[BatchRead](
+        items=[BatchRead.from_row(r, counts[r["id"]]) for r in rows], next_cursor=next_cursor
+    )
+
+
+async def list_items(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    job_id: str,
+    index: int,
+    set_name: str,
+    limit: int,
+    cursor: str | None,
+) -> Page[ItemRead]:
+    """The ids of one set of a batch, in id order (a set never written is empty)."""
+    batch = await store.get_row(conn, namespace, job_id, index)
+    stmt = sa.select(batch_items.c.item, batch_items.c.error).where(
+        batch_items.c.batch_id == batch["id"], batch_items.c.set_name == set_name
+    )
+    rows, next_cursor = await keyset_page(conn, stmt, batch_items.c.item, limit=limit, cursor=cursor)
+    return Page[ItemRead](
+        items=[ItemRead(id=r["item"], error=r["error"]) for r in rows], next_cursor=next_cursor
+    )
+
+
+async def list_job_items(
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    job_id: str,
+    set_name: str,
+    limit: int,
+    cursor: str | None,
+) -> Page[JobItemRead]:
+    """One set across all the job's batches (the seed's job-wide ``errored`` and ``skipped`` sets), in
+    (batch index, id) order."""
+    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
+    stmt = (
+        sa.select(batches.c.batch_index, batch_items.c.item, batch_items.c.error)
+        .join(batches, batches.c.id == batch_items.c.batch_id)
+        .where(
+            batches.c.namespace == namespace, batches.c.job_id == job_id, batch_items.c.set_name == set_name
+        )
+        .order_by(batches.c.batch_index, batch_items.c.item)
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        index, _, item = after.partition("|")
+        if not (index.isascii() and index.isdigit() and len(index) <= 10 and int(index) < 2**31):
+            raise bad_cursor()
+        stmt = stmt.where(sa.tuple_(batches.c.batch_index, batch_items.c.item) > (int(index), item))
+    rows = list((await conn.execute(stmt)).mappings())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([f"{rows[-1]['batch_index']}|{rows[-1]['item']}"])
+    items = [JobItemRead(id=r["item"], error=r["error"], batch_index=r["batch_index"]) for r in rows]
+    return Page[JobItemRead](items=items, next_cursor=next_cursor)
