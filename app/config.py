@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     # Batches: item sets of finished batches are deleted this long after the batch finished (counts stay)
     batch_item_retention_days: float = Field(default=30.0, gt=0)
 
+    # Access
+    admin_namespace: str = Field(default="admin", min_length=1, max_length=100)
+    api_key_cache_seconds: float = Field(default=5.0, ge=0)
+    signing_secret_grace_hours: float = Field(default=24.0, ge=0)
+    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
+    idempotency_wait_seconds: float = Field(default=5.0, ge=0)
+    idempotency_lease_seconds: float = Field(default=120.0, gt=0)
+    rate_limit_per_second: float = Field(default=0.0, ge=0)  # per API key; 0 turns it off
+    rate_limit_burst: int = Field(default=100, ge=1)
+
     # Deliveries
     callback_allow_cidrs: Annotated[list[str], NoDecode] = Field(default_factory=list)
     delivery_timeout_seconds: float = Field(default=15.0, gt=0)

@@ -22,9 +22,10 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -32,6 +33,24 @@ class NotFound(AppError):
     status = 404
     slug = "not-found"
     title = "Not found"
+
+
+class Unauthorized(AppError):
+    status = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests"
 
 
 class Conflict(AppError):
@@ -111,8 +130,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         if exc.status == 422 and "errors" in exc.extra:
             more = {k: v for k, v in exc.extra.items() if k != "errors"}
-            return validation_problem(exc.extra["errors"], **more)
-        return problem(status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra)
+            response = validation_problem(exc.extra["errors"], **more)
+        else:
+            response = problem(
+                status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra
+            )
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,9 +166,12 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Document problem+json error responses on a route."""
     descriptions = {
         404: "Not found",
+        401: "No valid API key (see WWW-Authenticate)",
+        403: "The API key's role does not allow this",
         409: "Conflict with the current state",
         413: "Body too large",
         422: "Invalid request (each field and reason)",
+        429: "Rate limit exceeded (see Retry-After)",
     }
     return {
         code: {
@@ -153,3 +180,14 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         }
         for code in codes
     }
+
+
+def add_access_responses(schema: dict[str, Any]) -> None:
+    """Every /v1 operation may answer 401 and 429; every write also 403 (a read key)."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            codes = (401, 429) if method in ("get", "head") else (401, 403, 429)
+            for code, spec in responses(*codes).items():
+                operation.setdefault("responses", {}).setdefault(str(code), spec)

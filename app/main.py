@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
+from app.access.routes import router as access_router
 from app.batches.routes import router as batches_router
 from app.config import Settings
 from app.core.clock import Clock, SystemClock
@@ -17,7 +18,7 @@ from app.core.limits import BodyLimitMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
-from app.errors import install_error_handlers
+from app.errors import add_access_responses, install_error_handlers
 from app.gathers.routes import router as gathers_router
 from app.jobs.routes import router as jobs_router
 from app.ops.routes import router as ops_router
@@ -85,13 +86,22 @@ def create_app(
     )
     app.add_middleware(RequestIdMiddleware)
     # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
-    for router in (batches_router, jobs_router, gathers_router, waits_router, deliveries_router, ops_router):
+    for router in (
+        batches_router,
+        jobs_router,
+        gathers_router,
+        waits_router,
+        deliveries_router,
+        access_router,
+        ops_router,
+    ):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            add_access_responses(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

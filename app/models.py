@@ -1,6 +1,6 @@
 """Every table, imported in one place for alembic's autogenerate and for tests."""
 
-from app.access.models import namespaces
+from app.access.models import api_keys, idempotency_keys, namespaces
 from app.batches.models import batch_items, batch_ledgers, batches
 from app.core.db import metadata
 from app.deliveries.models import deliveries, delivery_attempts
@@ -9,6 +9,7 @@ from app.jobs.models import jobs
 from app.waits.models import wait_participants, waits
 
 __all__ = [
+    "api_keys",
     "batch_items",
     "batch_ledgers",
     "batches",
@@ -16,6 +17,7 @@ __all__ = [
     "delivery_attempts",
     "gather_members",
     "gathers",
+    "idempotency_keys",
     "jobs",
     "metadata",
     "namespaces",

@@ -8,6 +8,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.access.auth import KeyResolver, RateLimiter
 from app.config import Settings
 from app.core.broadcast import Listener
 from app.core.clock import Clock, SystemClock
@@ -32,6 +33,8 @@ class Runtime:
     ticks: Ticks = field(init=False)
     scheduler: AsyncIOScheduler | None = field(init=False, default=None)
     listener: Listener | None = field(init=False, default=None)
+    keys: KeyResolver = field(init=False)
+    limiter: RateLimiter = field(init=False)
 
     async def start(self) -> None:
         """Open the engine and client, wire the in-process signals, start the scheduler."""
@@ -39,6 +42,8 @@ class Runtime:
         engine = make_engine(s.database_url, pool_size=s.db_pool_size)
         self.db = Database(engine, self.clock, inline_members=s.inline_members_limit)
         self.notifier = Notifier()
+        self.keys = KeyResolver(self.db, s.api_key_cache_seconds)
+        self.limiter = RateLimiter(s.rate_limit_per_second, s.rate_limit_burst)
         policy = AddressPolicy(s.effective_allow_cidrs)
         client = make_client(policy, timeout=s.delivery_timeout_seconds, resolver=self.resolver)
         self.deliverer = Deliverer(self.db, client, s)

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.access import service as access
 from app.config import Settings
 from app.core.clock import FakeClock
 from app.main import create_app
@@ -94,6 +95,19 @@ class Service:
         """Let every delivery that is due now be attempted, and wait for the outcomes."""
         await self.runtime.deliverer.drain()
         await self.runtime.deliverer.idle()
+
+    async def key(self, namespace: str = "default", role: str = "write") -> str:
+        """A new API key, made the way ``rendezvous keys create`` makes one."""
+        _, key = await self.runtime.db.run(
+            lambda tx: access.create_key(tx, namespace=namespace, role=role, name=None)
+        )
+        return key
+
+    async def authorize(self, namespace: str = "default", role: str = "write") -> str:
+        """Send a new key of ``namespace`` with every request of ``client``."""
+        key = await self.key(namespace, role)
+        self.client.headers["Authorization"] = f"Bearer {key}"
+        return key
 
     async def tick(self, seconds: float = 0) -> None:
         """Move the clock, then run what the scheduler would: deadlines, leases, deliveries."""

@@ -49,4 +49,4 @@ def test_migrations_match_the_models(empty_database_url: str) -> None:
 
 
 def test_head_is_known() -> None:
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"

@@ -41,6 +41,7 @@ async def guarded(service_factory: Any) -> Service:
     svc: Service = await service_factory(
         dev=False, callback_allow_cidrs=["127.0.0.2/32"], resolver=fake_resolver
     )
+    await svc.authorize()
     return svc
 
 

@@ -1,4 +1,4 @@
-"""Namespaces: every resource belongs to one; each has its own signing secret."""
+"""Namespaces (each with its signing secret), API keys and idempotency records."""
 
 import sqlalchemy as sa
 
@@ -11,4 +11,40 @@ namespaces = sa.Table(
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("signing_secret", sa.String(100), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # After a rotation the previous secret keeps signing (a second signature) until it expires.
+    sa.Column("previous_signing_secret", sa.String(100), nullable=True),
+    sa.Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    sa.Column("secret_rotated_at", UTCDateTime(), nullable=True),
+)
+
+# Keys are stored as SHA-256 digests: they are 256-bit random tokens, so a fast hash is enough.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("namespace", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_api_keys_namespace", "namespace", "id"),
+)
+
+# The first response to a POST with an Idempotency-Key, replayed for 24 h. ``state`` is running or done.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(8), nullable=False),
+    sa.Column("response_status", sa.Integer(), nullable=True),
+    sa.Column("response_type", sa.String(100), nullable=True),
+    sa.Column("response_body", sa.LargeBinary(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("locked_until", UTCDateTime(), nullable=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_idempotency_keys_expires", "expires_at"),
 )

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -14,12 +15,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.problem import problem_body, send_problem
 
 log = logging.getLogger("rendezvous.http")
+access_log = logging.getLogger("rendezvous.access")
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
+# Fields the request's handlers learn (the caller's namespace and key id) for every log line of the request.
+_fields: ContextVar[dict[str, str] | None] = ContextVar("log_fields", default=None)
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def current_request_id() -> str:
     return _request_id.get()
+
+
+def annotate(**values: str) -> None:
+    """Add fields to every later log line of the current request."""
+    fields = _fields.get()
+    if fields is not None:
+        fields.update(values)
 
 
 class RequestIdMiddleware:
@@ -35,6 +46,9 @@ class RequestIdMiddleware:
         given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _VALID.match(given) else "req_" + secrets.token_hex(8)
         token = _request_id.set(request_id)
+        fields_token = _fields.set({})
+        began = time.perf_counter()
+        status = 500
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -45,8 +59,9 @@ class RequestIdMiddleware:
         started = False
 
         async def send_tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started, status = True, message["status"]
             await send_with_id(message)
 
         try:
@@ -57,6 +72,15 @@ class RequestIdMiddleware:
                 raise
             await _send_500(send_with_id, request_id)
         finally:
+            # The path holds the resource ids; headers (keys) and bodies are never logged.
+            access_log.info(
+                "%s %s %s",
+                scope.get("method"),
+                scope.get("path"),
+                status,
+                extra={"status": status, "ms": round((time.perf_counter() - began) * 1000, 2)},
+            )
+            _fields.reset(fields_token)
             _request_id.reset(token)
 
 
@@ -81,8 +105,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
             "request_id": _request_id.get(),
+            **(_fields.get() or {}),
         }
-        for key in ("namespace", "resource", "delivery_id", "event_id"):
+        for key in ("namespace", "resource", "delivery_id", "event_id", "status", "ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

@@ -1,4 +1,4 @@
-"""/v1/deliveries and /v1/namespace: the outbox and the signing secret."""
+"""/v1/deliveries: the outbox."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.access import service as namespaces
 from app.core.pagination import Page
 from app.deliveries import service
-from app.deliveries.schemas import DeliveryDetail, DeliveryRead, DeliveryStatus, NamespaceRead
+from app.deliveries.schemas import DeliveryDetail, DeliveryRead, DeliveryStatus
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
 from app.errors import responses
 
@@ -48,10 +47,3 @@ async def get_delivery(delivery_id: DeliveryId, rt: RuntimeDep, ns: NamespaceDep
 async def redeliver(delivery_id: DeliveryId, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryRead:
     """Send a dead (or delivered) event again, on a fresh retry schedule, with the same webhook-id."""
     return await rt.db.run(lambda tx: service.redeliver(tx, namespace=ns, delivery_id=delivery_id))
-
-
-@router.get("/v1/namespace", operation_id="getNamespace")
-async def get_namespace(rt: RuntimeDep, ns: NamespaceDep) -> NamespaceRead:
-    """The caller's namespace and its webhook signing secret (``whsec_…``)."""
-    row = await rt.db.run(lambda tx: namespaces.ensure(tx, ns))
-    return NamespaceRead.model_validate(row)

@@ -104,9 +104,3 @@ class DeliveryRead(BaseModel):
 class DeliveryDetail(DeliveryRead):
     event: Any
     attempt_log: list[AttemptRead]
-
-
-class NamespaceRead(BaseModel):
-    name: str
-    signing_secret: str
-    created_at: datetime

@@ -100,7 +100,7 @@ class Claimed:
     headers: dict[str, str]
     body: str
     attempt: int
-    secret: str
+    secrets: list[str]
 
 
 async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -145,14 +145,15 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
     ]
 
 
-async def _secrets(tx: Tx, names: set[str]) -> dict[str, str]:
+async def _secrets(tx: Tx, names: set[str]) -> dict[str, list[str]]:
+    """The secrets each namespace signs with now (two during a rotation's grace period)."""
     if not names:
         return {}
-    stmt = sa.select(namespaces.c.name, namespaces.c.signing_secret).where(namespaces.c.name.in_(names))
-    found: dict[str, str] = {n: s for n, s in (await tx.conn.execute(stmt)).all()}
-    for name in names - found.keys():
-        found[name] = (await namespaces_service.ensure(tx, name))["signing_secret"]
-    return found
+    stmt = sa.select(namespaces).where(namespaces.c.name.in_(names))
+    rows = {r["name"]: dict(r) for r in (await tx.conn.execute(stmt)).mappings()}
+    for name in names - rows.keys():
+        rows[name] = await namespaces_service.ensure(tx, name)
+    return {name: namespaces_service.signing_secrets(row, tx.now) for name, row in rows.items()}
 
 
 def next_delay(

@@ -85,7 +85,7 @@ class Deliverer:
             url=item.url,
             body=item.body,
             event_id=item.event_id,
-            secrets_=[item.secret],
+            secrets_=item.secrets,
             extra_headers=item.headers,
             now=started_at,
             response_cap=self.settings.delivery_response_cap_bytes,

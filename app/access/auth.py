@@ -1,0 +1,80 @@
+"""Who is calling: API keys resolved (with a short cache) to a namespace and role; per-key rate limits."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from app.access import service
+from app.core.db import Database
+
+RANK = {"read": 0, "write": 1, "admin": 2}
+CACHE_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A resolved caller: the namespace it acts in, its role, and its key (None in dev mode)."""
+
+    namespace: str
+    role: str
+    key_id: str | None
+
+    def can(self, role: str) -> bool:
+        return RANK[self.role] >= RANK[role]
+
+
+class KeyResolver:
+    """Presented key → Caller, cached for ``ttl`` seconds (revocation reaches other replicas within it)."""
+
+    def __init__(self, db: Database, ttl: float) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._cache: OrderedDict[str, tuple[Caller | None, float]] = OrderedDict()
+
+    async def resolve(self, key: str) -> Caller | None:
+        digest = service.hash_key(key)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        async with self.db.read() as conn:
+            row = await service.find_key(conn, key)
+        caller = Caller(row["namespace"], row["role"], row["id"]) if row is not None else None
+        if self.ttl > 0:
+            self._cache[digest] = (caller, now + self.ttl)
+            self._cache.move_to_end(digest)
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return caller
+
+    def forget(self, key_id: str) -> None:
+        """Drop a revoked key from this process's cache at once."""
+        for digest, (caller, _) in list(self._cache.items()):
+            if caller is not None and caller.key_id == key_id:
+                del self._cache[digest]
+
+
+class RateLimiter:
+    """A token bucket per key: ``rate`` requests per second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def take(self, key: str) -> float:
+        """Spend one token; 0 when allowed, else the seconds until the next token."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1 - tokens) / self.rate
