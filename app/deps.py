@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from app.access.auth import Caller
-from app.access.service import KEY_PREFIX
+from app.access.auth import Caller, bearer_token
 from app.config import Settings
 from app.core.requestctx import annotate
 from app.errors import Forbidden, TooManyRequests, Unauthorized
@@ -38,9 +37,8 @@ async def get_caller(request: Request) -> Caller:
         if runtime.settings.dev:
             return Caller(runtime.settings.default_namespace, "admin", None)
         raise Unauthorized("an API key is required: Authorization: Bearer rdv_…", headers=CHALLENGE)
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX) or len(token) > 200:
+    token = bearer_token(header)
+    if token is None:
         raise Unauthorized("the Authorization header must be: Bearer rdv_…", headers=_invalid())
     caller = await runtime.keys.resolve(token)
     if caller is None:

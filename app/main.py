@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
+from app.access.middleware import IdempotencyMiddleware
 from app.access.routes import router as access_router
 from app.batches.routes import router as batches_router
 from app.config import Settings
@@ -79,6 +80,7 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -6,6 +6,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.access import idempotency
 from app.batches import service as batches
 from app.config import Settings
 from app.core.db import Database
@@ -46,15 +47,20 @@ class Ticks:
             )
         )
 
-    async def expire_batch_items(self) -> int:
-        """Delete item sets past their retention, a few batches (up to 10,000 ids each) per transaction."""
-        per_tx = max(1, self.batch // 100)
+    async def housekeeping(self) -> int:
+        """Delete what has outlived its retention: batch item sets (a few batches of up to 10,000 ids per
+        transaction) and idempotency records."""
         total = 0
-        while True:
-            count = await self.db.run(lambda tx: batches.expire_items(tx, limit=per_tx))
-            total += count
-            if count < per_tx:
-                return total
+        for expire, per_tx in (
+            (batches.expire_items, max(1, self.batch // 100)),
+            (idempotency.expire, self.batch),
+        ):
+            while True:
+                count = await self.db.run(lambda tx, fn=expire, n=per_tx: fn(tx, limit=n))  # type: ignore[misc]
+                total += count
+                if count < per_tx:
+                    break
+        return total
 
     async def deliver_due(self) -> int:
         return await self.deliverer.drain()
@@ -63,7 +69,7 @@ class Ticks:
         """One pass of everything time triggers, in order; then wait for sends to finish."""
         await self.expire_deadlines()
         await self.reclaim_leases()
-        await self.expire_batch_items()
+        await self.housekeeping()
         await self.deliver_due()
         await self.deliverer.idle()
 
@@ -84,7 +90,5 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
     scheduler.add_job(
         ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options
     )
-    scheduler.add_job(
-        ticks.expire_batch_items, "interval", seconds=max(every, 60.0), id="expire_batch_items", **options
-    )
+    scheduler.add_job(ticks.housekeeping, "interval", seconds=max(every, 60.0), id="housekeeping", **options)
     return scheduler

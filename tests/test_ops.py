@@ -67,5 +67,5 @@ class TestScheduler:
             "expire_deadlines",
             "deliver_due",
             "reclaim_leases",
-            "expire_batch_items",
+            "housekeeping",
         }

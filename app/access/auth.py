@@ -11,6 +11,16 @@ from app.core.db import Database
 
 RANK = {"read": 0, "write": 1, "admin": 2}
 CACHE_ENTRIES = 10_000
+MAX_KEY_LENGTH = 200
+
+
+def bearer_token(header: str) -> str | None:
+    """The ``rdv_…`` key of an ``Authorization: Bearer`` header, or None when it is not one."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(service.KEY_PREFIX) or len(token) > MAX_KEY_LENGTH:
+        return None
+    return token
 
 
 @dataclass(frozen=True)

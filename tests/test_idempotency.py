@@ -1,0 +1,124 @@
+"""Idempotency-Key on POST: replay byte for byte, 422 on another body, 409 while running, per namespace."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.access import idempotency
+from app.access.models import idempotency_keys
+from tests.conftest import Service
+
+HOUR = 3600.0
+
+
+def idem(key: str, **headers: str) -> dict[str, str]:
+    return {"Idempotency-Key": key, **headers}
+
+
+class TestReplay:
+    async def test_50_concurrent_identical_posts_make_one_resource(self, svc: Service) -> None:
+        replies = await asyncio.gather(
+            *(svc.client.post("/v1/jobs", json={"name": "once"}, headers=idem("k-50")) for _ in range(50))
+        )
+        assert {r.status_code for r in replies} == {201}
+        assert len({r.content for r in replies}) == 1
+        assert sum(r.headers.get("idempotent-replayed") == "true" for r in replies) == 49
+        jobs = (await svc.client.get("/v1/jobs?name=once")).json()["items"]
+        assert len(jobs) == 1 and jobs[0]["id"] == replies[0].json()["id"]
+
+    async def test_the_replay_is_byte_for_byte_for_24_hours(self, svc: Service) -> None:
+        first = await svc.client.post("/v1/jobs", json={}, headers=idem("k1"))
+        svc.clock.advance(23 * HOUR)
+        again = await svc.client.post("/v1/jobs", json={}, headers=idem("k1"))
+        assert (again.status_code, again.content) == (first.status_code, first.content)
+        assert again.headers["content-type"] == first.headers["content-type"]
+        svc.clock.advance(HOUR + 1)
+        later = await svc.client.post("/v1/jobs", json={}, headers=idem("k1"))
+        assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+
+    async def test_errors_are_replayed_too(self, svc: Service) -> None:
+        await svc.client.put("/v1/jobs/j", json={"name": "a"})
+        first = await svc.client.put("/v1/jobs/j", json={"name": "b"})
+        assert first.status_code == 409
+        conflict = await svc.client.post("/v1/jobs", json={"id": "j", "name": "b"}, headers=idem("k409"))
+        await svc.client.put("/v1/jobs/other", json={})
+        replay = await svc.client.post("/v1/jobs", json={"id": "j", "name": "b"}, headers=idem("k409"))
+        assert conflict.status_code == replay.status_code == 409 and replay.content == conflict.content
+
+    async def test_without_the_header_nothing_is_recorded(self, svc: Service) -> None:
+        a = await svc.client.post("/v1/jobs", json={})
+        b = await svc.client.post("/v1/jobs", json={})
+        assert a.json()["id"] != b.json()["id"]
+
+
+class TestRefusals:
+    async def test_the_same_key_with_another_body_is_422(self, svc: Service) -> None:
+        await svc.client.post("/v1/jobs", json={"name": "a"}, headers=idem("k2"))
+        r = await svc.client.post("/v1/jobs", json={"name": "b"}, headers=idem("k2"))
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+        other_path = await svc.client.post("/v1/gathers", json={"id": "g", "job_ids": []}, headers=idem("k2"))
+        assert other_path.status_code == 422
+
+    async def test_while_the_first_runs_a_repeat_is_409(self, service_factory: Any) -> None:
+        svc: Service = await service_factory(idempotency_wait_seconds=0)
+        body = b'{"name":"slow"}'
+        print_ = idempotency.fingerprint("POST", "/v1/jobs", b"", body)
+        lease, ttl = timedelta(seconds=120), timedelta(hours=24)
+        await svc.runtime.db.run(
+            lambda tx: idempotency.claim(
+                tx, namespace="default", key="k3", fingerprint=print_, lease=lease, ttl=ttl
+            )
+        )
+        headers = idem("k3", **{"content-type": "application/json"})
+        r = await svc.client.post("/v1/jobs", content=body, headers=headers)
+        assert r.status_code == 409 and "in progress" in r.json()["detail"]
+        svc.clock.advance(121)  # the first request's process died: its lease ran out
+        taken = await svc.client.post("/v1/jobs", content=body, headers=headers)
+        assert taken.status_code == 201
+
+    async def test_a_bad_key_is_422(self, svc: Service) -> None:
+        for key in ["", "a b", "x" * 256, "tab\there"]:
+            r = await svc.client.post("/v1/jobs", json={}, headers={"Idempotency-Key": key})
+            assert r.status_code == 422, key
+
+    async def test_server_errors_and_refused_callers_leave_no_record(self, service_factory: Any) -> None:
+        svc: Service = await service_factory(dev=False)
+        reader = await svc.key(role="read")
+        r = await svc.client.post("/v1/jobs", json={}, headers=idem("k4", Authorization=f"Bearer {reader}"))
+        assert r.status_code == 403
+        async with svc.runtime.db.read() as conn:
+            count = (await conn.execute(sa.select(sa.func.count()).select_from(idempotency_keys))).scalar()
+        assert count == 0
+        writer = await svc.key()
+        ok = await svc.client.post("/v1/jobs", json={}, headers=idem("k4", Authorization=f"Bearer {writer}"))
+        assert ok.status_code == 201
+
+
+class TestScope:
+    async def test_keys_are_scoped_per_namespace(self, service_factory: Any) -> None:
+        svc: Service = await service_factory(dev=False)
+        a, b = await svc.key("team-a"), await svc.key("team-b")
+        ra = await svc.client.post("/v1/jobs", json={}, headers=idem("same", Authorization=f"Bearer {a}"))
+        rb = await svc.client.post("/v1/jobs", json={}, headers=idem("same", Authorization=f"Bearer {b}"))
+        assert ra.status_code == rb.status_code == 201 and ra.json()["id"] != rb.json()["id"]
+
+    async def test_a_new_key_is_never_replayed(self, svc: Service) -> None:
+        first = await svc.client.post("/v1/keys", json={"role": "read"}, headers=idem("k5"))
+        assert first.status_code == 201
+        again = await svc.client.post("/v1/keys", json={"role": "read"}, headers=idem("k5"))
+        assert again.status_code == 409 and first.json()["key"] not in again.text
+        async with svc.runtime.db.read() as conn:
+            stored = (await conn.execute(sa.select(idempotency_keys.c.response_body))).scalars().all()
+        assert stored == [None]
+
+    async def test_expired_records_are_deleted_by_housekeeping(self, svc: Service) -> None:
+        await svc.client.post("/v1/jobs", json={}, headers=idem("k6"))
+        await svc.tick(24 * HOUR + 1)
+        async with svc.runtime.db.read() as conn:
+            count = (await conn.execute(sa.select(sa.func.count()).select_from(idempotency_keys))).scalar()
+        assert count == 0
