@@ -166,6 +166,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Document problem+json error responses on a route."""
     descriptions = {
         404: "Not found",
+        400: "The body is not JSON, or nests too deep to parse",
         401: "No valid API key (see WWW-Authenticate)",
         403: "The API key's role does not allow this",
         409: "Conflict with the current state",
@@ -182,12 +183,13 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def add_access_responses(schema: dict[str, Any]) -> None:
-    """Every /v1 operation may answer 401 and 429; every write also 403 (a read key)."""
+def add_common_responses(schema: dict[str, Any]) -> None:
+    """Every /v1 operation may answer 401 and 429; every write also 400 (a body that is not JSON) and 403
+    (a read key)."""
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue
         for method, operation in operations.items():
-            codes = (401, 429) if method in ("get", "head") else (401, 403, 429)
+            codes = (401, 429) if method in ("get", "head") else (400, 401, 403, 429)
             for code, spec in responses(*codes).items():
                 operation.setdefault("responses", {}).setdefault(str(code), spec)

@@ -19,7 +19,7 @@ from app.core.limits import BodyLimitMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
-from app.errors import add_access_responses, install_error_handlers
+from app.errors import add_common_responses, install_error_handlers
 from app.gathers.routes import router as gathers_router
 from app.jobs.routes import router as jobs_router
 from app.ops.routes import router as ops_router
@@ -103,7 +103,7 @@ def create_app(
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-            add_access_responses(schema)
+            add_common_responses(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -199,6 +199,26 @@ class TestBodyLimits:
         assert assert_problem(r, 413)["limit_bytes"] == 2048
 
 
+class TestJsonDepth:
+    async def test_json_nested_deeper_than_32_is_422_naming_the_field(self, svc: Service) -> None:
+        ok = {"metadata": json.loads("[" * 32 + "]" * 32)}
+        assert (await svc.client.put("/v1/jobs/shallow", json=ok)).status_code == 201
+        deep = '{"output": ' + "[" * 33 + "]" * 33 + "}"
+        r = await svc.client.post(
+            "/v1/jobs/deep/complete", content=deep, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "output" and "32 deep" in r.json()["errors"][0]["reason"]
+        assert (await svc.client.get("/v1/jobs/deep")).status_code == 404
+
+    async def test_json_too_deep_to_parse_is_400(self, svc: Service) -> None:
+        deep = '{"output": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        r = await svc.client.post(
+            "/v1/jobs/x/complete", content=deep, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+
+
 class TestBadIds:
     @pytest.mark.parametrize("path", ["/v1/jobs/%20bad/complete", "/v1/jobs/-leading-dash/complete"])
     async def test_report_to_bad_path_id_is_422_naming_job_id(self, svc: Service, path: str) -> None:

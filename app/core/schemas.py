@@ -17,6 +17,7 @@ Seconds = Annotated[float, Field(gt=0, le=366 * 86400, description="A duration i
 PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-chosen id")]
 
 MAX_JSON_BYTES = 64 << 10
+MAX_JSON_DEPTH = 32
 
 
 def no_nul(value: Any) -> Any:
@@ -35,6 +36,19 @@ def no_nul(value: Any) -> Any:
     return value
 
 
+def _json_depth_limit(value: Any) -> Any:
+    """Nested arrays and objects at most MAX_JSON_DEPTH deep (receivers' parsers have limits too)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"must not nest arrays and objects more than {MAX_JSON_DEPTH} deep")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
+
+
 def _json_size_limit(value: Any) -> Any:
     if len(json.dumps(value, separators=(",", ":"), default=str)) > MAX_JSON_BYTES:
         raise ValueError(f"must serialise to at most {MAX_JSON_BYTES} bytes of JSON")
@@ -42,7 +56,9 @@ def _json_size_limit(value: Any) -> Any:
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
-SmallJson = Annotated[Any, AfterValidator(no_nul), AfterValidator(_json_size_limit)]
+SmallJson = Annotated[
+    Any, AfterValidator(no_nul), AfterValidator(_json_depth_limit), AfterValidator(_json_size_limit)
+]
 
 
 class Strict(BaseModel):
