@@ -17,6 +17,7 @@ from app.core.notify import Notifier
 from app.deliveries.sender import make_client
 from app.deliveries.urlguard import AddressPolicy, Resolver, system_resolver
 from app.deliveries.worker import Deliverer
+from app.ops.metrics import Metrics
 from app.scheduler import Ticks, build_scheduler
 
 log = logging.getLogger("rendezvous")
@@ -34,6 +35,7 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = field(init=False, default=None)
     listener: Listener | None = field(init=False, default=None)
     keys: KeyResolver = field(init=False)
+    metrics: Metrics = field(init=False)
     limiter: RateLimiter = field(init=False)
 
     async def start(self) -> None:
@@ -46,7 +48,9 @@ class Runtime:
         self.limiter = RateLimiter(s.rate_limit_per_second, s.rate_limit_burst)
         policy = AddressPolicy(s.effective_allow_cidrs)
         client = make_client(policy, timeout=s.delivery_timeout_seconds, resolver=self.resolver)
-        self.deliverer = Deliverer(self.db, client, s)
+        self.metrics = Metrics()
+        self.db.observer = self.metrics.observe
+        self.deliverer = Deliverer(self.db, client, s, self.metrics)
         self.db.listeners["delivery"] = self.deliverer.wake
         self.db.listeners["resolved"] = self._publish
         self.ticks = Ticks(self.db, self.deliverer, s)

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.cli import is_loopback, main
 from app.openapi import render
 from tests.conftest import Service
+from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +71,39 @@ class TestScheduler:
             "reclaim_leases",
             "housekeeping",
         }
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+class TestMetrics:
+    async def test_reports_resolutions_deliveries_and_gauges(self, svc: Any, receiver: Receiver) -> None:
+        callback = {"url": f"{receiver.url}/hook"}
+        await svc.client.post("/v1/gathers", json={"id": "g1", "job_ids": ["a"], "callback": callback})
+        await svc.client.post("/v1/gathers", json={"id": "g2", "job_ids": ["b"], "callback": callback})
+        await svc.client.post("/v1/jobs/a/complete", json={"status": "succeeded"})
+        body = {"participant_key": "p", "expected_participants": 1, "wait_seconds": 5, "callback": callback}
+        await svc.client.post("/v1/waits/grp/participants", json=body)
+        await svc.settle()
+        await receiver.wait_for(2)
+        r = await svc.client.get("/metrics")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        got = samples(r.text)
+        assert got[("rendezvous_reports_total", (("status", "succeeded"),))] == 1
+        assert got[("rendezvous_resolutions_total", (("kind", "gather"), ("outcome", "succeeded")))] == 1
+        assert got[("rendezvous_resolutions_total", (("kind", "wait"), ("outcome", "quorum")))] == 1
+        assert got[("rendezvous_delivery_attempts_total", (("outcome", "succeeded"),))] == 2
+        assert got[("rendezvous_fanin_latency_seconds_count", (("kind", "gather"),))] == 1
+        assert got[("rendezvous_delivery_attempt_seconds_count", (("outcome", "succeeded"),))] == 2
+        assert got[("rendezvous_open", (("kind", "gather"),))] == 1
+        assert got[("rendezvous_open", (("kind", "wait"),))] == 0
+        assert got[("rendezvous_deliveries", (("state", "dead"),))] == 0
+
+    async def test_metrics_need_no_key(self, service_factory: Any) -> None:
+        locked = await service_factory(dev=False)
+        assert (await locked.client.get("/metrics")).status_code == 200

@@ -352,6 +352,7 @@ async def _apply(
     updated = dict((await tx.conn.execute(stmt)).mappings().one())
     ledger = await _update_ledger(tx, batch, deltas, batches_open=-1 if finish_by else 0)
     if finish_by is not None:
+        tx.observe("resolution", "batch", "errors" if updated["errored"] else "clean")
         await _batch_finished(tx, updated, ledger)
         await _complete_if_done(tx, ledger)
     return updated
@@ -424,6 +425,7 @@ async def _complete_job(tx: Tx, ledger: dict[str, Any]) -> None:
     (result,) = await jobs_service.complete_many(tx, namespace=ledger["namespace"], reports=[report])
     if result.result != "applied":
         return
+    tx.observe("resolution", "batch_job", report.status)
     c = batch_ledgers.c
     await tx.conn.execute(
         sa.update(batch_ledgers)

@@ -71,6 +71,8 @@ class Tx:
     now: datetime
     signals: dict[str, list[Any]] = field(default_factory=dict)
     inline_members: int = 1000
+    # Counts for /metrics, handed to this process only (never broadcast) once the transaction commits.
+    observations: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -83,6 +85,10 @@ class Tx:
     def emit(self, signal: str, payload: Any = None) -> None:
         """Tell the runtime about a committed change (a resolution, a new delivery) once this commits."""
         self.signals.setdefault(signal, []).append(payload)
+
+    def observe(self, metric: str, kind: str, outcome: str = "") -> None:
+        """Count a committed event for /metrics (e.g. ``observe("resolution", "gather", "succeeded")``)."""
+        self.observations.append((metric, kind, outcome))
 
     def insert(self, table: sa.Table) -> Any:
         """A dialect insert, so callers can use ``on_conflict_do_nothing``."""
@@ -103,6 +109,7 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock()
         self.listeners: dict[str, Callable[[list[Any]], None]] = {}
+        self.observer: Callable[[list[tuple[str, str, str]]], None] | None = None
         self.node_id = new_id("node")
         self.broadcast_channel: str | None = None  # set on PostgreSQL when replicas listen
 
@@ -117,6 +124,8 @@ class Database:
                 if tx.signals and self.broadcast_channel:
                     await self._broadcast(conn, tx.signals)
         self.dispatch(tx.signals)
+        if tx.observations and self.observer is not None:
+            self.observer(tx.observations)
 
     def dispatch(self, signals: dict[str, list[Any]]) -> None:
         """Hand committed signals to this process's listeners (deliverer, long-polls)."""

@@ -101,6 +101,8 @@ class Claimed:
     body: str
     attempt: int
     secrets: list[str]
+    event_type: str = ""
+    created_at: datetime | None = None
 
 
 async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -135,12 +137,25 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             deliveries.c.headers,
             deliveries.c.body,
             deliveries.c.attempts,
+            deliveries.c.event_type,
+            deliveries.c.created_at,
         )
     )
     rows = (await tx.conn.execute(stmt)).all()
     secrets = await _secrets(tx, {r.namespace for r in rows})
     return [
-        Claimed(r.id, r.namespace, r.event_id, r.url, r.headers, r.body, r.attempts, secrets[r.namespace])
+        Claimed(
+            r.id,
+            r.namespace,
+            r.event_id,
+            r.url,
+            r.headers,
+            r.body,
+            r.attempts,
+            secrets[r.namespace],
+            r.event_type,
+            r.created_at,
+        )
         for r in rows
     ]
 

@@ -13,6 +13,7 @@ from app.core.db import Database
 from app.core.ids import new_id
 from app.deliveries import sender
 from app.deliveries import service as outbox
+from app.ops.metrics import Metrics
 
 log = logging.getLogger("rendezvous.deliveries")
 
@@ -20,10 +21,13 @@ log = logging.getLogger("rendezvous.deliveries")
 class Deliverer:
     """Woken in-process when a delivery is written; the scheduler's tick is the safety net."""
 
-    def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, client: httpx.AsyncClient, settings: Settings, metrics: Metrics | None = None
+    ) -> None:
         self.db = db
         self.client = client
         self.settings = settings
+        self.metrics = metrics
         self.worker_id = new_id("wrk")
         self._inflight: set[asyncio.Task[None]] = set()
         self._drain_task: asyncio.Task[int] | None = None
@@ -101,6 +105,11 @@ class Deliverer:
                 schedule=self.settings.delivery_retry_schedule,
                 jitter=self.settings.delivery_jitter,
                 max_retry_after=self.settings.delivery_max_retry_after_seconds,
+            )
+        if self.metrics is not None:
+            since = (self.db.clock.now() - item.created_at).total_seconds() if item.created_at else 0.0
+            self.metrics.attempt(
+                ok=result.ok, seconds=result.duration_ms / 1000, event_type=item.event_type, since_event=since
             )
         extra = {"delivery_id": item.id, "event_id": item.event_id, "namespace": item.namespace}
         log.info(

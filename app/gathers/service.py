@@ -269,6 +269,7 @@ async def _resolve(tx: Tx, gather: dict[str, Any], outcome: str) -> bool:
         return False
     gather.update(status=outcome, resolved_at=tx.now)
     tx.emit("resolved", ("gather", gather["namespace"], gather["id"]))
+    tx.observe("resolution", "gather", outcome)
     if outcome == "cancelled":
         return True
     callback = gather["callback"]

@@ -110,6 +110,8 @@ async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) ->
             results.append(ReportResult(report.id, outcome, row))
     if finishing:
         await _finish(tx, namespace, [r for r, _ in finishing])
+        for report, _ in finishing:
+            tx.observe("report", report.status)
         await gathers.on_jobs_finished(
             tx, namespace=namespace, finished=[(r.id, r.status) for r, _ in finishing]
         )

@@ -1,12 +1,13 @@
-"""/healthz and /readyz."""
+"""/healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from app.deps import RuntimeDep
@@ -18,6 +19,19 @@ router = APIRouter(tags=["ops"])
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     detail: str | None = None
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
+async def metrics(rt: RuntimeDep) -> Response:
+    """Prometheus metrics of this process (counters since it started; gauges read from the database)."""
+    async with rt.db.read() as conn:
+        text = await rt.metrics.render(conn, rt.clock.now())
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz", operation_id="healthz")

@@ -141,6 +141,7 @@ async def cancel(tx: Tx, *, namespace: str, group_key: str) -> dict[str, Any]:
     )
     row.update(status="cancelled", resolved_at=tx.now, deadline_at=None)
     tx.emit("resolved", ("wait", namespace, group_key))
+    tx.observe("resolution", "wait", "cancelled")
     return row
 
 
@@ -194,6 +195,7 @@ async def _fire(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
             deliveries.Event(row["namespace"], "wait.resolved", ("wait", row["id"]), row["callback"], data)
         )
         tx.emit("resolved", ("wait", row["namespace"], row["group_key"]))
+        tx.observe("resolution", "wait", row["reason"])
     await deliveries.enqueue_many(tx, events)
 
 
