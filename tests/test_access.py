@@ -205,3 +205,27 @@ class TestRateLimit:
 async def test_an_unauthenticated_client_cannot_reach_v1(locked: Service) -> None:
     async with httpx.AsyncClient(transport=locked.client._transport, base_url="http://x") as anon:
         assert (await anon.get("/v1/deliveries")).status_code == 401
+
+
+class TestLogs:
+    async def test_keys_and_secrets_never_reach_the_logs(
+        self, service_factory: Any, receiver: Receiver, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        svc: Service = await service_factory(dev=False, log_level="DEBUG")
+        admin = await svc.key(role="admin")
+        made = (await svc.client.post("/v1/keys", json={"role": "write"}, headers=bearer(admin))).json()
+        writer = made["key"]
+        secret = (await svc.client.get("/v1/namespace", headers=bearer(writer))).json()["signing_secret"]
+        rotated = (await svc.client.post("/v1/namespace/rotate-signing-secret", headers=bearer(admin))).json()
+        body = {"id": "g", "job_ids": [], "callback": {"url": f"{receiver.url}/hook"}}
+        await svc.client.post("/v1/gathers", json=body, headers=bearer(writer))
+        await svc.client.get("/v1/jobs", headers=bearer("rdv_" + "wrong" * 8))
+        await svc.settle()
+        await receiver.wait_for(1)
+        logs = capsys.readouterr().err
+        assert '"logger": "rendezvous.access"' in logs and '"namespace": "default"' in logs
+        assert made["id"] in logs  # the key's id identifies the caller
+        for value in (admin, writer, secret, rotated["signing_secret"], "wrong" * 8):
+            assert value not in logs
+        signature = receiver.requests[0].headers["webhook-signature"]
+        assert signature.split(",", 1)[1].split()[0] not in logs
