@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.problem import problem_body
 from app.core.requestctx import current_request_id
@@ -151,6 +152,8 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"No route matches {request.method} {request.url.path}"
         if exc.status_code == 405:
             detail = f"Method {request.method} is not allowed on {request.url.path}"
+            headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+            exc = StarletteHTTPException(405, detail, headers=headers)
         response = problem(
             status=exc.status_code,
             slug=title.lower().replace(" ", "-"),
@@ -160,6 +163,16 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (Starlette names only the first route's): probe each."""
+    allowed = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -184,12 +197,12 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def add_common_responses(schema: dict[str, Any]) -> None:
-    """Every /v1 operation may answer 401 and 429; every write also 400 (a body that is not JSON) and 403
-    (a read key)."""
+    """Every /v1 operation may answer 401, 404 (no such resource, or a path no route matches) and 429; every
+    write also 400 (a body that is not JSON) and 403 (a read key)."""
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue
         for method, operation in operations.items():
-            codes = (401, 429) if method in ("get", "head") else (400, 401, 403, 429)
+            codes = (401, 404, 429) if method in ("get", "head") else (400, 401, 403, 404, 429)
             for code, spec in responses(*codes).items():
                 operation.setdefault("responses", {}).setdefault(str(code), spec)

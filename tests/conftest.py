@@ -71,7 +71,7 @@ def empty_database_url() -> Iterator[str]:
     yield from fresh_database_url()
 
 
-async def _truncate(url: str) -> None:
+async def truncate(url: str) -> None:
     engine = create_async_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     async with engine.begin() as conn:
         names = [t.name for t in reversed(metadata.sorted_tables)]
@@ -132,7 +132,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 async def service_factory(database_url: str) -> AsyncIterator[Callable[..., Any]]:
     """Start apps with settings overrides; each is stopped at the end of the test."""
-    await _truncate(database_url)
+    await truncate(database_url)
     stack: list[Any] = []
 
     async def start(clock: FakeClock | None = None, resolver: Any = None, **overrides: Any) -> Service:

@@ -75,7 +75,7 @@ async def list_namespaces(
     "/v1/namespaces",
     operation_id="createNamespace",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(403, 422),
+    responses={**responses(403, 422), 200: {"model": NamespaceInfo, "description": "It existed already"}},
 )
 async def create_namespace(
     body: NamespaceCreate, response: Response, rt: RuntimeDep, caller: AdminDep

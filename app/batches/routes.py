@@ -21,6 +21,7 @@ from app.batches.schemas import (
     SetName,
 )
 from app.config import Settings
+from app.core import routing  # noqa: F401  (registers the jobid path convertor)
 from app.core.pagination import Page
 from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
@@ -74,14 +75,14 @@ async def list_batch_jobs(
         )
 
 
-@router.get("/batch-jobs/{job_id:path}", operation_id="getBatchJob", responses=responses(404, 422))
+@router.get("/batch-jobs/{job_id:jobid}", operation_id="getBatchJob", responses=responses(404, 422))
 async def get_batch_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
     async with rt.db.read() as conn:
         return await reads.get_batch_job(conn, namespace=ns, job_id=job_id)
 
 
 @router.post(
-    "/jobs/{job_id:path}/batches",
+    "/jobs/{job_id:jobid}/batches",
     operation_id="createBatch",
     status_code=status.HTTP_201_CREATED,
     responses=responses(404, 409, 413, 422),
@@ -98,7 +99,7 @@ async def create_batch(job_id: PathId, body: ItemList, rt: RuntimeDep, ns: Names
         return await reads.to_read(conn, row)
 
 
-@router.get("/jobs/{job_id:path}/batches", operation_id="listBatches", responses=responses(404, 422))
+@router.get("/jobs/{job_id:jobid}/batches", operation_id="listBatches", responses=responses(404, 422))
 async def list_batches(
     job_id: PathId,
     rt: RuntimeDep,
@@ -115,7 +116,7 @@ async def list_batches(
 
 
 @router.get(
-    "/jobs/{job_id:path}/batches/{index:int}/sets/{set_name}",
+    "/jobs/{job_id:jobid}/batches/{index:int}/sets/{set_name}",
     operation_id="listBatchSetItems",
     responses=responses(404, 422),
 )
@@ -136,7 +137,7 @@ async def list_set_items(
 
 
 @router.get(
-    "/jobs/{job_id:path}/sets/{set_name}", operation_id="listJobSetItems", responses=responses(404, 422)
+    "/jobs/{job_id:jobid}/sets/{set_name}", operation_id="listJobSetItems", responses=responses(404, 422)
 )
 async def list_job_set_items(
     job_id: PathId,
@@ -154,7 +155,7 @@ async def list_job_set_items(
 
 
 @router.put(
-    "/jobs/{job_id:path}/batches/{index:int}/sets/{set_name}",
+    "/jobs/{job_id:jobid}/batches/{index:int}/sets/{set_name}",
     operation_id="replaceBatchSet",
     responses=responses(404, 409, 413, 422),
 )
@@ -181,7 +182,7 @@ async def replace_set(
 
 
 @router.delete(
-    "/jobs/{job_id:path}/batches/{index:int}/sets/{set_name}",
+    "/jobs/{job_id:jobid}/batches/{index:int}/sets/{set_name}",
     operation_id="removeBatchSet",
     responses=responses(404, 422),
 )
@@ -200,7 +201,7 @@ async def remove_set(
 
 
 @router.post(
-    "/jobs/{job_id:path}/batches/{index:int}/report",
+    "/jobs/{job_id:jobid}/batches/{index:int}/report",
     operation_id="reportBatch",
     responses=responses(404, 409, 413, 422),
 )
@@ -226,7 +227,7 @@ async def report_batch(
 
 
 @router.post(
-    "/jobs/{job_id:path}/batches/{index:int}/abort",
+    "/jobs/{job_id:jobid}/batches/{index:int}/abort",
     operation_id="abortBatch",
     responses=responses(404, 409, 422),
 )
@@ -244,7 +245,9 @@ async def abort_batch(
         return await reads.to_read(conn, row)
 
 
-@router.get("/jobs/{job_id:path}/batches/{index:int}", operation_id="getBatch", responses=responses(404, 422))
+@router.get(
+    "/jobs/{job_id:jobid}/batches/{index:int}", operation_id="getBatch", responses=responses(404, 422)
+)
 async def get_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: NamespaceDep) -> BatchRead:
     """A batch with its counts and the size of each stored set."""
     async with rt.db.read() as conn:
@@ -252,7 +255,7 @@ async def get_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: Names
 
 
 @router.delete(
-    "/jobs/{job_id:path}/batches/{index:int}",
+    "/jobs/{job_id:jobid}/batches/{index:int}",
     operation_id="deleteBatch",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(404, 422),
@@ -263,7 +266,7 @@ async def delete_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: Na
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/jobs/{job_id:path}/seal", operation_id="sealJob", responses=responses(404, 409, 422))
+@router.post("/jobs/{job_id:jobid}/seal", operation_id="sealJob", responses=responses(404, 409, 422))
 async def seal_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
     """No more batches. The job completes as soon as no batch is open: here, or with its last batch."""
     row = await rt.db.run(lambda tx: service.seal(tx, namespace=ns, job_id=job_id))

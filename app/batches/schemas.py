@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.schemas import SmallJson, Strict, no_nul
+from app.core.schemas import SmallJson, Strict, no_nul, not_reserved
 from app.deliveries.schemas import Callback, CallbackRead
 
 BatchStatus = Literal["open", "finished"]
@@ -52,7 +52,7 @@ BatchIndex = Annotated[int, Path(ge=1, le=2_147_483_647, description="The batch'
 class BatchJobCreate(Strict):
     """A job whose completion its batches drive; the service names it ``name:YYYY-mm-dd_HH-MM-SS_ddddd``."""
 
-    name: Annotated[str, StringConstraints(pattern=BATCH_JOB_NAME_PATTERN)]
+    name: Annotated[str, StringConstraints(pattern=BATCH_JOB_NAME_PATTERN), AfterValidator(not_reserved)]
     fail_on_errors: bool = False
     callback: Callback | None = None
     metadata: SmallJson | None = None

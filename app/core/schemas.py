@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.core.ids import CLIENT_ID_PATTERN
+from app.core.ids import CLIENT_ID_PATTERN, RESERVED_JOB_PATH
 
 ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN)]
 Seconds = Annotated[float, Field(gt=0, le=366 * 86400, description="A duration in seconds")]
 
 # A path parameter holding a client id; ``/`` arrives percent-encoded and is decoded before matching.
 PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-chosen id")]
+
+
+def not_reserved(value: str) -> str:
+    if re.search(RESERVED_JOB_PATH, value):
+        raise ValueError(
+            "a job id may not contain a /batches or /sets segment, nor end in /complete, /heartbeat or /seal "
+            "(those paths address the job's sub-resources)"
+        )
+    return value
+
+
+JobId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN), AfterValidator(not_reserved)]
 
 MAX_JSON_BYTES = 64 << 10
 MAX_JSON_DEPTH = 32
@@ -64,4 +77,4 @@ SmallJson = Annotated[
 class Strict(BaseModel):
     """A request body: unknown fields are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)

@@ -19,7 +19,10 @@ router = APIRouter(prefix="/v1/gathers", tags=["gathers"])
     "",
     operation_id="createGather",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(409, 413, 422),
+    responses={
+        **responses(409, 413, 422),
+        200: {"model": GatherRead, "description": "Created before, same body"},
+    },
 )
 async def create_gather(
     body: GatherCreate, response: Response, rt: RuntimeDep, ns: NamespaceDep

@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.core.schemas import ClientId, Seconds, Strict
+from app.core.schemas import ClientId, JobId, Seconds, Strict
 from app.deliveries.schemas import Callback, CallbackRead
 from app.jobs.schemas import JobStatus
 
 MAX_GATHER_JOBS = 100_000
 RESERVED_LAST_SEGMENTS = {"members", "explain"}
 GatherStatus = Literal["waiting", "succeeded", "completed", "failed", "timed_out", "cancelled"]
-JobIds = Annotated[list[ClientId], Field(max_length=MAX_GATHER_JOBS)]
+JobIds = Annotated[list[JobId], Field(max_length=MAX_GATHER_JOBS)]
 
 
 def _no_duplicates(value: list[str]) -> list[str]:

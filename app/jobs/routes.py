@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response, status
 
 from app.batches import reads as batches
+from app.core import routing  # noqa: F401  (registers the jobid path convertor)
 from app.core.ids import new_id
 from app.core.pagination import Page
 from app.core.schemas import PathId
@@ -30,7 +31,10 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
     "",
     operation_id="createJob",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(409, 413, 422),
+    responses={
+        **responses(409, 413, 422),
+        200: {"model": JobRead, "description": "Registered before, same body"},
+    },
 )
 async def create_job(body: JobCreate, response: Response, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
     """Register a job (201); the same body again answers 200, another body 409."""
@@ -74,7 +78,11 @@ async def list_jobs(
     return page
 
 
-@router.put("/{job_id:path}", operation_id="registerJob", responses=responses(409, 413, 422))
+@router.put(
+    "/{job_id:jobid}",
+    operation_id="registerJob",
+    responses={**responses(409, 413, 422), 201: {"model": JobRead, "description": "Registered now"}},
+)
 async def register_job(
     job_id: PathId, body: JobRegister, response: Response, rt: RuntimeDep, ns: NamespaceDep
 ) -> JobRead:
@@ -84,7 +92,7 @@ async def register_job(
     return JobRead.from_row(row)
 
 
-@router.post("/{job_id:path}/complete", operation_id="completeJob", responses=responses(409, 413, 422))
+@router.post("/{job_id:jobid}/complete", operation_id="completeJob", responses=responses(409, 413, 422))
 async def complete_job(
     job_id: PathId, rt: RuntimeDep, ns: NamespaceDep, body: JobComplete | None = None
 ) -> JobRead:
@@ -96,7 +104,7 @@ async def complete_job(
     return JobRead.from_row(row)
 
 
-@router.post("/{job_id:path}/heartbeat", operation_id="heartbeatJob", responses=responses(409, 422))
+@router.post("/{job_id:jobid}/heartbeat", operation_id="heartbeatJob", responses=responses(409, 422))
 async def heartbeat_job(
     job_id: PathId, rt: RuntimeDep, ns: NamespaceDep, body: JobHeartbeat | None = None
 ) -> JobRead:
@@ -108,7 +116,7 @@ async def heartbeat_job(
     return JobRead.from_row(row)
 
 
-@router.get("/{job_id:path}", operation_id="getJob", responses=responses(404, 422))
+@router.get("/{job_id:jobid}", operation_id="getJob", responses=responses(404, 422))
 async def get_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
     """The job; with batch progress when it has batches."""
     async with rt.db.read() as conn:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from app.batches.schemas import BatchProgress
-from app.core.schemas import ClientId, Name, Seconds, SmallJson, Strict
+from app.core.schemas import JobId, Name, Seconds, SmallJson, Strict
 
 JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
 ReportStatus = Literal["succeeded", "failed", "cancelled"]
@@ -27,7 +27,7 @@ class JobRegister(Strict):
 class JobCreate(JobRegister):
     """Register a job; the service picks the id when none is given."""
 
-    id: ClientId | None = None
+    id: JobId | None = None
 
 
 class JobComplete(Strict):
@@ -45,7 +45,7 @@ class JobHeartbeat(Strict):
 
 
 class BulkReport(JobComplete):
-    id: ClientId
+    id: JobId
 
 
 class BulkComplete(Strict):

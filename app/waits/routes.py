@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from app.core import routing  # noqa: F401  (registers the clientid path convertor)
 from app.core.db import Tx
 from app.core.notify import wait_for
 from app.core.pagination import Page
@@ -43,9 +44,12 @@ async def get_wait_by_id(wait_id: WaitId, rt: RuntimeDep, ns: NamespaceDep) -> W
 
 
 @router.post(
-    "/{group_key:path}/participants",
+    "/{group_key:clientid}/participants",
     operation_id="addWaitParticipant",
-    responses={**responses(413, 422), 201: {"description": "This add opened a new wait"}},
+    responses={
+        **responses(413, 422),
+        201: {"model": ParticipantAdded, "description": "This add opened a new wait"},
+    },
 )
 async def add_participant(
     group_key: PathId, body: ParticipantAdd, response: Response, rt: RuntimeDep, ns: NamespaceDep
@@ -63,7 +67,7 @@ async def add_participant(
     return ParticipantAdded(**read.model_dump(), counted=counted)
 
 
-@router.get("/{group_key:path}", operation_id="getWait", responses=responses(404, 422))
+@router.get("/{group_key:clientid}", operation_id="getWait", responses=responses(404, 422))
 async def get_wait(group_key: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: WaitQuery = None) -> WaitRead:
     """The group's open wait, else its latest; ``?wait=`` holds the request until it fires (at most 60 s)."""
     with rt.notifier.subscribe(("wait", ns, group_key)) as fired:
@@ -76,7 +80,7 @@ async def get_wait(group_key: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: Wa
         return await service.to_read(conn, row)
 
 
-@router.delete("/{group_key:path}", operation_id="cancelWait", responses=responses(404, 422))
+@router.delete("/{group_key:clientid}", operation_id="cancelWait", responses=responses(404, 422))
 async def cancel_wait(group_key: PathId, rt: RuntimeDep, ns: NamespaceDep) -> WaitRead:
     """Cancel the group's open wait: no callback, ever. The next add starts a new wait."""
     row = await rt.db.run(lambda tx: service.cancel(tx, namespace=ns, group_key=group_key))
