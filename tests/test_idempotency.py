@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from app.access import idempotency
@@ -17,6 +18,18 @@ HOUR = 3600.0
 
 def idem(key: str, **headers: str) -> dict[str, str]:
     return {"Idempotency-Key": key, **headers}
+
+
+async def claim(svc: Service, key: str, body: bytes, *, owner: str) -> None:
+    """Claim a key as a request of another process would (and then, say, die)."""
+    print_ = idempotency.fingerprint("POST", "/v1/jobs", b"", body)
+    lease, ttl = timedelta(seconds=120), timedelta(hours=24)
+    outcome = await svc.runtime.db.run(
+        lambda tx: idempotency.claim(
+            tx, namespace="default", key=key, fingerprint=print_, owner=owner, lease=lease, ttl=ttl
+        )
+    )
+    assert outcome.action == "run"
 
 
 class TestReplay:
@@ -67,19 +80,78 @@ class TestRefusals:
     async def test_while_the_first_runs_a_repeat_is_409(self, service_factory: Any) -> None:
         svc: Service = await service_factory(idempotency_wait_seconds=0)
         body = b'{"name":"slow"}'
-        print_ = idempotency.fingerprint("POST", "/v1/jobs", b"", body)
-        lease, ttl = timedelta(seconds=120), timedelta(hours=24)
-        await svc.runtime.db.run(
-            lambda tx: idempotency.claim(
-                tx, namespace="default", key="k3", fingerprint=print_, lease=lease, ttl=ttl
-            )
-        )
+        await claim(svc, "k3", body, owner="idm_first")
         headers = idem("k3", **{"content-type": "application/json"})
         r = await svc.client.post("/v1/jobs", content=body, headers=headers)
         assert r.status_code == 409 and "in progress" in r.json()["detail"]
-        svc.clock.advance(121)  # the first request's process died: its lease ran out
+        svc.clock.advance(121)  # the first request's process died before committing: its lease ran out
         taken = await svc.client.post("/v1/jobs", content=body, headers=headers)
         assert taken.status_code == 201
+        # The first request, late, cannot overwrite the answer of the one that took over.
+        await svc.runtime.db.run(
+            lambda tx: idempotency.finish(
+                tx,
+                namespace="default",
+                key="k3",
+                owner="idm_first",
+                status=500,
+                content_type=None,
+                body=b"late",
+            )
+        )
+        again = await svc.client.post("/v1/jobs", content=body, headers=headers)
+        assert again.status_code == 201 and again.content == taken.content
+
+    async def test_a_request_that_committed_then_died_is_never_run_twice(self, service_factory: Any) -> None:
+        svc: Service = await service_factory(idempotency_wait_seconds=0)
+        body = b'{"name":"once"}'
+        await claim(svc, "k7", body, owner="idm_dead")
+        await svc.runtime.db.run(
+            lambda tx: idempotency.mark_committed(tx, namespace="default", key="k7", owner="idm_dead")
+        )
+        svc.clock.advance(121)
+        headers = idem("k7", **{"content-type": "application/json"})
+        r = await svc.client.post("/v1/jobs", content=body, headers=headers)
+        assert r.status_code == 409 and "lost" in r.json()["detail"]
+        assert (await svc.client.get("/v1/jobs?name=once")).json()["items"] == []
+
+    async def test_a_request_that_committed_then_failed_is_replayed_as_it_answered(
+        self, svc: Service, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the read after the commit failed")
+
+        monkeypatch.setattr("app.gathers.routes.service.to_read", broken)
+        body = {"id": "g-after", "job_ids": []}
+        first = await svc.client.post("/v1/gathers", json=body, headers=idem("k8"))
+        assert first.status_code == 500
+        monkeypatch.undo()
+        again = await svc.client.post("/v1/gathers", json=body, headers=idem("k8"))
+        assert again.status_code == 500 and again.content == first.content
+        assert (await svc.client.get("/v1/gathers/g-after")).status_code == 200  # created once
+
+    async def test_a_request_that_failed_before_committing_runs_again(
+        self, svc: Service, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr("app.gathers.routes.service.create", broken)
+        body = {"id": "g-retry", "job_ids": []}
+        assert (await svc.client.post("/v1/gathers", json=body, headers=idem("k9"))).status_code == 500
+        monkeypatch.undo()
+        retried = await svc.client.post("/v1/gathers", json=body, headers=idem("k9"))
+        assert retried.status_code == 201
+
+    async def test_a_read_key_is_refused_even_with_a_stored_answer(self, service_factory: Any) -> None:
+        svc: Service = await service_factory(dev=False)
+        writer, reader = await svc.key(), await svc.key(role="read")
+        first = await svc.client.post(
+            "/v1/jobs", json={}, headers=idem("k10", Authorization=f"Bearer {writer}")
+        )
+        assert first.status_code == 201
+        r = await svc.client.post("/v1/jobs", json={}, headers=idem("k10", Authorization=f"Bearer {reader}"))
+        assert r.status_code == 403
 
     async def test_a_bad_key_is_422(self, svc: Service) -> None:
         for key in ["", "a b", "x" * 256, "tab\there"]:

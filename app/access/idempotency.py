@@ -1,9 +1,11 @@
 """Idempotency-Key on POST: the first response (status and body) is replayed byte for byte for 24 h.
 
 The same key with another request is a 422; while the first request runs, a repeat waits a little for it and
-then answers 409. Keys are scoped per namespace. A request that ends in a server error (5xx), or that never
-reached its handler (401, 403, 429), leaves no record, so a retry runs again. A record whose request died
-with its process is taken over once its lease expires.
+then answers 409. Keys are scoped per namespace. Each claim has an owner and a lease the running request
+renews; the record notes "committed" inside the request's own write transaction, atomically with its work.
+So a request that failed before committing anything (a 5xx, or a 401/403/429) leaves no record and a retry
+runs afresh; one that committed and then failed is replayed as it answered; and one whose process died after
+committing is never run twice — its repeat is a 409 saying the answer was lost.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.access.models import idempotency_keys as records
 from app.core.db import Tx
@@ -23,7 +26,7 @@ from app.core.db import Tx
 class Claim:
     """What to do with a request: run it, replay a stored response, or refuse it."""
 
-    action: str  # run | replay | mismatch | busy
+    action: str  # run | replay | mismatch | busy | lost
     row: dict[str, Any] | None = None
 
 
@@ -38,13 +41,18 @@ def _where(namespace: str, key: str) -> sa.ColumnElement[bool]:
     return sa.and_(records.c.namespace == namespace, records.c.key == key)
 
 
+def _mine(namespace: str, key: str, owner: str) -> sa.ColumnElement[bool]:
+    return sa.and_(_where(namespace, key), records.c.owner == owner)
+
+
 async def claim(
-    tx: Tx, *, namespace: str, key: str, fingerprint: str, lease: timedelta, ttl: timedelta
+    tx: Tx, *, namespace: str, key: str, fingerprint: str, owner: str, lease: timedelta, ttl: timedelta
 ) -> Claim:
-    """Record the request as running, or say why it must not run."""
+    """Record the request as running under ``owner``, or say why it must not run."""
     running = {
         "fingerprint": fingerprint,
         "state": "running",
+        "owner": owner,
         "response_status": None,
         "response_type": None,
         "response_body": None,
@@ -52,14 +60,16 @@ async def claim(
         "locked_until": tx.now + lease,
         "expires_at": tx.now + ttl,
     }
-    insert = tx.insert(records).values(namespace=namespace, key=key, **running)
-    if (await tx.conn.execute(insert.on_conflict_do_nothing().returning(records.c.key))).first():
-        return Claim("run")
-    row = dict(
-        (await tx.conn.execute(tx.for_update(sa.select(records).where(_where(namespace, key)))))
-        .mappings()
-        .one()
-    )
+    insert = tx.insert(records).values(namespace=namespace, key=key, **running).on_conflict_do_nothing()
+    while True:  # the row that blocked the insert may be deleted (abandoned, expired) before it is read
+        if (await tx.conn.execute(insert.returning(records.c.key))).first():
+            return Claim("run")
+        found = (
+            await tx.conn.execute(tx.for_update(sa.select(records).where(_where(namespace, key))))
+        ).first()
+        if found is not None:
+            break
+    row = dict(found._mapping)
     if row["expires_at"] <= tx.now:  # an old record: the key starts afresh
         await tx.conn.execute(sa.update(records).where(_where(namespace, key)).values(**running))
         return Claim("run")
@@ -69,18 +79,50 @@ async def claim(
         return Claim("replay", row)
     if row["locked_until"] > tx.now:
         return Claim("busy", row)
+    if row["state"] == "committed":
+        return Claim("lost", row)  # its work committed, then its process died before storing the answer
+    values = {"owner": owner, "locked_until": tx.now + lease}
+    await tx.conn.execute(sa.update(records).where(_where(namespace, key)).values(**values))
+    return Claim("run")  # its process died before committing anything: run it here
+
+
+async def peek(conn: AsyncConnection, *, namespace: str, key: str) -> dict[str, Any] | None:
+    """The record as it is (a read: waiting twins poll with this)."""
+    row = (await conn.execute(sa.select(records).where(_where(namespace, key)))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def mark_committed(tx: Tx, *, namespace: str, key: str, owner: str) -> None:
+    """Inside the request's own transaction: its work is about to commit."""
     await tx.conn.execute(
-        sa.update(records).where(_where(namespace, key)).values(locked_until=tx.now + lease)
+        sa.update(records)
+        .where(_mine(namespace, key, owner), records.c.state.in_(("running", "committed")))
+        .values(state="committed")
     )
-    return Claim("run")  # its first request died with its process
+
+
+async def renew(tx: Tx, *, namespace: str, key: str, owner: str, lease: timedelta) -> None:
+    await tx.conn.execute(
+        sa.update(records)
+        .where(_mine(namespace, key, owner), records.c.state != "done")
+        .values(locked_until=tx.now + lease)
+    )
 
 
 async def finish(
-    tx: Tx, *, namespace: str, key: str, status: int, content_type: str | None, body: bytes | None
+    tx: Tx,
+    *,
+    namespace: str,
+    key: str,
+    owner: str,
+    status: int,
+    content_type: str | None,
+    body: bytes | None,
 ) -> None:
+    """Store the answer — only if this request still owns the record."""
     await tx.conn.execute(
         sa.update(records)
-        .where(_where(namespace, key), records.c.state == "running")
+        .where(_mine(namespace, key, owner), records.c.state != "done")
         .values(
             state="done",
             response_status=status,
@@ -91,8 +133,11 @@ async def finish(
     )
 
 
-async def abandon(tx: Tx, *, namespace: str, key: str) -> None:
-    await tx.conn.execute(sa.delete(records).where(_where(namespace, key), records.c.state == "running"))
+async def abandon(tx: Tx, *, namespace: str, key: str, owner: str) -> None:
+    """Forget a claim whose request committed nothing, so a retry runs afresh."""
+    await tx.conn.execute(
+        sa.delete(records).where(_mine(namespace, key, owner), records.c.state == "running")
+    )
 
 
 async def expire(tx: Tx, *, limit: int) -> int:

@@ -1,18 +1,23 @@
-"""The Idempotency-Key middleware: claims a record per (namespace, key), runs or replays the request."""
+"""The Idempotency-Key middleware: claims a record per (namespace, key), then runs or replays the request."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import json
 import re
 from datetime import timedelta
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.access.auth import bearer_token
-from app.access.idempotency import Claim, abandon, claim, fingerprint, finish
+from app.access import idempotency
+from app.access.auth import Caller, bearer_token
+from app.core.db import Tx, before_commit
+from app.core.ids import new_id
 from app.core.problem import problem_body, send_problem
-from app.core.requestctx import current_request_id
+from app.core.requestctx import current_request_id, internal_error
 from app.runtime import Runtime
 
 HEADER = b"idempotency-key"
@@ -35,68 +40,74 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST" or HEADER not in headers:
             await self.app(scope, receive, send)
             return
+        caller = await self._caller(headers)
+        if caller is None or not caller.can("write"):  # the route answers 401 or 403 itself
+            await self.app(scope, receive, send)
+            return
         key = headers[HEADER].decode("latin-1")
         if not _VALID_KEY.match(key):
             await _problem(
-                send,
-                422,
-                "validation",
-                "Invalid request",
-                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                send, 422, "validation", "Invalid request", "must be 1 to 255 visible ASCII characters"
             )
             return
-        namespace = await self._namespace(headers)
-        if namespace is None:  # no valid key: the route answers 401 itself
-            await self.app(scope, receive, send)
-            return
         body = await _read_body(receive)
-        print_ = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
-        outcome = await self._claim(namespace, key, print_)
+        owner = new_id("idm")
+        print_ = idempotency.fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        outcome = await self._claim(caller.namespace, key, print_, owner)
         if outcome.action == "run":
-            await self._run(scope, body, send, namespace, key)
+            await self._run(scope, body, send, caller.namespace, key, owner)
         elif outcome.action == "replay":
             await _replay(send, outcome.row or {}, secret=_SECRET_ROUTES.match(scope["path"]) is not None)
         elif outcome.action == "mismatch":
-            await _problem(
-                send,
-                422,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "this Idempotency-Key was used with another request (method, path or body) in the last 24 h",
+            detail = (
+                "this Idempotency-Key was used with another request (method, path or body) in the last 24 h"
             )
+            await _problem(send, 422, "idempotency-key-reused", "Idempotency-Key reused", detail)
+        elif outcome.action == "lost":
+            detail = (
+                "the request with this Idempotency-Key completed, but its answer was lost; read the resource"
+            )
+            await _problem(send, 409, "idempotency-answer-lost", "Answer lost", detail)
         else:
-            await _problem(
-                send,
-                409,
-                "idempotency-key-in-use",
-                "Request in progress",
-                "a request with this Idempotency-Key is still in progress; retry later",
-            )
+            detail = "a request with this Idempotency-Key is still in progress; retry later"
+            await _problem(send, 409, "idempotency-key-in-use", "Request in progress", detail)
 
-    async def _namespace(self, headers: dict[bytes, bytes]) -> str | None:
+    async def _caller(self, headers: dict[bytes, bytes]) -> Caller | None:
         settings = self.runtime.settings
         raw = headers.get(b"authorization")
         if raw is None:
-            return settings.default_namespace if settings.dev else None
+            return Caller(settings.default_namespace, "admin", None) if settings.dev else None
         token = bearer_token(raw.decode("latin-1"))
-        caller = await self.runtime.keys.resolve(token) if token else None
-        return caller.namespace if caller is not None else None
+        return await self.runtime.keys.resolve(token) if token else None
 
-    async def _claim(self, namespace: str, key: str, print_: str) -> Claim:
-        s = self.runtime.settings
-        lease, ttl = timedelta(seconds=s.idempotency_lease_seconds), timedelta(hours=s.idempotency_ttl_hours)
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.runtime.settings.idempotency_lease_seconds)
+
+    async def _claim(self, namespace: str, key: str, print_: str, owner: str) -> idempotency.Claim:
+        """Claim the key; while a twin runs, poll (reads only) for its answer, up to the configured wait."""
+        s, db = self.runtime.settings, self.runtime.db
+        lease, ttl = self._lease(), timedelta(hours=s.idempotency_ttl_hours)
+
+        async def attempt() -> idempotency.Claim:
+            return await db.run(
+                lambda tx: idempotency.claim(
+                    tx, namespace=namespace, key=key, fingerprint=print_, owner=owner, lease=lease, ttl=ttl
+                )
+            )
+
+        outcome = await attempt()
         loop = asyncio.get_running_loop()
         give_up = loop.time() + s.idempotency_wait_seconds
-        while True:
-            outcome = await self.runtime.db.run(
-                lambda tx: claim(tx, namespace=namespace, key=key, fingerprint=print_, lease=lease, ttl=ttl)
-            )
-            if outcome.action != "busy" or loop.time() >= give_up:
-                return outcome
+        while outcome.action == "busy" and loop.time() < give_up:
             await asyncio.sleep(POLL_SECONDS)
+            async with db.read() as conn:
+                row = await idempotency.peek(conn, namespace=namespace, key=key)
+            if row is None or row["state"] == "done" or row["locked_until"] <= self.runtime.clock.now():
+                outcome = await attempt()
+        return outcome
 
-    async def _run(self, scope: Scope, body: bytes, send: Send, namespace: str, key: str) -> None:
-        status, content_type, chunks = 500, None, []
+    async def _run(self, scope: Scope, body: bytes, send: Send, namespace: str, key: str, owner: str) -> None:
+        status, content_type, chunks, committed = 500, None, [], False
         delivered = False
 
         async def receive() -> Message:
@@ -117,21 +128,66 @@ class IdempotencyMiddleware:
                 chunks.append(message.get("body", b""))
             await send(message)
 
+        async def mark(tx: Tx) -> None:
+            nonlocal committed
+            await idempotency.mark_committed(tx, namespace=namespace, key=key, owner=owner)
+            committed = True
+
+        # The renewer's own transactions must not carry the hook: it starts in a fresh context.
+        renewer = asyncio.get_running_loop().create_task(
+            self._renew(namespace, key, owner), context=contextvars.Context()
+        )
+        token = before_commit.set(mark)
         try:
             await self.app(scope, receive, capture)
+        except Exception:
+            if not chunks:  # the outer middleware answers with this very document; store the same bytes
+                content_type = "application/problem+json"
+                chunks.append(json.dumps(internal_error(current_request_id())).encode())
+            raise
         finally:
-            await self._settle(scope, namespace, key, status, content_type, b"".join(chunks))
+            before_commit.reset(token)
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            await self._settle(
+                scope, namespace, key, owner, status, content_type, b"".join(chunks), committed
+            )
+
+    async def _renew(self, namespace: str, key: str, owner: str) -> None:
+        """Keep the lease while the request runs, so a slow request is never taken over and run twice."""
+        lease = self._lease()
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            await self.runtime.db.run(
+                lambda tx: idempotency.renew(tx, namespace=namespace, key=key, owner=owner, lease=lease)
+            )
 
     async def _settle(
-        self, scope: Scope, namespace: str, key: str, status: int, content_type: str | None, body: bytes
+        self,
+        scope: Scope,
+        namespace: str,
+        key: str,
+        owner: str,
+        status: int,
+        content_type: str | None,
+        body: bytes,
+        committed: bool,
     ) -> None:
-        if status >= 500 or status in _NOT_RECORDED:
-            await self.runtime.db.run(lambda tx: abandon(tx, namespace=namespace, key=key))
+        db = self.runtime.db
+        if not committed and (status >= 500 or status in _NOT_RECORDED):
+            await db.run(lambda tx: idempotency.abandon(tx, namespace=namespace, key=key, owner=owner))
             return
         stored = None if _SECRET_ROUTES.match(scope["path"]) else body
-        await self.runtime.db.run(
-            lambda tx: finish(
-                tx, namespace=namespace, key=key, status=status, content_type=content_type, body=stored
+        await db.run(
+            lambda tx: idempotency.finish(
+                tx,
+                namespace=namespace,
+                key=key,
+                owner=owner,
+                status=status,
+                content_type=content_type,
+                body=stored,
             )
         )
 
@@ -150,14 +206,11 @@ async def _read_body(receive: Receive) -> bytes:
 
 async def _replay(send: Send, row: dict[str, Any], *, secret: bool) -> None:
     if secret or row.get("response_body") is None:
-        await _problem(
-            send,
-            409,
-            "idempotency-key-in-use",
-            "Not replayable",
+        detail = (
             "the first response to this Idempotency-Key carried a secret, which is never stored; "
-            "list the resources to find what it made",
+            "list the resources to find what it made"
         )
+        await _problem(send, 409, "idempotency-key-in-use", "Not replayable", detail)
         return
     body: bytes = row["response_body"]
     headers = [

@@ -32,14 +32,16 @@ api_keys = sa.Table(
     sa.Index("ix_api_keys_namespace", "namespace", "id"),
 )
 
-# The first response to a POST with an Idempotency-Key, replayed for 24 h. ``state`` is running or done.
+# The first response to a POST with an Idempotency-Key, replayed for 24 h. ``state``: running (claimed by
+# ``owner``), committed (its work committed, its response not stored yet) or done.
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,
     sa.Column("namespace", sa.String(100), primary_key=True),
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
-    sa.Column("state", sa.String(8), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("owner", sa.String(40), nullable=False),
     sa.Column("response_status", sa.Integer(), nullable=True),
     sa.Column("response_type", sa.String(100), nullable=True),
     sa.Column("response_body", sa.LargeBinary(), nullable=True),

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -38,9 +39,10 @@ metadata = sa.MetaData(
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    """Create the async engine with the pragmas SQLite needs to serve concurrently."""
+    """Create the async engine with the pragmas SQLite needs to serve concurrently. Bound parameters (which
+    may be signing secrets or key digests) never appear in its error messages, hence never in logs."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,7 +62,12 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, hide_parameters=True)
+
+
+# Awaited inside every write transaction of the current request just before it commits (the idempotency
+# record notes that the request's work committed, atomically with that work).
+before_commit: ContextVar[Callable[[Tx], Awaitable[None]] | None] = ContextVar("before_commit", default=None)
 
 
 @dataclass
@@ -121,6 +128,9 @@ class Database:
             tx = Tx(conn=conn, now=self.clock.now(), inline_members=self.inline_members)
             async with conn.begin():
                 yield tx
+                hook = before_commit.get()
+                if hook is not None:
+                    await hook(tx)
                 if tx.signals and self.broadcast_channel:
                     await self._broadcast(conn, tx.signals)
         self.dispatch(tx.signals)

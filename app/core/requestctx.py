@@ -9,6 +9,7 @@ import secrets
 import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,15 +85,19 @@ class RequestIdMiddleware:
             _request_id.reset(token)
 
 
-async def _send_500(send: Send, request_id: str) -> None:
-    body = problem_body(
+def internal_error(request_id: str) -> dict[str, Any]:
+    """The problem document of an unexpected error."""
+    return problem_body(
         status=500,
         slug="internal",
         title="Internal server error",
         detail="An unexpected error occurred; quote the request id when reporting it.",
         request_id=request_id,
     )
-    await send_problem(send, body)
+
+
+async def _send_500(send: Send, request_id: str) -> None:
+    await send_problem(send, internal_error(request_id))
 
 
 class JsonFormatter(logging.Formatter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from typing import Any
 
@@ -41,7 +42,10 @@ class Deliverer:
         if self._closed:
             return
         if self._drain_task is None or self._drain_task.done():
-            self._drain_task = asyncio.get_running_loop().create_task(self.drain())
+            # A fresh context: the request that woke us must not lend its request id to these logs.
+            self._drain_task = asyncio.get_running_loop().create_task(
+                self.drain(), context=contextvars.Context()
+            )
         else:
             self._again = True
 
@@ -66,7 +70,9 @@ class Deliverer:
                 log.exception("claiming due deliveries failed")
                 break
             for item in claimed:
-                task = asyncio.get_running_loop().create_task(self._deliver(item))
+                task = asyncio.get_running_loop().create_task(
+                    self._deliver(item), context=contextvars.Context()
+                )
                 self._inflight.add(task)
                 task.add_done_callback(self._done)
             started += len(claimed)
@@ -109,7 +115,11 @@ class Deliverer:
         if self.metrics is not None:
             since = (self.db.clock.now() - item.created_at).total_seconds() if item.created_at else 0.0
             self.metrics.attempt(
-                ok=result.ok, seconds=result.duration_ms / 1000, event_type=item.event_type, since_event=since
+                ok=result.ok,
+                first=item.attempt == 1,
+                seconds=result.duration_ms / 1000,
+                event_type=item.event_type,
+                since_event=since,
             )
         extra = {"delivery_id": item.id, "event_id": item.event_id, "namespace": item.namespace}
         log.info(
