@@ -196,13 +196,35 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Replays this POST's first response for 24 h (422 with another body, 409 while it runs)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+}
+
+
 def add_common_responses(schema: dict[str, Any]) -> None:
-    """Every /v1 operation may answer 401, 404 (no such resource, or a path no route matches) and 429; every
-    write also 400 (a body that is not JSON) and 403 (a read key)."""
+    """Document what every /v1 operation shares: bearer keys (401, 429), 404 for a resource not found (or a
+    path no route matches), and on writes 400 (a body that is not JSON) and 403 (a read key); every POST also
+    takes an Idempotency-Key (409, 422)."""
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key, rdv_…",
+    }
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue
         for method, operation in operations.items():
-            codes = (401, 404, 429) if method in ("get", "head") else (400, 401, 403, 404, 429)
+            operation["security"] = [{"bearer": []}]
+            codes: tuple[int, ...] = (401, 404, 429)
+            if method not in ("get", "head"):
+                codes += (400, 403)
+            if method == "post":
+                codes += (409, 422)
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             for code, spec in responses(*codes).items():
                 operation.setdefault("responses", {}).setdefault(str(code), spec)

@@ -1,9 +1,11 @@
 """Schemathesis against openapi.json: generated requests to every operation, bounded per operation.
 
-The service runs for real (uvicorn on loopback, in a thread) on the test database. No response may be a 5xx,
-and every response must match the documented status codes, content types and schemas. Callback URLs the
-fuzzer invents all resolve to a documentation address, which the SSRF guard refuses: nothing leaves the
-machine.
+The service runs for real (uvicorn on loopback, in a thread) on the test database, outside dev mode: requests
+carry an operator's key (an admin key of the admin namespace, so every operation is reachable), and
+Schemathesis also tries them without it. No response may be a 5xx, and every response must match the
+documented status codes, content types, headers and schemas; generated Idempotency-Key headers exercise
+replays and refusals. Callback URLs the fuzzer invents all resolve to a documentation address, which the
+SSRF guard refuses: nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,9 @@ import schemathesis
 import uvicorn
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
 
+from app.access import service as access
+from app.core.clock import SystemClock
+from app.core.db import Database, make_engine
 from app.main import create_app
 from tests.conftest import make_settings, truncate
 
@@ -42,10 +48,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def operator_key(database_url: str) -> str:
+    db = Database(make_engine(database_url, pool_size=1), SystemClock())
+    try:
+        _, key = await db.run(lambda tx: access.create_key(tx, namespace="admin", role="admin", name="fuzz"))
+        return key
+    finally:
+        await db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    headers: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def base_url(database_url: str) -> Iterator[str]:
+def target(database_url: str) -> Iterator[Target]:
     asyncio.run(truncate(database_url))
-    app = create_app(make_settings(database_url), resolver=documentation_address)
+    key = asyncio.run(operator_key(database_url))
+    app = create_app(make_settings(database_url, dev=False), resolver=documentation_address)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
@@ -57,7 +79,7 @@ def base_url(database_url: str) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the service did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Target(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"})
     server.should_exit = True
     thread.join(timeout=30)
 
@@ -70,7 +92,7 @@ def base_url(database_url: str) -> Iterator[str]:
     suppress_health_check=list(hypothesis.HealthCheck),
     database=None,
 )
-def test_no_server_errors_and_responses_match_the_schema(case: Any, base_url: str) -> None:
+def test_no_server_errors_and_responses_match_the_schema(case: Any, target: Target) -> None:
     # Two default checks are left out, for reasons of the API's shape, not of leniency:
     # - "schema-valid data is accepted": opaque values (cursors, ids of things that do not exist) make
     #   schema-valid requests fail with 4xx by design;
@@ -78,4 +100,4 @@ def test_no_server_errors_and_responses_match_the_schema(case: Any, base_url: st
     #   report route and job "complete"; a 405's Allow lists every method served at that URL, which can be
     #   more than one path template of the schema declares.
     excluded = [positive_data_acceptance, allow_header_conformance]
-    case.call_and_validate(base_url=base_url, timeout=30, excluded_checks=excluded)
+    case.call_and_validate(base_url=target.url, headers=target.headers, timeout=30, excluded_checks=excluded)

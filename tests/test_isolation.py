@@ -17,9 +17,20 @@ from tests.receiver import Receiver
 
 SPEC = json.loads((Path(__file__).resolve().parent.parent / "openapi.json").read_text())
 
+# Filters that name A's resources, for the list operations.
+QUERIES = {
+    "listJobs": {"name": "a's"},
+    "listBatchJobs": {"name": "a-import"},
+    "listDeliveries": {"subject_id": "a-done"},
+    "listWaits": {"group_key": "a-group"},
+    "listKeys": {"namespace": "team-a"},
+}
+
 # Operations that address an id in the path and, in another namespace, make that namespace's own resource
 # of the same name (upserts), instead of answering 404. A's resource must still be untouched.
 UPSERTS = {"registerJob", "completeJob", "heartbeatJob", "addWaitParticipant"}
+# Operations whose bodies name A's ids: they make B-owned namesakes, so they run last with the upserts.
+NAMESAKES = UPSERTS | {"createGather", "completeJobs"}
 
 
 def bodies(receiver: Receiver) -> dict[str, Any]:
@@ -27,11 +38,11 @@ def bodies(receiver: Receiver) -> dict[str, Any]:
     return {
         "createBatchJob": {"name": "b-import"},
         "redeliverDelivery": None,
-        "createGather": {"id": "b-gather", "job_ids": []},
-        "addGatherJobs": {"job_ids": ["x"]},
+        "createGather": {"id": "b-gather", "job_ids": ["a-job"]},
+        "addGatherJobs": {"job_ids": ["a-job"]},
         "sealGather": None,
         "createJob": {"name": "b"},
-        "completeJobs": {"reports": [{"id": "b-job"}]},
+        "completeJobs": {"reports": [{"id": "a-job", "status": "failed"}]},
         "registerJob": {"name": "b's"},
         "createBatch": {"items": [1]},
         "abortBatch": {"error": "b"},
@@ -130,7 +141,10 @@ async def test_a_key_of_b_never_reads_or_changes_as_resources(
 ) -> None:
     svc: Service = await service_factory(dev=False)
     a = {"Authorization": f"Bearer {await svc.key('team-a', 'admin')}"}
-    b = {"Authorization": f"Bearer {await svc.key('team-b', 'admin')}"}
+    b_keys = {
+        role: {"Authorization": f"Bearer {await svc.key('team-b', role)}"}
+        for role in ("read", "write", "admin")
+    }
     ids = await seed_a(svc, a, receiver)
     before = await snapshot(svc, a, ids)
     a_secret = before["/v1/namespace"]["signing_secret"]
@@ -138,29 +152,31 @@ async def test_a_key_of_b_never_reads_or_changes_as_resources(
     names = {ids["job_id"], ids["gather_id"], ids["group_key"], "a-job", "a-done", "team-a"}
     server_made = {ids["wait_id"], ids["delivery_id"], ids["key_id"], a_secret}
     samples = bodies(receiver)
-    checked = []
+    calls = [(role, *op) for op in operations() for role in b_keys]
     # Everything that must be 404 runs first, before B's upserts make B-owned namesakes of A's ids.
-    ordered = sorted(operations(), key=lambda o: o[2]["operationId"] in UPSERTS)
-    for method, template, op in ordered:
+    calls.sort(key=lambda c: c[3]["operationId"] in NAMESAKES)
+    for role, method, template, op in calls:
         op_id = op["operationId"]
         params = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
         url = template
         for name in params:
             url = url.replace("{" + name + "}", ids[name].replace("/", "%2F"))
-        kwargs: dict[str, Any] = {"headers": b}
+        kwargs: dict[str, Any] = {"headers": b_keys[role], "params": QUERIES.get(op_id)}
         if method in ("POST", "PUT"):
             assert op_id in samples, f"no sample body for {op_id}: add one to bodies()"
             if samples[op_id] is not None:
                 kwargs["json"] = samples[op_id]
         r = await svc.client.request(method, url, **kwargs)
-        if params and op_id not in UPSERTS:
-            assert r.status_code == 404, (op_id, url, r.status_code, r.text)
+        refused = r.status_code == 403 and role != "admin"  # the role may not do this at all
+        if op_id == "listKeys" and role == "admin":
+            assert r.status_code == 404, r.text  # naming A's namespace
+        elif params and op_id not in UPSERTS:
+            assert r.status_code == 404 or refused, (role, op_id, url, r.status_code, r.text)
         else:
-            assert r.status_code < 500 and r.status_code != 404, (op_id, url, r.status_code, r.text)
-        watched = server_made if op_id in UPSERTS else server_made | names
+            assert r.status_code < 500 and r.status_code != 404, (role, op_id, url, r.status_code, r.text)
+        watched = server_made if op_id in NAMESAKES else server_made | names
         leaked = [value for value in watched if value in shown(r.text, r.headers.get("content-type", ""))]
-        assert not leaked, (op_id, url, leaked)
-        checked.append(op_id)
+        assert not leaked, (role, op_id, url, leaked)
     await svc.settle()
-    assert len(checked) == len(operations()) and len(checked) >= 40
+    assert len(calls) >= 40 * 3
     assert await snapshot(svc, a, ids) == before

@@ -65,9 +65,11 @@ class Rendezvous(RuleBasedStateMachine):
         self.receiver = self.run(Receiver().start())
         self.now = 0.0
         self.jobs: dict[str, str] = {}  # id → terminal status
+        self.job_deadlines: dict[str, float] = {}
+        self.mentioned: set[str] = set()  # job ids the service knows
         self.gathers: dict[str, GatherModel] = {}
         self.open_waits: dict[str, WaitModel] = {}
-        self.wait_events: Counter[str] = Counter()  # group → resolutions that must have sent an event
+        self.wait_events: Counter[tuple[str, str]] = Counter()  # (group, reason) → events that must exist
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -114,6 +116,7 @@ class Rendezvous(RuleBasedStateMachine):
         known = self.gathers.get(gid)
         if known is None:
             assert r.status_code == 201, r.text
+            self.mentioned.update(members)
             self.gathers[gid] = GatherModel(body, self.now + (timeout or DEFAULT_DEADLINE))
             self._settle_gathers()
         else:
@@ -123,12 +126,22 @@ class Rendezvous(RuleBasedStateMachine):
     def report(self, job: str, status: str) -> None:
         r = self.run(self.client.post(f"/v1/jobs/{job}/complete", json={"status": status}))
         before = self.jobs.get(job)
+        self.mentioned.add(job)
         if before is None:
             assert r.status_code == 200, r.text
             self.jobs[job] = status
             self._settle_gathers()
         else:
             assert r.status_code == (200 if before == status else 409), r.text
+
+    @rule(job=st.sampled_from(JOBS), timeout=st.sampled_from([3.0, 10.0, 30.0]))
+    def register_with_timeout(self, job: str, timeout: float) -> None:
+        if job in self.mentioned:
+            return  # registration rules for known jobs are covered elsewhere; here it sets a deadline
+        r = self.run(self.client.put(f"/v1/jobs/{job}", json={"timeout_seconds": timeout}))
+        assert r.status_code == 201, r.text
+        self.mentioned.add(job)
+        self.job_deadlines[job] = self.now + timeout
 
     @rule(gid=st.sampled_from(GATHERS))
     def cancel_gather(self, gid: str) -> None:
@@ -163,7 +176,7 @@ class Rendezvous(RuleBasedStateMachine):
         if len(w.participants) >= w.expected:
             assert r.json()["status"] == "resolved" and r.json()["reason"] == "quorum"
             del self.open_waits[group]
-            self.wait_events[group] += 1
+            self.wait_events[(group, "quorum")] += 1
         else:
             assert r.json()["status"] == "waiting"
 
@@ -178,13 +191,18 @@ class Rendezvous(RuleBasedStateMachine):
         self.clock.advance(seconds)
         self.now += seconds
         self.run(self.app.state.runtime.ticks.run_all())
+        # The scheduler times out jobs first (their gathers react), then gathers, then waits.
+        for job, deadline in self.job_deadlines.items():
+            if deadline <= self.now and job not in self.jobs:
+                self.jobs[job] = "timed_out"
+        self._settle_gathers()
         for g in self.gathers.values():
             if g.status == "waiting" and g.deadline <= self.now:
                 g.status = "timed_out"
         for group, w in list(self.open_waits.items()):
             if w.deadline <= self.now:
                 del self.open_waits[group]
-                self.wait_events[group] += 1
+                self.wait_events[(group, "timeout")] += 1
 
     # --- what must hold after every step ----------------------------------------------------------------
 
@@ -194,7 +212,7 @@ class Rendezvous(RuleBasedStateMachine):
         self.run(runtime.deliverer.drain())
         self.run(runtime.deliverer.idle())
         received = Counter(
-            e["data"]["gather"]["id"]
+            (e["data"]["gather"]["id"], e["type"])
             for e in (r.json() for r in self.receiver.requests)
             if e["type"].startswith("gather.")
         )
@@ -202,14 +220,15 @@ class Rendezvous(RuleBasedStateMachine):
             read = self.run(self.client.get(f"/v1/gathers/{gid}")).json()
             assert read["status"] == g.status, (gid, read, g)
             sends = 0 if g.status in ("waiting", "cancelled") else 1
-            assert received[gid] == sends, (gid, g.status, received[gid])
+            got = {kind: n for (gather, kind), n in received.items() if gather == gid}
+            assert got == ({f"gather.{g.status}": 1} if sends else {}), (gid, g.status, got)
             queued = self.run(self.client.get("/v1/deliveries", params={"subject_id": gid})).json()["items"]
             assert len(queued) == sends, (gid, queued)
 
     @invariant()
     def waits_fire_once_per_resolution(self) -> None:
         events = [e for e in (r.json() for r in self.receiver.requests) if e["type"] == "wait.resolved"]
-        by_group = Counter(e["data"]["group_key"] for e in events)
+        by_group = Counter((e["data"]["group_key"], e["data"]["reason"]) for e in events)
         assert by_group == +self.wait_events, (by_group, self.wait_events)
         assert len({e["data"]["wait_id"] for e in events}) == len(events)  # one event per wait
         for group in GROUPS:
