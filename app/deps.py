@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
 from app.access.auth import Caller, bearer_token
 from app.config import Settings
 from app.core.requestctx import annotate
-from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
 from app.runtime import Runtime
 
 
@@ -59,6 +59,34 @@ def _invalid() -> dict[str, str]:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+_QUERY_NAMES: dict[int, set[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """A query parameter the route does not take is a 422 (a misspelt filter must not be ignored)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = _QUERY_NAMES.get(id(route))
+    if allowed is None:
+        allowed = _QUERY_NAMES[id(route)] = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise Invalid(
+            f"unknown query parameters: {', '.join(unknown)}",
+            errors=[
+                {"field": name, "in": "query", "reason": "this route takes no such parameter"}
+                for name in unknown
+            ],
+        )
 
 
 async def get_namespace(request: Request, caller: CallerDep) -> str:

@@ -207,8 +207,8 @@ IDEMPOTENCY_KEY = {
 
 def add_common_responses(schema: dict[str, Any]) -> None:
     """Document what every /v1 operation shares: bearer keys (401, 429), 404 for a resource not found (or a
-    path no route matches), and on writes 400 (a body that is not JSON) and 403 (a read key); every POST also
-    takes an Idempotency-Key (409, 422)."""
+    path no route matches), 422 for a bad or unknown parameter, and on writes 400 (a body that is not JSON)
+    and 403 (a read key); every POST also takes an Idempotency-Key (409)."""
     components = schema.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = {
         "type": "http",
@@ -220,11 +220,11 @@ def add_common_responses(schema: dict[str, Any]) -> None:
             continue
         for method, operation in operations.items():
             operation["security"] = [{"bearer": []}]
-            codes: tuple[int, ...] = (401, 404, 429)
+            codes: tuple[int, ...] = (401, 404, 422, 429)
             if method not in ("get", "head"):
                 codes += (400, 403)
             if method == "post":
-                codes += (409, 422)
+                codes += (409,)
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             for code, spec in responses(*codes).items():
                 operation.setdefault("responses", {}).setdefault(str(code), spec)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
@@ -19,6 +19,7 @@ from app.core.limits import BodyLimitMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
+from app.deps import reject_unknown_query
 from app.errors import add_common_responses, install_error_handlers
 from app.gathers.routes import router as gathers_router
 from app.jobs.routes import router as jobs_router
@@ -77,6 +78,7 @@ def create_app(
         version=__version__,
         summary="Gathers, waits and batches for distributed jobs, with signed webhook callbacks.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.runtime = runtime
     install_error_handlers(app)

@@ -199,6 +199,15 @@ class TestBodyLimits:
         assert assert_problem(r, 413)["limit_bytes"] == 2048
 
 
+class TestUnknownQueryParameters:
+    async def test_a_misspelt_filter_is_422_naming_it(self, svc: Service) -> None:
+        body = assert_problem(await svc.client.get("/v1/jobs", params={"statuss": "failed"}), 422, "statuss")
+        assert body["errors"] == [
+            {"field": "statuss", "in": "query", "reason": "this route takes no such parameter"}
+        ]
+        assert (await svc.client.get("/v1/jobs", params={"status": "failed", "limit": 5})).status_code == 200
+
+
 class TestJsonDepth:
     async def test_json_nested_deeper_than_32_is_422_naming_the_field(self, svc: Service) -> None:
         ok = {"metadata": json.loads("[" * 32 + "]" * 32)}

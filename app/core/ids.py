@@ -11,6 +11,8 @@ CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$"
 # A job id may not look like one of its own sub-resource paths: no ``/batches`` or ``/sets`` segment, and no
 # ``/complete``, ``/heartbeat`` or ``/seal`` at the end.
 RESERVED_JOB_PATH = r"/(?:batches|sets)(?:/|$)|/(?:complete|heartbeat|seal)$"
+# Likewise a gather id never ends in the name of one of its own sub-resources.
+RESERVED_GATHER_PATH = r"/(?:members|explain|jobs|seal)$"
 
 
 def new_id(prefix: str) -> str:

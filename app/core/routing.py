@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
 
-from app.core.ids import RESERVED_JOB_PATH
+from app.core.ids import RESERVED_GATHER_PATH, RESERVED_JOB_PATH
 
 
 class JobIdConvertor(Convertor[str]):
@@ -35,5 +35,16 @@ class ClientIdConvertor(Convertor[str]):
         return value
 
 
+class GatherIdConvertor(Convertor[str]):
+    regex = rf"(?:(?!{RESERVED_GATHER_PATH})[\s\S])+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 register_url_convertor("jobid", JobIdConvertor())
+register_url_convertor("gatherid", GatherIdConvertor())
 register_url_convertor("clientid", ClientIdConvertor())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from app.core import routing  # noqa: F401  (registers the gatherid path convertor)
 from app.core.notify import wait_for
 from app.core.pagination import Page
 from app.core.schemas import PathId
@@ -36,7 +37,9 @@ async def create_gather(
         return await service.to_read(conn, row)
 
 
-@router.post("/{gather_id:path}/jobs", operation_id="addGatherJobs", responses=responses(404, 409, 413, 422))
+@router.post(
+    "/{gather_id:gatherid}/jobs", operation_id="addGatherJobs", responses=responses(404, 409, 413, 422)
+)
 async def add_gather_jobs(
     gather_id: PathId, body: GatherAddJobs, rt: RuntimeDep, ns: NamespaceDep
 ) -> GatherRead:
@@ -51,7 +54,7 @@ async def add_gather_jobs(
         return await service.to_read(conn, row)
 
 
-@router.post("/{gather_id:path}/seal", operation_id="sealGather", responses=responses(404, 409, 422))
+@router.post("/{gather_id:gatherid}/seal", operation_id="sealGather", responses=responses(404, 409, 422))
 async def seal_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> GatherRead:
     """Close the member list; the gather resolves as soon as its members allow."""
     row = await rt.db.run(lambda tx: service.seal(tx, namespace=ns, gather_id=gather_id))
@@ -59,7 +62,7 @@ async def seal_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> Ga
         return await service.to_read(conn, row)
 
 
-@router.get("/{gather_id:path}/members", operation_id="listGatherMembers", responses=responses(404, 422))
+@router.get("/{gather_id:gatherid}/members", operation_id="listGatherMembers", responses=responses(404, 422))
 async def list_members(
     gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep, limit: LimitQuery = 100, cursor: CursorQuery = None
 ) -> Page[MemberRead]:
@@ -68,14 +71,14 @@ async def list_members(
         return await service.members(conn, namespace=ns, gather_id=gather_id, limit=limit, cursor=cursor)
 
 
-@router.get("/{gather_id:path}/explain", operation_id="explainGather", responses=responses(404, 422))
+@router.get("/{gather_id:gatherid}/explain", operation_id="explainGather", responses=responses(404, 422))
 async def explain_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> GatherExplain:
     """Why the gather has not resolved yet (or how it did)."""
     async with rt.db.read() as conn:
         return await service.explain(conn, namespace=ns, gather_id=gather_id, now=rt.clock.now())
 
 
-@router.get("/{gather_id:path}", operation_id="getGather", responses=responses(404, 422))
+@router.get("/{gather_id:gatherid}", operation_id="getGather", responses=responses(404, 422))
 async def get_gather(
     gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: WaitQuery = None
 ) -> GatherRead:
@@ -90,7 +93,7 @@ async def get_gather(
         return await service.to_read(conn, row)
 
 
-@router.delete("/{gather_id:path}", operation_id="cancelGather", responses=responses(404, 409, 422))
+@router.delete("/{gather_id:gatherid}", operation_id="cancelGather", responses=responses(404, 409, 422))
 async def cancel_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> GatherRead:
     """Cancel a waiting gather: it will never call back."""
     row = await rt.db.run(lambda tx: service.cancel(tx, namespace=ns, gather_id=gather_id))

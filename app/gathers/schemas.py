@@ -13,7 +13,7 @@ from app.deliveries.schemas import Callback, CallbackRead
 from app.jobs.schemas import JobStatus
 
 MAX_GATHER_JOBS = 100_000
-RESERVED_LAST_SEGMENTS = {"members", "explain"}
+RESERVED_LAST_SEGMENTS = {"members", "explain", "jobs", "seal"}
 GatherStatus = Literal["waiting", "succeeded", "completed", "failed", "timed_out", "cancelled"]
 JobIds = Annotated[list[JobId], Field(max_length=MAX_GATHER_JOBS)]
 
@@ -45,7 +45,9 @@ class GatherCreate(Strict):
     @classmethod
     def _routable(cls, value: str | None) -> str | None:
         if value is not None and value.rsplit("/", 1)[-1] in RESERVED_LAST_SEGMENTS and "/" in value:
-            raise ValueError("must not end in /members or /explain (those paths read the gather)")
+            raise ValueError(
+                "must not end in /members, /explain, /jobs or /seal (the paths of the gather's parts)"
+            )
         return value
 
 

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from app.deps import RuntimeDep
+from app.errors import responses
 from app.migrate import head_revision
 
 router = APIRouter(tags=["ops"])
@@ -25,7 +26,7 @@ class Health(BaseModel):
     "/metrics",
     operation_id="metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}, **responses(422)},
 )
 async def metrics(rt: RuntimeDep) -> Response:
     """Prometheus metrics of this process (counters since it started; gauges read from the database)."""
@@ -34,13 +35,18 @@ async def metrics(rt: RuntimeDep) -> Response:
     return Response(text, media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/healthz", operation_id="healthz")
+@router.get("/healthz", operation_id="healthz", responses=responses(422))
 async def healthz() -> Health:
     """The process is up."""
     return Health(status="ok")
 
 
-@router.get("/readyz", operation_id="readyz", response_model=Health, responses={503: {"model": Health}})
+@router.get(
+    "/readyz",
+    operation_id="readyz",
+    response_model=Health,
+    responses={503: {"model": Health}, **responses(422)},
+)
 async def readyz(rt: RuntimeDep) -> Health | JSONResponse:
     """The database answers and its schema is at the migrations' head."""
     try:
