@@ -1,8 +1,9 @@
-"""Path convertors. ``jobid``: a job id in a path stops before its own sub-resource segments.
+"""Path convertors for client ids that may contain ``/``. Import this module before declaring routes.
 
-``/v1/jobs/{job_id:jobid}`` therefore never swallows ``/v1/jobs/a/batches/1`` or ``/v1/jobs/a/seal``, so a
-method a sub-resource does not have is a 405 instead of reaching the job's own routes. Import this module
-before declaring such routes.
+``jobid`` and ``gatherid`` stop before the resource's own sub-resource segments, so ``/v1/jobs/{id:jobid}``
+never swallows ``/v1/jobs/a/batches/1`` or ``/v1/jobs/a/seal``: a method a sub-resource does not have is a
+405 instead of reaching the resource's own routes. ``clientid`` never starts with ``-/``, so
+``/v1/waits/-/{wait_id}`` is never read as a group key; other bad ids still reach validation (422).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from app.core.ids import RESERVED_GATHER_PATH, RESERVED_JOB_PATH
 
 
-class JobIdConvertor(Convertor[str]):
-    regex = rf"(?:(?!{RESERVED_JOB_PATH})[\s\S])+"
+class PathPart(Convertor[str]):
+    """A string matching ``regex``, passed through unchanged."""
 
     def convert(self, value: str) -> str:
         return value
@@ -22,29 +23,17 @@ class JobIdConvertor(Convertor[str]):
         return value
 
 
-class ClientIdConvertor(Convertor[str]):
-    """A client id in a path, never starting ``-/`` (valid ids start with a letter or digit), so
-    ``/v1/waits/-/{wait_id}`` is never read as a group key; other bad ids reach validation (422)."""
+def path_part(pattern: str) -> PathPart:
+    class Part(PathPart):
+        regex = pattern
 
-    regex = r"(?!-/)[\s\S]+"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
+    return Part()
 
 
-class GatherIdConvertor(Convertor[str]):
-    regex = rf"(?:(?!{RESERVED_GATHER_PATH})[\s\S])+"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
+def _stopping_before(reserved: str) -> str:
+    return rf"(?:(?!{reserved})[\s\S])+"
 
 
-register_url_convertor("jobid", JobIdConvertor())
-register_url_convertor("gatherid", GatherIdConvertor())
-register_url_convertor("clientid", ClientIdConvertor())
+register_url_convertor("jobid", path_part(_stopping_before(RESERVED_JOB_PATH)))
+register_url_convertor("gatherid", path_part(_stopping_before(RESERVED_GATHER_PATH)))
+register_url_convertor("clientid", path_part(r"(?!-/)[\s\S]+"))
