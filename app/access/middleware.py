@@ -107,7 +107,7 @@ class IdempotencyMiddleware:
         return outcome
 
     async def _run(self, scope: Scope, body: bytes, send: Send, namespace: str, key: str, owner: str) -> None:
-        status, content_type, chunks, committed = 500, None, [], False
+        status, content_type, chunks = 500, None, []
         delivered = False
 
         async def receive() -> Message:
@@ -129,9 +129,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         async def mark(tx: Tx) -> None:
-            nonlocal committed
             await idempotency.mark_committed(tx, namespace=namespace, key=key, owner=owner)
-            committed = True
 
         # The renewer's own transactions must not carry the hook: it starts in a fresh context.
         renewer = asyncio.get_running_loop().create_task(
@@ -150,9 +148,7 @@ class IdempotencyMiddleware:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            await self._settle(
-                scope, namespace, key, owner, status, content_type, b"".join(chunks), committed
-            )
+            await self._settle(scope, namespace, key, owner, status, content_type, b"".join(chunks))
 
     async def _renew(self, namespace: str, key: str, owner: str) -> None:
         """Keep the lease while the request runs, so a slow request is never taken over and run twice."""
@@ -172,12 +168,16 @@ class IdempotencyMiddleware:
         status: int,
         content_type: str | None,
         body: bytes,
-        committed: bool,
     ) -> None:
         db = self.runtime.db
-        if not committed and (status >= 500 or status in _NOT_RECORDED):
-            await db.run(lambda tx: idempotency.abandon(tx, namespace=namespace, key=key, owner=owner))
-            return
+        if status >= 500 or status in _NOT_RECORDED:
+            # The record, not this process, knows whether the work committed (a commit can fail after the
+            # mark was written inside it): abandon only a claim that is still merely running.
+            async with db.read() as conn:
+                row = await idempotency.peek(conn, namespace=namespace, key=key)
+            if row is not None and row["owner"] == owner and row["state"] == "running":
+                await db.run(lambda tx: idempotency.abandon(tx, namespace=namespace, key=key, owner=owner))
+                return
         stored = None if _SECRET_ROUTES.match(scope["path"]) else body
         await db.run(
             lambda tx: idempotency.finish(
