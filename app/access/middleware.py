@@ -16,6 +16,7 @@ from app.access import idempotency
 from app.access.auth import Caller, bearer_token
 from app.core.db import Tx, before_commit
 from app.core.ids import new_id
+from app.core.limits import read_body, replaying
 from app.core.problem import problem_body, send_problem
 from app.core.requestctx import current_request_id, internal_error
 from app.runtime import Runtime
@@ -50,12 +51,14 @@ class IdempotencyMiddleware:
                 send, 422, "validation", "Invalid request", "must be 1 to 255 visible ASCII characters"
             )
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
+        if body is None:  # the client went away
+            return
         owner = new_id("idm")
         print_ = idempotency.fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         outcome = await self._claim(caller.namespace, key, print_, owner)
         if outcome.action == "run":
-            await self._run(scope, body, send, caller.namespace, key, owner)
+            await self._run(scope, receive, body, send, caller.namespace, key, owner)
         elif outcome.action == "replay":
             await _replay(send, outcome.row or {}, secret=_SECRET_ROUTES.match(scope["path"]) is not None)
         elif outcome.action == "mismatch":
@@ -106,16 +109,10 @@ class IdempotencyMiddleware:
                 outcome = await attempt()
         return outcome
 
-    async def _run(self, scope: Scope, body: bytes, send: Send, namespace: str, key: str, owner: str) -> None:
+    async def _run(
+        self, scope: Scope, receive: Receive, body: bytes, send: Send, namespace: str, key: str, owner: str
+    ) -> None:
         status, content_type, chunks = 500, None, []
-        delivered = False
-
-        async def receive() -> Message:
-            nonlocal delivered
-            if delivered:
-                return {"type": "http.disconnect"}
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             nonlocal status, content_type
@@ -137,7 +134,7 @@ class IdempotencyMiddleware:
         )
         token = before_commit.set(mark)
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, replaying(body, receive), capture)
         except Exception:
             if not chunks:  # the outer middleware answers with this very document; store the same bytes
                 content_type = "application/problem+json"
@@ -190,18 +187,6 @@ class IdempotencyMiddleware:
                 body=stored,
             )
         )
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 async def _replay(send: Send, row: dict[str, Any], *, secret: bool) -> None:

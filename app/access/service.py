@@ -17,7 +17,6 @@ from app.core.pagination import Page, keyset_page
 from app.deliveries.sender import new_secret
 from app.errors import NotFound
 
-ROLES = ("read", "write", "admin")
 KEY_PREFIX = "rdv_"
 
 
