@@ -10,10 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.core.problem import problem_body
+from app.core.problem import invalid_body, problem_body
 from app.core.requestctx import current_request_id
-
-MAX_LISTED_ERRORS = 50
 
 
 class AppError(Exception):
@@ -109,19 +107,9 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 def validation_problem(errors: list[dict[str, Any]], **more: Any) -> JSONResponse:
-    """422 naming each field and its reason (the first MAX_LISTED_ERRORS of them)."""
-    listed = errors[:MAX_LISTED_ERRORS]
-    fields = ", ".join(dict.fromkeys(f"{e['field']} ({e['reason']})" for e in listed))
-    extra: dict[str, Any] = {**more, "errors": listed}
-    if len(errors) > len(listed):
-        extra["errors_truncated"] = len(errors) - len(listed)
-    return problem(
-        status=422,
-        slug="validation",
-        title="Invalid request",
-        detail=f"Invalid fields: {fields}",
-        **extra,
-    )
+    """422 naming each field and its reason."""
+    body = invalid_body(errors, request_id=current_request_id(), **more)
+    return JSONResponse(body, status_code=422, media_type="application/problem+json")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,12 +10,12 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.access.middleware import IdempotencyMiddleware
+from app.access.middleware import CallerMiddleware, IdempotencyMiddleware
 from app.access.routes import router as access_router
 from app.batches.routes import router as batches_router
 from app.config import Settings
 from app.core.clock import Clock, SystemClock
-from app.core.limits import BodyLimitMiddleware
+from app.core.limits import InputMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
@@ -82,12 +82,15 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (413, then
+    # standard JSON and valid query strings) → Idempotency-Key → the routes. Added innermost first.
     app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(
-        BodyLimitMiddleware,
+        InputMiddleware,
         max_bytes=settings.max_body_bytes,
         max_member_list_bytes=settings.max_member_list_body_bytes,
     )
+    app.add_middleware(CallerMiddleware, runtime=runtime)
     app.add_middleware(RequestIdMiddleware)
     # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
     for router in (

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.access import service
 from app.core.db import Database
@@ -33,6 +35,16 @@ class Caller:
 
     def can(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
+
+
+# Where the caller middleware leaves the caller it resolved: every later layer reads it from the scope.
+CALLER_SCOPE_KEY = "rendezvous.caller"
+
+
+def scope_caller(scope: MutableMapping[str, Any]) -> Caller | None:
+    """The caller the caller middleware resolved for this request (None outside /v1)."""
+    caller: Caller | None = scope.get(CALLER_SCOPE_KEY)
+    return caller
 
 
 class KeyResolver:

@@ -1,4 +1,5 @@
-"""The Idempotency-Key middleware: claims a record per (namespace, key), then runs or replays the request."""
+"""The caller middleware (who is calling, once per request, before any body is read) and the Idempotency-Key
+middleware (claims a record per (namespace, key), then runs or replays the request)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import contextlib
 import contextvars
 import json
+import math
 import re
 from datetime import timedelta
 from typing import Any
@@ -13,12 +15,12 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import idempotency
-from app.access.auth import Caller, bearer_token
+from app.access.auth import CALLER_SCOPE_KEY, Caller, bearer_token, scope_caller
 from app.core.db import Tx, before_commit
 from app.core.ids import new_id
 from app.core.limits import read_body, replaying
 from app.core.problem import problem_body, send_problem
-from app.core.requestctx import current_request_id, internal_error
+from app.core.requestctx import annotate, current_request_id, internal_error
 from app.runtime import Runtime
 
 HEADER = b"idempotency-key"
@@ -29,6 +31,85 @@ _NOT_RECORDED = {401, 403, 429}
 POLL_SECONDS = 0.05
 
 
+AUTHORIZATION = b"authorization"
+READS = ("GET", "HEAD", "OPTIONS")
+_CHALLENGE = 'Bearer realm="rendezvous"'
+
+
+class Refusal(Exception):
+    """Why a request's caller is not let in: a problem document and its headers."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, headers: dict[str, str]) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail, self.headers = status, slug, title, detail, headers
+
+
+def _unauthorized(detail: str, error: str | None = None) -> Refusal:
+    challenge = _CHALLENGE + (f', error="{error}"' if error else "")
+    return Refusal(401, "unauthorized", "Unauthorized", detail, {"WWW-Authenticate": challenge})
+
+
+class CallerMiddleware:
+    """Resolves the caller of every /v1 request from its one ``Authorization`` header, before the body is
+    read: a request without a valid key is a 401 whatever its body, a read key writing is a 403, a spent rate
+    limit is a 429. The caller is left in the scope, where the idempotency layer and the routes read it."""
+
+    def __init__(self, app: ASGIApp, *, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path != "/v1" and not path.startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            caller = await self.resolve(scope)
+        except Refusal as refusal:
+            body = problem_body(
+                status=refusal.status,
+                slug=refusal.slug,
+                title=refusal.title,
+                detail=refusal.detail,
+                request_id=current_request_id(),
+            )
+            headers = [(k.lower().encode(), v.encode("latin-1")) for k, v in refusal.headers.items()]
+            await send_problem(send, body, headers)
+            return
+        scope[CALLER_SCOPE_KEY] = caller
+        annotate(namespace=caller.namespace, key_id=caller.key_id or "-")
+        await self.app(scope, receive, send)
+
+    async def resolve(self, scope: Scope) -> Caller:
+        """The caller behind ``Authorization: Bearer rdv_…``; in dev mode a request without the header is the
+        default namespace's admin. Two or more Authorization headers are refused, never chosen between."""
+        settings = self.runtime.settings
+        given = [value for name, value in scope.get("headers", []) if name == AUTHORIZATION]
+        if len(given) > 1:
+            detail = f"exactly one Authorization header is allowed; this request has {len(given)}"
+            raise _unauthorized(detail, "invalid_request")
+        if not given:
+            if settings.dev:
+                return Caller(settings.default_namespace, "admin", None)
+            raise _unauthorized("an API key is required: Authorization: Bearer rdv_…")
+        token = bearer_token(given[0].decode("latin-1"))
+        if token is None:
+            raise _unauthorized("the Authorization header must be: Bearer rdv_…", "invalid_token")
+        caller = await self.runtime.keys.resolve(token)
+        if caller is None:
+            raise _unauthorized("the API key is not valid (unknown or revoked)", "invalid_token")
+        limiter = self.runtime.limiter
+        if limiter.enabled:
+            wait = limiter.take(caller.key_id or caller.namespace)
+            if wait > 0:
+                retry = str(max(1, math.ceil(wait)))
+                detail = f"rate limit exceeded; retry after {retry} s"
+                raise Refusal(429, "rate-limited", "Too many requests", detail, {"Retry-After": retry})
+        if scope.get("method") not in READS and not caller.can("write"):
+            raise Refusal(403, "forbidden", "Forbidden", "this API key may only read", {})
+        return caller
+
+
 class IdempotencyMiddleware:
     """Applies Idempotency-Key to POST requests; everything else passes through untouched."""
 
@@ -37,15 +118,20 @@ class IdempotencyMiddleware:
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
-        if scope["type"] != "http" or scope["method"] != "POST" or HEADER not in headers:
+        given = (
+            [value for name, value in scope.get("headers", []) if name == HEADER]
+            if scope["type"] == "http" and scope["method"] == "POST"
+            else []
+        )
+        caller = scope_caller(scope)
+        if not given or caller is None:  # outside /v1 there is no caller, and no idempotency
             await self.app(scope, receive, send)
             return
-        caller = await self._caller(headers)
-        if caller is None or not caller.can("write"):  # the route answers 401 or 403 itself
-            await self.app(scope, receive, send)
+        if len(given) > 1:
+            detail = "exactly one Idempotency-Key header is allowed"
+            await _problem(send, 422, "validation", "Invalid request", detail)
             return
-        key = headers[HEADER].decode("latin-1")
+        key = given[0].decode("latin-1")
         if not _VALID_KEY.match(key):
             await _problem(
                 send, 422, "validation", "Invalid request", "must be 1 to 255 visible ASCII characters"
@@ -74,14 +160,6 @@ class IdempotencyMiddleware:
         else:
             detail = "a request with this Idempotency-Key is still in progress; retry later"
             await _problem(send, 409, "idempotency-key-in-use", "Request in progress", detail)
-
-    async def _caller(self, headers: dict[bytes, bytes]) -> Caller | None:
-        settings = self.runtime.settings
-        raw = headers.get(b"authorization")
-        if raw is None:
-            return Caller(settings.default_namespace, "admin", None) if settings.dev else None
-        token = bearer_token(raw.decode("latin-1"))
-        return await self.runtime.keys.resolve(token) if token else None
 
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.runtime.settings.idempotency_lease_seconds)

@@ -1,12 +1,15 @@
-"""Request body limits, enforced before the body is parsed (413 problem+json)."""
+"""The input edge: body size limits (413), then standard JSON bodies and valid query strings (422), all
+enforced before anything parses the request."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.problem import problem_body, send_problem
+from app.core import strictjson
+from app.core.problem import invalid_body, problem_body, send_problem
 from app.core.requestctx import current_request_id
 
 # Member lists (gathers, their additions; batches, their reports and sets) may be larger than other bodies.
@@ -14,10 +17,13 @@ _MEMBER_LIST_ROUTES = {
     "POST": re.compile(r"^/v1/(gathers(/.+/jobs)?|jobs/.+/batches(/[^/]+/report)?)/?$"),
     "PUT": re.compile(r"^/v1/jobs/.+/batches/[^/]+/sets/[^/]+$"),
 }
+_NO_BODY = ("GET", "HEAD", "DELETE", "OPTIONS")
 
 
-class BodyLimitMiddleware:
-    """Reject bodies over the limit with 413; read the body once and hand it on."""
+class InputMiddleware:
+    """Refuse what no route may see: bodies over the limit (413), bodies that are not standard JSON of
+    storable strings (422 naming each field, or 400 when too deep to parse), and query strings whose values
+    are not valid UTF-8 or hold U+0000 (422 naming the parameter). The body is read once and handed on."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, max_member_list_bytes: int) -> None:
         self.app = app
@@ -31,11 +37,19 @@ class BodyLimitMiddleware:
         return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        errors = query_problems(scope.get("query_string", b""))
+        if errors:
+            await send_problem(send, invalid_body(errors, request_id=current_request_id()))
+            return
+        if scope.get("method") in _NO_BODY:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope)
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _reject(send, limit)
             return
@@ -44,8 +58,42 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             await _reject(send, limit)
             return
-        if body is not None:  # None: the client went away
-            await self.app(scope, replaying(body, receive), send)
+        if body is None:  # the client went away
+            return
+        if body and _is_json(headers.get(b"content-type")):
+            try:
+                strictjson.parse(body)
+            except strictjson.JsonRejected as exc:
+                await _refuse(send, exc)
+                return
+        await self.app(scope, replaying(body, receive), send)
+
+
+def _is_json(content_type: bytes | None) -> bool:
+    """Whether the route will parse the body as JSON: no content type, application/json or …+json."""
+    if content_type is None:
+        return True
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+def query_problems(query_string: bytes) -> list[dict[str, str]]:
+    """Each query parameter whose name or value is not valid UTF-8 or holds a refused character."""
+    errors: list[dict[str, str]] = []
+    if not query_string:
+        return errors
+    for part in query_string.split(b"&"):
+        raw_name, _, raw_value = part.partition(b"=")
+        name_bytes = unquote_to_bytes(raw_name.replace(b"+", b" "))
+        name = name_bytes.decode("utf-8", "replace")
+        for label, raw in (("name", name_bytes), ("value", unquote_to_bytes(raw_value.replace(b"+", b" ")))):
+            try:
+                reason = strictjson.string_problem(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                reason = f"must be percent-encoded UTF-8: invalid byte at offset {exc.start}"
+            if reason is not None:
+                errors.append({"field": name or "query", "in": "query", "reason": f"the {label} {reason}"})
+    return errors
 
 
 class BodyTooLarge(Exception):
@@ -81,6 +129,21 @@ def replaying(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+async def _refuse(send: Send, exc: strictjson.JsonRejected) -> None:
+    if exc.status == 422:
+        await send_problem(send, invalid_body(exc.errors, request_id=current_request_id()))
+        return
+    body = problem_body(
+        status=exc.status,
+        slug="bad-request",
+        title="Bad request",
+        detail=exc.errors[0]["reason"],
+        request_id=current_request_id(),
+        errors=exc.errors,
+    )
+    await send_problem(send, body)
 
 
 async def _reject(send: Send, limit: int) -> None:
