@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.schemas import SmallJson, Strict, no_nul, not_reserved
+from app.core.schemas import SmallJson, Strict, not_reserved, storable
 from app.deliveries.schemas import Callback, CallbackRead
 
 BatchStatus = Literal["open", "finished"]
@@ -39,12 +39,12 @@ Item = Annotated[
     str,
     BeforeValidator(_int_as_string),
     StringConstraints(min_length=1, max_length=MAX_ITEM_LENGTH),
-    AfterValidator(no_nul),
+    AfterValidator(storable),
     WithJsonSchema(
         {"anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_ITEM_LENGTH}, {"type": "integer"}]}
     ),
 ]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(no_nul)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(storable)]
 SetName = Annotated[str, Path(pattern=SET_NAME_PATTERN, description="pending, skipped, errored or any name")]
 BatchIndex = Annotated[int, Path(ge=1, le=2_147_483_647, description="The batch's index: 1, 2, 3 …")]
 

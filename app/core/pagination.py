@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core import strictjson
 from app.errors import Invalid
 
 T = TypeVar("T")
@@ -33,8 +34,9 @@ def decode_cursor(cursor: str | None, kind: type = str) -> Any:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
+        # The edge's rule: a forged cursor must not carry a string the database cannot take.
+        key = strictjson.parse(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, strictjson.JsonRejected):
         key = None
     if not (isinstance(key, list) and len(key) == 1 and type(key[0]) is kind):
         raise bad_cursor()

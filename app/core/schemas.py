@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.ids import CLIENT_ID_PATTERN, RESERVED_JOB_PATH
+from app.core.strictjson import string_problem
 
 ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN)]
 Seconds = Annotated[float, Field(gt=0, le=366 * 86400, description="A duration in seconds")]
@@ -33,14 +35,20 @@ MAX_JSON_BYTES = 64 << 10
 MAX_JSON_DEPTH = 32
 
 
-def no_nul(value: Any) -> Any:
-    """U+0000 cannot be stored in PostgreSQL text or JSON; refuse it on both databases alike."""
+def storable(value: Any) -> Any:
+    """The input edge's rule again, where a value is validated (a second line, for values that reach a
+    schema some other way): strings both databases can store and every response can render (no U+0000, no
+    lone surrogate), and only finite numbers."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                raise ValueError("must not contain the NUL character (U+0000)")
+            reason = string_problem(item)
+            if reason is not None:
+                raise ValueError(reason)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError(f"must be a finite number (RFC 8259), not {item}")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -68,9 +76,9 @@ def _json_size_limit(value: Any) -> Any:
     return value
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)]
 SmallJson = Annotated[
-    Any, AfterValidator(no_nul), AfterValidator(_json_depth_limit), AfterValidator(_json_size_limit)
+    Any, AfterValidator(storable), AfterValidator(_json_depth_limit), AfterValidator(_json_size_limit)
 ]
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from app.core.schemas import SmallJson, Strict
 
@@ -19,42 +19,56 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 RESERVED_HEADERS = {"host", "content-type", "content-length", "transfer-encoding", "connection", "user-agent"}
 
 
-def _valid_host(host: str) -> bool:
-    """An IP literal, or a DNS name of valid labels (IDNA hosts arrive here in their ASCII form)."""
+_NUMERIC_LABEL = re.compile(r"^(?:[0-9]+|0[xX][0-9A-Fa-f]*)$")
+
+
+def _host_problem(host: str) -> str | None:
+    """Why ``host`` is not one the sender can use as written, or None: an IP literal, or a DNS name of valid
+    labels (IDNA hosts arrive here in their ASCII form). A name whose last label is a number is an IPv4
+    address to URL parsers and resolvers alike (``0x7f.1`` is 127.0.0.1): it must be a plain dotted quad."""
     try:
         ipaddress.ip_address(host)
-        return True
+        return None
     except ValueError:
         pass
-    labels = host.rstrip(".").split(".")
-    return len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+    labels = host.removesuffix(".").split(".")
+    if len(host) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+        return f"{host!r} is not a valid host name or IP address"
+    if _NUMERIC_LABEL.match(labels[-1]):
+        return f"{host!r} ends in a number but is not an IPv4 address in dotted-decimal form (a.b.c.d)"
+    return None
+
+
+def sendable_url(value: str) -> str:
+    """An http(s) URL as the sender will use it: parsed by httpx (what it refuses never gets stored), with a
+    host it can resolve as written, a port it can connect to, and no credentials."""
+    try:
+        url = httpx.URL(value)
+    except Exception as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https"):
+        raise ValueError("must be an http or https URL")
+    if not url.host:
+        raise ValueError("must name a host")
+    if url.userinfo:
+        raise ValueError("must not carry credentials; use headers")
+    if url.port is not None and not 1 <= url.port <= 65535:
+        raise ValueError(f"port {url.port} is out of range (1 to 65535)")
+    problem = _host_problem(url.raw_host.decode("ascii", "replace"))
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+SendableUrl = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(sendable_url)]
 
 
 class Callback(Strict):
     """Where to POST an event, with extra headers and a payload echoed back unchanged."""
 
-    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    url: SendableUrl
     headers: Annotated[dict[str, Annotated[str, Field(max_length=2048)]], Field(max_length=20)] = {}
     payload: SmallJson = None
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)  # the parser that will send it: what it refuses never gets stored
-        except Exception as exc:
-            raise ValueError(f"not a valid URL: {exc}") from None
-        if url.scheme not in ("http", "https"):
-            raise ValueError("must be an http or https URL")
-        if not url.host:
-            raise ValueError("must name a host")
-        if url.userinfo:
-            raise ValueError("must not carry credentials; use headers")
-        if url.port == 0:
-            raise ValueError("port 0 is not allowed")
-        if not _valid_host(url.raw_host.decode("ascii", "replace")):
-            raise ValueError(f"{url.host!r} is not a valid host name or IP address")
-        return value
 
     @field_validator("headers")
     @classmethod
