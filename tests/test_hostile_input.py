@@ -183,7 +183,10 @@ class TestEveryBodyPosition:
         assert (await seeded.client.get("/v1/jobs/y")).status_code == 404
 
     async def test_paired_surrogates_and_large_finite_numbers_are_fine(self, seeded: Service) -> None:
-        body = '{"metadata": {"emoji": "\\ud83d\\ude00", "big": 1.7976931348623157e308, "int": %s, "nan": "NaN"}}'
+        body = (
+            '{"metadata": {"emoji": "\\ud83d\\ude00", "big": 1.7976931348623157e308, "int": %s, '
+            '"nan": "NaN"}}'
+        )
         r = await seeded.client.put("/v1/jobs/ok", content=body % ("9" * 300), headers=JSON)
         assert r.status_code == 201, r.text
         meta = r.json()["metadata"]
@@ -235,7 +238,10 @@ class TestTheIssuesCases:
     async def test_a_lone_surrogate_in_a_gather_payload_key_or_batch_items_is_422(
         self, seeded: Service
     ) -> None:
-        body = '{"id": "g", "job_ids": [], "callback": {"url": "http://127.0.0.1:9/", "payload": {"\\udfff": 1}}}'
+        body = (
+            '{"id": "g", "job_ids": [], '
+            '"callback": {"url": "http://127.0.0.1:9/", "payload": {"\\udfff": 1}}}'
+        )
         assert_problem(
             await seeded.client.post("/v1/gathers", content=body, headers=JSON),
             422,
