@@ -6,11 +6,17 @@ Schemathesis also tries them without it. No response may be a 5xx, and every res
 documented status codes, content types, headers and schemas; generated Idempotency-Key headers exercise
 replays and refusals. Callback URLs the fuzzer invents all resolve to a documentation address, which the
 SSRF guard refuses: nothing leaves the machine.
+
+A quarter of the generated bodies are made hostile before they are sent: a value replaced by NaN, ±Infinity,
+an integer that overflows a double or a string holding a lone surrogate (at the top or nested), a key given
+twice, or a key that is a lone surrogate. Each must be refused with a 422 (unless the caller was refused
+first), never a 5xx.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import threading
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import hypothesis
+import hypothesis.strategies as st
 import pytest
 import schemathesis
 import uvicorn
@@ -36,6 +43,64 @@ SPEC = Path(__file__).resolve().parent.parent / "openapi.json"
 EXAMPLES = int(os.environ.get("RENDEZVOUS_FUZZ_EXAMPLES", "50"))
 
 schema = schemathesis.openapi.from_path(str(SPEC))
+REFUSED: dict[int, int] = {}  # status → how many hostile bodies got it
+HOSTILE_VALUES = [float("nan"), float("inf"), float("-inf"), 10**400, "\udfff", "a\ud800b"]
+
+
+class DuplicateKeys(dict[str, Any]):
+    """An object that serialises with a key twice: ``json.dumps`` writes what ``items()`` yields."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+    def items(self) -> Any:
+        return iter(self.pairs)
+
+
+def hostile(value: Any) -> bool:
+    """Whether ``value`` holds something standard JSON of storable strings does not allow."""
+    if isinstance(value, DuplicateKeys):
+        return True
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > 2**1024
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(hostile(k) or hostile(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(hostile(item) for item in value)
+    return False
+
+
+def hostile_bodies(body: Any) -> st.SearchStrategy[Any]:
+    """``body`` made hostile in one of several ways."""
+    bad = st.sampled_from(HOSTILE_VALUES)
+    options = [bad, st.builds(lambda v: [v], bad)]
+    if isinstance(body, dict) and body:
+        keys = st.sampled_from(sorted(body))
+        options += [
+            st.builds(lambda k, v: {**body, k: v}, keys, bad),
+            st.builds(lambda k, v: {**body, k: {"nested": [v]}}, keys, bad),
+            st.builds(lambda k: DuplicateKeys([*body.items(), (k, body[k])]), keys),
+            st.just({**body, "\udfff": 1}),
+        ]
+    return st.one_of(options)
+
+
+@schema.hook("flatmap_body")
+def sometimes_hostile(context: Any, body: Any) -> st.SearchStrategy[Any]:
+    return st.integers(0, 3).flatmap(lambda n: hostile_bodies(body) if n == 0 else st.just(body))
+
+
+@schemathesis.serializer("application/json")
+def standard_json_or_not(context: Any, value: Any) -> bytes:
+    """As the default serializer, but writing NaN and Infinity tokens and duplicate keys when asked to."""
+    if isinstance(value, bytes):  # an example given as raw bytes goes out as it is
+        return value
+    return json.dumps(value, allow_nan=True).encode()
 
 
 async def documentation_address(host: str, port: int) -> list[str]:
@@ -100,4 +165,17 @@ def test_no_server_errors_and_responses_match_the_schema(case: Any, target: Targ
     #   report route and job "complete"; a 405's Allow lists every method served at that URL, which can be
     #   more than one path template of the schema declares.
     excluded = [positive_data_acceptance, allow_header_conformance]
-    case.call_and_validate(base_url=target.url, headers=target.headers, timeout=30, excluded_checks=excluded)
+    response = case.call_and_validate(
+        base_url=target.url, headers=target.headers, timeout=30, excluded_checks=excluded
+    )
+    if hostile(case.body):
+        REFUSED[response.status_code] = REFUSED.get(response.status_code, 0) + 1
+        if response.status_code not in (401, 403, 429):
+            assert response.status_code == 422, (case.body, response.status_code, response.text)
+
+
+def test_hostile_bodies_were_sent_and_refused() -> None:
+    """Runs after the fuzzing above (in file order): the hostile strategy was used, and refused with 422."""
+    if not REFUSED:
+        pytest.skip("the fuzzing test did not run in this session")
+    assert REFUSED.get(422, 0) >= 50, REFUSED
