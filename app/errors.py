@@ -167,12 +167,13 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Document problem+json error responses on a route."""
     descriptions = {
         404: "Not found",
-        400: "The body is not JSON, or nests too deep to parse",
-        401: "No valid API key (see WWW-Authenticate)",
+        400: "The body nests too deep to parse",
+        401: "No valid API key, or more than one Authorization header (see WWW-Authenticate)",
         403: "The API key's role does not allow this",
         409: "Conflict with the current state",
         413: "Body too large",
-        422: "Invalid request (each field and reason)",
+        422: "Invalid request (each field and reason): the body is not standard JSON of valid Unicode, or a "
+        "field or parameter is invalid",
         429: "Rate limit exceeded (see Retry-After)",
     }
     return {
@@ -195,7 +196,7 @@ IDEMPOTENCY_KEY = {
 
 def add_common_responses(schema: dict[str, Any]) -> None:
     """Document what every /v1 operation shares: bearer keys (401, 429), 404 for a resource not found (or a
-    path no route matches), 422 for a bad or unknown parameter, and on writes 400 (a body that is not JSON)
+    path no route matches), 422 for a bad or unknown parameter, and on writes 400 (a body too deep to parse)
     and 403 (a read key); every POST also takes an Idempotency-Key (409)."""
     components = schema.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = {
