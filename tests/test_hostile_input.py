@@ -11,6 +11,7 @@ the namespace readable. Walked over every operation of openapi.json, not a hand-
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from app.core import strictjson
 from app.models import metadata
 from tests.conftest import Service
 
@@ -427,3 +429,45 @@ class TestAuthentication:
             if method in ("POST", "PUT", "DELETE"):
                 r = await svc.client.request(method, concrete(path), content=b"{", headers=reader)
                 assert_problem(r, 403)
+
+
+class TestTheParser:
+    """The edge's parser alone, at the boundaries."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "[" + str(int(sys.float_info.max)) + "]",  # the largest double, written as an integer
+            "[-" + "9" * 308 + "]",
+            "[1e308, 1e-400, -0.0, 1E+2]",
+            '["\\ud83d\\ude00", "\\\\udfff"]',  # a paired surrogate; an escaped backslash before "udfff"
+            '{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}',  # equal keys in different objects
+        ],
+    )
+    def test_standard_json_passes(self, text: str) -> None:
+        assert strictjson.parse(text.encode()) == json.loads(text)
+
+    @pytest.mark.parametrize(
+        ("text", "field"),
+        [
+            ("[" + str(int(sys.float_info.max) + 10**300) + "]", "0"),
+            ("[-" + "9" * 309 + "]", "0"),
+            ('{"n": -' + "9" * 5000 + "}", "n"),
+            ('{"x": [1, {"y": 1e999}]}', "x.1.y"),
+            ('{"x": {"y": 1, "z": 2, "y": 3}}', "x.y"),
+            ('{"x": ["ok", "\\uDC00"]}', "x.1"),
+            ('{"x": {"\\u0000": 1}}', "x.\\u0000"),
+            ('"\\ud800"', "body"),
+        ],
+    )
+    def test_what_is_refused_is_named(self, text: str, field: str) -> None:
+        with pytest.raises(strictjson.JsonRejected) as refused:
+            strictjson.parse(text.encode())
+        assert refused.value.status == 422
+        assert [e["field"] for e in refused.value.errors] == [field]
+
+    def test_every_problem_is_listed_up_to_the_limit(self) -> None:
+        text = json.dumps({f"k{i}": "\udfff" for i in range(80)})
+        with pytest.raises(strictjson.JsonRejected) as refused:
+            strictjson.parse(text.encode())
+        assert len(refused.value.errors) == 50

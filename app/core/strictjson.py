@@ -24,6 +24,7 @@ BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 # Only a \u escape can put such a character into a decoded string (raw control characters are invalid JSON
 # and raw UTF-8 never decodes to a surrogate); a paired surrogate escape also matches, and is then found fine.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# The digits of the largest double: an integer literal this long or longer may overflow one.
 _MAX_INT_DIGITS = len(str(int(sys.float_info.max)))
 
 
@@ -91,14 +92,16 @@ class _Parser:
         if math.isfinite(value):
             return value
         self.flagged = True
-        return _Refused(token)
+        return _Refused(token if len(token) <= 24 else token[:20] + "…")
 
     def int_(self, token: str) -> Any:
+        if len(token) < _MAX_INT_DIGITS:
+            return int(token)
+        # Length first: a huge literal must not cost quadratic time in int() (nor pass its digit limit).
         digits = len(token) - token.startswith("-")
-        # Length first: a huge literal must not cost quadratic time in int(), nor overflow a double.
-        if digits >= _MAX_INT_DIGITS and (digits > _MAX_INT_DIGITS or abs(int(token)) > sys.float_info.max):
+        if digits > _MAX_INT_DIGITS or abs(int(token)) > sys.float_info.max:
             self.flagged = True
-            return _Refused(token if len(token) <= 24 else token[:20] + "…")
+            return _Refused(token[:20] + "…")
         return int(token)
 
     def object_(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -158,7 +161,7 @@ def problems(value: Any, where: str = "body") -> list[dict[str, str]]:
             for key, child in reversed(list(item.items())):
                 reason = string_problem(key)
                 if reason is not None:
-                    shown = key.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                    shown = BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", key)
                     found.append({"field": ".".join((*path, shown)), "in": where, "reason": "key " + reason})
                     continue
                 stack.append((child, (*path, key)))
