@@ -471,3 +471,15 @@ class TestTheParser:
         with pytest.raises(strictjson.JsonRejected) as refused:
             strictjson.parse(text.encode())
         assert len(refused.value.errors) == 50
+
+
+async def test_behind_a_root_path_the_caller_is_still_resolved_first(service_factory: Any) -> None:
+    """Mounted under a prefix (uvicorn --root-path), /v1 is still recognised: 401 before the body, and a key
+    works."""
+    svc: Service = await service_factory(dev=False)
+    key = await svc.key()
+    transport = httpx.ASGITransport(app=svc.client._transport.app, root_path="/api")  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://rendezvous.test") as client:
+        assert_problem(await client.post("/api/v1/jobs", content=b"{", headers=JSON), 401)
+        ok = await client.post("/api/v1/jobs", json={}, headers={"Authorization": f"Bearer {key}"})
+        assert ok.status_code == 201, ok.text

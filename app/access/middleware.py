@@ -21,6 +21,7 @@ from app.core.ids import new_id
 from app.core.limits import read_body, replaying
 from app.core.problem import problem_body, send_problem
 from app.core.requestctx import annotate, current_request_id, internal_error
+from app.core.routing import app_path
 from app.runtime import Runtime
 
 HEADER = b"idempotency-key"
@@ -59,7 +60,7 @@ class CallerMiddleware:
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
+        path = app_path(scope) if scope["type"] == "http" else ""
         if path != "/v1" and not path.startswith("/v1/"):
             await self.app(scope, receive, send)
             return
@@ -146,7 +147,7 @@ class IdempotencyMiddleware:
         if outcome.action == "run":
             await self._run(scope, receive, body, send, caller.namespace, key, owner)
         elif outcome.action == "replay":
-            await _replay(send, outcome.row or {}, secret=_SECRET_ROUTES.match(scope["path"]) is not None)
+            await _replay(send, outcome.row or {}, secret=_SECRET_ROUTES.match(app_path(scope)) is not None)
         elif outcome.action == "mismatch":
             detail = (
                 "this Idempotency-Key was used with another request (method, path or body) in the last 24 h"
@@ -253,7 +254,7 @@ class IdempotencyMiddleware:
             if row is not None and row["owner"] == owner and row["state"] == "running":
                 await db.run(lambda tx: idempotency.abandon(tx, namespace=namespace, key=key, owner=owner))
                 return
-        stored = None if _SECRET_ROUTES.match(scope["path"]) else body
+        stored = None if _SECRET_ROUTES.match(app_path(scope)) else body
         await db.run(
             lambda tx: idempotency.finish(
                 tx,

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core import strictjson
 from app.core.problem import invalid_body, problem_body, send_problem
 from app.core.requestctx import current_request_id
+from app.core.routing import app_path
 
 # Member lists (gathers, their additions; batches, their reports and sets) may be larger than other bodies.
 _MEMBER_LIST_ROUTES = {
@@ -32,7 +33,7 @@ class InputMiddleware:
 
     def limit_for(self, scope: Scope) -> int:
         pattern = _MEMBER_LIST_ROUTES.get(scope.get("method", ""))
-        if pattern is not None and pattern.match(scope.get("path", "")):
+        if pattern is not None and pattern.match(app_path(scope)):
             return self.max_member_list_bytes
         return self.max_bytes
 

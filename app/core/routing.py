@@ -1,4 +1,5 @@
-"""Path convertors for client ids that may contain ``/``. Import this module before declaring routes.
+"""Path convertors for client ids that may contain ``/``, and the path the router matches. Import this module
+before declaring routes.
 
 ``jobid`` and ``gatherid`` stop before the resource's own sub-resource segments, so ``/v1/jobs/{id:jobid}``
 never swallows ``/v1/jobs/a/batches/1`` or ``/v1/jobs/a/seal``: a method a sub-resource does not have is a
@@ -7,6 +8,9 @@ never swallows ``/v1/jobs/a/batches/1`` or ``/v1/jobs/a/seal``: a method a sub-r
 """
 
 from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
 
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -37,3 +41,10 @@ def _stopping_before(reserved: str) -> str:
 register_url_convertor("jobid", path_part(_stopping_before(RESERVED_JOB_PATH)))
 register_url_convertor("gatherid", path_part(_stopping_before(RESERVED_GATHER_PATH)))
 register_url_convertor("clientid", path_part(r"(?!-/)[\s\S]+"))
+
+
+def app_path(scope: MutableMapping[str, Any]) -> str:
+    """The request's path below the app's mount point, as the router matches it (``root_path`` removed)."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
