@@ -439,7 +439,7 @@ class TestTheParser:
         [
             "[" + str(int(sys.float_info.max)) + "]",  # the largest double, written as an integer
             "[-" + "9" * 308 + "]",
-            "[1e308, 1e-400, -0.0, 1E+2]",
+            "[1e308, 5e-324, 0e-400, -0.0, 0.0, 1E+2]",
             '["\\ud83d\\ude00", "\\\\udfff"]',  # a paired surrogate; an escaped backslash before "udfff"
             '{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}',  # equal keys in different objects
         ],
@@ -454,6 +454,8 @@ class TestTheParser:
             ("[-" + "9" * 309 + "]", "0"),
             ('{"n": -' + "9" * 5000 + "}", "n"),
             ('{"x": [1, {"y": 1e999}]}', "x.1.y"),
+            ('{"x": [1e-400]}', "x.0"),
+            ('{"x": -0.0001e-400}', "x"),
             ('{"x": {"y": 1, "z": 2, "y": 3}}', "x.y"),
             ('{"x": ["ok", "\\uDC00"]}', "x.1"),
             ('{"x": {"\\u0000": 1}}', "x.\\u0000"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -66,12 +67,15 @@ class _Lines(logging.Handler):
 
 # JSON text that older versions let SQLite store: lone surrogates as escapes, non-finite numbers as tokens.
 BROKEN = {
-    ("jobs", "meta"): '{"k": "a\\udfffb", "n": NaN, "\\ud800": [Infinity, -Infinity, 1]}',
+    ("jobs", "meta"): '{"k": "a\\udfffb", "n": NaN, "\\ud800": [Infinity, -Infinity, 1], "\\udfff": 2}',
     ("jobs", "output"): '[NaN, "\\udc00"]',
     ("waits", "callback"): '{"url": "http://127.0.0.1:9/", "headers": {}, "payload": {"p": "\\udfff"}}',
     ("gathers", "callback"): '{"url": "http://127.0.0.1:9/", "headers": {}, "payload": {"\\udfff": NaN}}',
     ("deliveries", "body"): '{"type": "gather.succeeded", "data": {"payload": {"\\udfff": NaN}}}',
+    ("deliveries", "headers"): '{"X-A": "\\udfff"}',
+    ("batch_ledgers", "callback"): '{"url": "http://127.0.0.1:9/", "headers": {}, "payload": [NaN]}',
 }
+KEY_COLUMN = {"batch_ledgers": "job_id"}
 
 
 async def test_0005_repairs_stored_json_that_no_response_could_render(
@@ -93,12 +97,20 @@ async def test_0005_repairs_stored_json_that_no_response_could_render(
         await c.post("/v1/gathers", json={"id": "g", "job_ids": ["j"], "callback": callback})
     ).status_code == 201
     delivery_id = (await c.get("/v1/deliveries")).json()["items"][0]["id"]
-    keys = {"jobs": "j", "waits": wait_id, "gathers": "g", "deliveries": delivery_id}
+    batch_job = (await c.post("/v1/batch-jobs", json={"name": "imp", "callback": callback})).json()["id"]
+    keys = {
+        "jobs": "j",
+        "waits": wait_id,
+        "gathers": "g",
+        "deliveries": delivery_id,
+        "batch_ledgers": batch_job,
+    }
     engine = svc.runtime.db.engine
     for (table, column), text in BROKEN.items():
-        update = sa.text(f"UPDATE {table} SET {column} = :v WHERE id = :id")
+        where = KEY_COLUMN.get(table, "id")
+        update = sa.text(f"UPDATE {table} SET {column} = :v WHERE {where} = :id")
         if engine.dialect.name == "postgresql" and column != "body":
-            as_jsonb = sa.text(f"UPDATE {table} SET {column} = CAST(:v AS jsonb) WHERE id = :id")
+            as_jsonb = sa.text(f"UPDATE {table} SET {column} = CAST(:v AS jsonb) WHERE {where} = :id")
             with pytest.raises(sa.exc.DBAPIError, match=r"(?i)unicode|json|token"):
                 async with engine.begin() as conn:
                     await conn.execute(as_jsonb, {"v": text, "id": keys[table]})
@@ -116,7 +128,8 @@ async def test_0005_repairs_stored_json_that_no_response_could_render(
     finally:
         logging.getLogger("rendezvous.migrate").removeHandler(lines)
     assert any("repaired jobs row" in line and "'j'" in line for line in lines.lines), lines.lines
-    assert any("repaired 4 row(s)" in line for line in lines.lines), lines.lines
+    assert any("repaired 5 row(s)" in line for line in lines.lines), lines.lines
+    assert any("1 key(s) dropped" in line for line in lines.lines), lines.lines
     for path in [
         "/v1/jobs",
         "/v1/waits",
@@ -127,10 +140,15 @@ async def test_0005_repairs_stored_json_that_no_response_could_render(
     ]:
         assert (await c.get(path)).status_code == 200, path
     job = (await c.get("/v1/jobs/j")).json()
-    assert job["metadata"] == {"k": "a\ufffdb", "n": None, "\ufffd": [None, None, 1]}
+    assert job["metadata"] == {"k": "a\ufffdb", "n": None, "\ufffd": 2}
     assert job["output"] == [None, "\ufffd"]
     assert (await c.get(f"/v1/waits/-/{wait_id}")).json()["callback"]["payload"] == {"p": "\ufffd"}
     assert (await c.get("/v1/gathers/g")).json()["callback"]["payload"] == {"\ufffd": None}
     assert (await c.get(f"/v1/deliveries/{delivery_id}")).json()["event"]["data"]["payload"] == {
         "\ufffd": None
     }
+    assert (await c.get(f"/v1/batch-jobs/{batch_job}")).json()["batches"]["callback"]["payload"] == [None]
+    async with engine.connect() as conn:
+        select = sa.text("SELECT headers FROM deliveries WHERE id = :id")
+        headers = (await conn.execute(select, {"id": delivery_id})).scalar_one()
+    assert json.loads(headers) == {"X-A": "\ufffd"}

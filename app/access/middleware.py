@@ -21,7 +21,7 @@ from app.core.ids import new_id
 from app.core.limits import read_body, replaying
 from app.core.problem import problem_body, send_problem
 from app.core.requestctx import annotate, current_request_id, internal_error
-from app.core.routing import app_path
+from app.core.routing import app_path, is_api
 from app.runtime import Runtime
 
 HEADER = b"idempotency-key"
@@ -60,8 +60,7 @@ class CallerMiddleware:
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = app_path(scope) if scope["type"] == "http" else ""
-        if path != "/v1" and not path.startswith("/v1/"):
+        if scope["type"] != "http" or not is_api(scope):
             await self.app(scope, receive, send)
             return
         try:

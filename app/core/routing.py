@@ -44,7 +44,16 @@ register_url_convertor("clientid", path_part(r"(?!-/)[\s\S]+"))
 
 
 def app_path(scope: MutableMapping[str, Any]) -> str:
-    """The request's path below the app's mount point, as the router matches it (``root_path`` removed)."""
+    """The request's path below the app's mount point, as the router matches it: ``root_path`` removed
+    when the path starts with it as a whole segment."""
     path: str = scope.get("path", "")
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
+    root: str = scope.get("root_path", "").rstrip("/")
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :]
+    return path
+
+
+def is_api(scope: MutableMapping[str, Any]) -> bool:
+    """Whether the request is for the API (``/v1``): every such request has a caller, and a JSON body."""
+    path = app_path(scope)
+    return path == "/v1" or path.startswith("/v1/")

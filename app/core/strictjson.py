@@ -3,9 +3,13 @@
 Python's ``json`` module is lenient where the rule is not: it takes ``NaN``, ``Infinity`` and numbers that
 overflow a double (stored as tokens no other parser reads, read back as ``null``), lets the last of two equal
 keys win, and decodes ``"\\udfff"`` to a lone surrogate that no response can render. ``parse`` refuses all of
-these, and U+0000 (which PostgreSQL cannot store), with the path of each offending value, so a 422 names the
-field. Valid input costs one ``json.loads`` with cheap hooks; the tree is walked only when a hook or the raw
-text says something may be wrong.
+these, U+0000 (which PostgreSQL cannot store) and a non-zero number that underflows to zero, with the path of
+each offending value, so a 422 names the field.
+
+Cost: one ``json.loads`` with hooks for objects and numbers (about twice a plain parse). The tree is walked,
+once and in linear time, only when a hook met something refused or the raw text holds an escape that can
+make a refused character (a lone surrogate escape, ``\\u0000``); a paired surrogate escape (an emoji) does not
+count.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from app.core.problem import MAX_LISTED_ERRORS
@@ -22,10 +27,19 @@ from app.core.problem import MAX_LISTED_ERRORS
 # code points, which are not Unicode scalar values (a string holding one cannot be encoded as UTF-8).
 BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 # Only a \u escape can put such a character into a decoded string (raw control characters are invalid JSON
-# and raw UTF-8 never decodes to a surrogate); a paired surrogate escape also matches, and is then found fine.
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# and raw UTF-8 never decodes to a surrogate). Each pattern starts with a literal, so the search is fast: a
+# NUL escape, a high surrogate escape not followed by a low one, a low one not preceded by a high one. An
+# escaped backslash before "u" may match too; the walk then finds nothing.
+_SUSPECT_ESCAPES = (
+    re.compile(rb"\\u0000"),
+    re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"),
+    re.compile(
+        rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    ),
+)
 # The digits of the largest double: an integer literal this long or longer may overflow one.
 _MAX_INT_DIGITS = len(str(int(sys.float_info.max)))
+_NONZERO_MANTISSA = re.compile(r"^-?[0.]*[1-9]")
 
 
 def string_problem(value: str) -> str | None:
@@ -39,6 +53,11 @@ def string_problem(value: str) -> str | None:
     return f"must be valid Unicode: a lone surrogate (U+{ord(char):04X}) is not a character"
 
 
+def shown(text: str) -> str:
+    """``text`` with each refused character written as its escape, so a problem can name it."""
+    return BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 class JsonRejected(Exception):
     """The body is not JSON this service accepts: ``status`` 400 or 422, with ``errors`` naming fields."""
 
@@ -49,12 +68,13 @@ class JsonRejected(Exception):
 
 
 class _Refused:
-    """A value the hooks met that standard JSON does not have (non-finite or overflowing number)."""
+    """A number the hooks met that standard JSON of doubles does not allow, and why."""
 
-    __slots__ = ("token",)
+    __slots__ = ("reason",)
 
-    def __init__(self, token: str) -> None:
-        self.token = token
+    def __init__(self, token: str, why: str) -> None:
+        token = token if len(token) <= 24 else token[:20] + "…"
+        self.reason = f"must be a finite number that fits a double (RFC 8259): {token} {why}"
 
 
 class _Duplicated(dict[str, Any]):
@@ -85,14 +105,14 @@ class _Parser:
 
     def constant(self, token: str) -> Any:
         self.flagged = True
-        return _Refused(token)
+        return _Refused(token, "is not a number JSON has")
 
     def float_(self, token: str) -> Any:
         value = float(token)
-        if math.isfinite(value):
+        if math.isfinite(value) and (value != 0.0 or not _NONZERO_MANTISSA.match(token)):
             return value
         self.flagged = True
-        return _Refused(token if len(token) <= 24 else token[:20] + "…")
+        return _Refused(token, "overflows a double" if value else "underflows a double to zero")
 
     def int_(self, token: str) -> Any:
         if len(token) < _MAX_INT_DIGITS:
@@ -101,12 +121,12 @@ class _Parser:
         digits = len(token) - token.startswith("-")
         if digits > _MAX_INT_DIGITS or abs(int(token)) > sys.float_info.max:
             self.flagged = True
-            return _Refused(token[:20] + "…")
+            return _Refused(token, "overflows a double")
         return int(token)
 
     def object_(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = _object(pairs)
-        if isinstance(obj, _Duplicated):
+        if type(obj) is _Duplicated:
             self.flagged = True
         return obj
 
@@ -116,7 +136,7 @@ def parse(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        reason = f"the body must be UTF-8: invalid byte at offset {exc.start}"
+        reason = f"the body must be UTF-8 JSON: invalid byte at offset {exc.start}"
         raise JsonRejected(422, [{"field": "body", "in": "body", "reason": reason}]) from None
     parser = _Parser()
     try:
@@ -133,38 +153,65 @@ def parse(body: bytes) -> Any:
     except RecursionError:
         reason = "the JSON nests too deep to parse"
         raise JsonRejected(400, [{"field": "body", "in": "body", "reason": reason}]) from None
-    if parser.flagged or _SUSPECT_ESCAPE.search(body):
+    if parser.flagged or any(pattern.search(body) for pattern in _SUSPECT_ESCAPES):
         errors = problems(value)
         if errors:
             raise JsonRejected(422, errors)
     return value
 
 
+def _children(item: Any) -> tuple[Iterator[tuple[str, Any]], bool]:
+    """The (name, child) pairs of a container, and whether the names are keys (to be checked too)."""
+    if isinstance(item, dict):
+        return iter(item.items()), True
+    return ((str(i), child) for i, child in enumerate(item)), False
+
+
 def problems(value: Any, where: str = "body") -> list[dict[str, str]]:
-    """Every refused value, key and string in ``value`` (up to MAX_LISTED_ERRORS), each named by its path."""
+    """Every refused value, key and string in ``value`` (up to MAX_LISTED_ERRORS), each named by its path.
+    Depth first, with one shared path: linear in the size of ``value``, whatever its depth."""
     found: list[dict[str, str]] = []
-    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
-    while stack and len(found) < MAX_LISTED_ERRORS:
-        item, path = stack.pop()
-        field = ".".join(path) or where
+    path: list[str] = []
+
+    def report(reason: str, *more: str) -> None:
+        found.append({"field": ".".join((*path, *more)) or where, "in": where, "reason": reason})
+
+    def check(item: Any, key: str | None) -> bool:
+        """Report what is wrong with ``item`` itself; True when it is a container to enter."""
+        at = () if key is None else (key,)
         if isinstance(item, str):
             reason = string_problem(item)
             if reason is not None:
-                found.append({"field": field, "in": where, "reason": reason})
+                report(reason, *at)
         elif isinstance(item, _Refused):
-            reason = f"must be a finite number that fits a double (RFC 8259), not {item.token}"
-            found.append({"field": field, "in": where, "reason": reason})
+            report(item.reason, *at)
         elif isinstance(item, dict):
-            if isinstance(item, _Duplicated):
-                reason = f"the key {item.duplicate!r} occurs more than once in this object"
-                found.append({"field": ".".join((*path, item.duplicate)), "in": where, "reason": reason})
-            for key, child in reversed(list(item.items())):
-                reason = string_problem(key)
-                if reason is not None:
-                    shown = BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", key)
-                    found.append({"field": ".".join((*path, shown)), "in": where, "reason": "key " + reason})
-                    continue
-                stack.append((child, (*path, key)))
+            if type(item) is _Duplicated:
+                duplicate = shown(item.duplicate)
+                report(f"the key {duplicate!r} occurs more than once in this object", *at, duplicate)
+            return True
         elif isinstance(item, list):
-            stack.extend((child, (*path, str(i))) for i, child in reversed(list(enumerate(item))))
-    return found
+            return True
+        return False
+
+    if not check(value, None):
+        return found
+    stack = [_children(value)]
+    while stack and len(found) < MAX_LISTED_ERRORS:
+        pairs, keyed = stack[-1]
+        step = next(pairs, None)
+        if step is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        key, child = step
+        if keyed:
+            reason = string_problem(key)
+            if reason is not None:
+                report("key " + reason, shown(key))
+                continue
+        if check(child, key):
+            path.append(key)
+            stack.append(_children(child))
+    return found[:MAX_LISTED_ERRORS]

@@ -5,8 +5,9 @@ numbers (``NaN``, ``Infinity``, ``1e400``) into free-form JSON. SQLite stored th
 bare ``NaN``/``Infinity`` tokens); every read of such a row, and every list holding it, then failed. This
 revision finds those values in every JSON column and in the outbox's event bodies and rewrites them the way
 the service has always shown them, so nothing a client saw changes: a non-finite number becomes ``null`` (it
-was read back as ``null``), and a lone surrogate or U+0000 becomes U+FFFD, the replacement character. Each
-repaired row is logged as a warning naming the table, the row and what was replaced.
+was read back as ``null``), and a lone surrogate or U+0000 becomes U+FFFD, the replacement character (keys
+that thereby become equal are merged, the last one kept, and counted). Each repaired row is logged as a
+warning naming the table, the row and what was replaced.
 
 PostgreSQL needs no repair: jsonb refuses these values (``NaN`` is not a jsonb token, a lone ``\\u`` surrogate
 escape and ``\\u0000`` are rejected), so the transaction that carried one failed and stored nothing.
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -41,8 +42,8 @@ TARGETS = [
     ("batch_ledgers", ("namespace", "job_id"), ("callback",)),
     ("deliveries", ("namespace", "id"), ("headers", "body")),
 ]
-# What a stored value must contain to need a look (SQLite's LIKE ignores ASCII case: \ud800–\udfff match).
-SUSPECT = ("%NaN%", "%Infinity%", "%\\ud%", "%\\u0000%")
+# What a stored value must contain to need a look (GLOB is case-sensitive; the escapes come in both cases).
+SUSPECT = ("*NaN*", "*Infinity*", "*\\u[dD][89a-fA-F]*", "*\\u0000*")
 BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 CHUNK = 500
 
@@ -53,6 +54,7 @@ class Repair:
     def __init__(self) -> None:
         self.numbers = 0
         self.characters = 0
+        self.merged = 0
 
     def text(self, value: str) -> str:
         fixed, count = BAD_CHARACTER.subn("\ufffd", value)
@@ -68,7 +70,9 @@ class Repair:
         if isinstance(value, list):
             return [self.value(item) for item in value]
         if isinstance(value, dict):
-            return {self.text(key): self.value(item) for key, item in value.items()}
+            fixed = {self.text(key): self.value(item) for key, item in value.items()}
+            self.merged += len(value) - len(fixed)  # keys that became equal: the last one is kept
+            return fixed
         return value
 
     def summary(self) -> str:
@@ -77,16 +81,21 @@ class Repair:
             parts.append(f"{self.numbers} non-finite number(s) → null")
         if self.characters:
             parts.append(f"{self.characters} lone surrogate(s) or U+0000 → U+FFFD")
+        if self.merged:
+            parts.append(f"{self.merged} key(s) dropped that became equal to another (the last one kept)")
         return ", ".join(parts)
 
 
 def upgrade() -> None:
+    if context.is_offline_mode():
+        log.warning("0005 reads rows to repair them: run it online (rendezvous migrate), not as SQL")
+        return
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return  # jsonb never held such values (see the module docstring)
     repaired = 0
     for table, names, columns in TARGETS:
-        suspect = " OR ".join(f"{c} LIKE :p{i}" for c in columns for i in range(len(SUSPECT)))
+        suspect = " OR ".join(f"{c} GLOB :p{i}" for c in columns for i in range(len(SUSPECT)))
         params = {f"p{i}": pattern for i, pattern in enumerate(SUSPECT)}
         select = sa.text(f"SELECT rowid, {', '.join(names + columns)} FROM {table} WHERE {suspect}")
         result = bind.execute(select, params)
