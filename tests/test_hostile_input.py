@@ -485,3 +485,43 @@ async def test_behind_a_root_path_the_caller_is_still_resolved_first(service_fac
         assert_problem(await client.post("/api/v1/jobs", content=b"{", headers=JSON), 401)
         ok = await client.post("/api/v1/jobs", json={}, headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 201, ok.text
+
+
+class TestContentTypes:
+    """The edge and the routes never disagree about what the body is: every /v1 body is JSON to the edge."""
+
+    BODY = b'{"metadata": {"d": 1, "d": 2, "big": 1' + b"0" * 400 + b"}}"
+
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            [(b"content-type", b"application/json"), (b"content-type", b"text/plain")],
+            [(b"content-type", b"text/plain"), (b"content-type", b"application/json")],
+            [(b"content-type", b"application/json\xa0")],
+            [(b"content-type", b"\x85application/json")],
+            [(b"content-type", b"text/plain")],
+            [(b"content-type", b"application/x-www-form-urlencoded")],
+            [],
+        ],
+        ids=["json-then-text", "text-then-json", "nbsp", "nel", "text", "form", "none"],
+    )
+    async def test_a_hostile_body_is_refused_whatever_its_content_type(
+        self, seeded: Service, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        before = await table_counts(seeded)
+        r = await seeded.client.put("/v1/jobs/ct", content=self.BODY, headers=headers)
+        assert_problem(r, 422, "metadata.d")
+        assert await table_counts(seeded) == before
+
+    async def test_a_big_body_is_judged_the_same(self, seeded: Service) -> None:
+        job_ids = [f"job-{i}" for i in range(20_000)] + ["\udfff"]
+        body = json.dumps({"id": "big", "job_ids": job_ids}).encode()
+        assert len(body) > 64 << 10
+        assert_problem(
+            await seeded.client.post("/v1/gathers", content=body, headers=JSON), 422, "job_ids.20000"
+        )
+
+    async def test_outside_v1_a_body_is_not_parsed(self, service_factory: Any) -> None:
+        svc: Service = await service_factory(dev=False)
+        r = await svc.client.post("/healthz", content=b'{"a": NaN', headers=JSON)
+        assert_problem(r, 405)
