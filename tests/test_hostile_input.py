@@ -525,3 +525,14 @@ class TestContentTypes:
         svc: Service = await service_factory(dev=False)
         r = await svc.client.post("/healthz", content=b'{"a": NaN', headers=JSON)
         assert_problem(r, 405)
+
+
+async def test_a_root_path_is_removed_only_as_whole_segments(service_factory: Any) -> None:
+    """As the router does: with root_path "/v", "/v1/jobs" is still the API (not "1/jobs")."""
+    svc: Service = await service_factory(dev=False)
+    key = await svc.key()
+    transport = httpx.ASGITransport(app=svc.client._transport.app, root_path="/v")  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://rendezvous.test") as client:
+        assert_problem(await client.post("/v1/jobs", content=b"{", headers=JSON), 401)
+        ok = await client.post("/v1/jobs", json={}, headers={"Authorization": f"Bearer {key}"})
+        assert ok.status_code == 201, ok.text
