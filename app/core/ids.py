@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -15,9 +16,22 @@ RESERVED_JOB_PATH = r"/(?:batches|sets)(?:/|$)|/(?:complete|heartbeat|seal)$"
 RESERVED_GATHER_PATH = r"/(?:members|explain|jobs|seal)$"
 
 
+_last = [0, 0]  # the millisecond and random part of the last id this process made
+_lock = threading.Lock()
+
+
 def new_id(prefix: str) -> str:
-    """Return e.g. ``evt_01hx…``: 48 bits of milliseconds then 80 random bits, Crockford base32."""
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    """Return e.g. ``evt_01hx…``: 48 bits of milliseconds then 80 random bits, Crockford base32. Ids one
+    process makes in the same millisecond (or after the clock stepped back) continue from the last one, so
+    they sort in the order they were made, as the outbox's listing relies on."""
+    now = int(time.time() * 1000)
+    with _lock:
+        if now <= _last[0]:
+            now, rand = _last[0], (_last[1] + 1) % (1 << 80)
+        else:
+            rand = int.from_bytes(os.urandom(10), "big")
+        _last[0], _last[1] = now, rand
+    value = (now << 80) | rand
     chars = []
     for _ in range(26):
         chars.append(_ALPHABET[value & 31])
