@@ -1,25 +1,47 @@
-"""Request dependencies, declared once."""
+"""Request dependencies, declared once. Routes reach the app's runtime through ``Services``, the part of it
+they use, so no domain imports the composition root (``app.runtime``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.access.auth import Caller, scope_caller
 from app.config import Settings
+from app.core.caller import Caller, scope_caller
+from app.core.clock import Clock
+from app.core.db import Database
+from app.core.notify import Notifier
+from app.core.problem import field_error
 from app.errors import Forbidden, Invalid, Unauthorized
-from app.runtime import Runtime
 
 
-async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
+class KeyCache(Protocol):
+    def forget(self, key_id: str) -> None: ...
+
+
+class MetricsText(Protocol):
+    async def render(self, conn: AsyncConnection, now: datetime) -> str: ...
+
+
+class Services(Protocol):
+    """What routes use of ``app.runtime.Runtime``."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    notifier: Notifier
+    keys: KeyCache
+    metrics: MetricsText
+
+
+async def get_runtime(request: Request) -> Services:
+    runtime: Services = request.app.state.runtime
     return runtime
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.runtime.settings
-    return settings
 
 
 async def get_caller(request: Request) -> Caller:
@@ -31,33 +53,38 @@ async def get_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-_QUERY_NAMES: dict[int, set[str]] = {}
 
 
-def _query_names(dependant: Any) -> set[str]:
+def _query_names(dependant: Any) -> frozenset[str]:
     names = {param.alias for param in dependant.query_params}
     for sub in dependant.dependencies:
         names |= _query_names(sub)
+    return frozenset(names)
+
+
+def query_names(routers: Iterable[APIRouter]) -> dict[tuple[str, str], frozenset[str]]:
+    """For each (method, path template) of the routers, the query parameters its route takes: computed once,
+    when the app is built, and kept on the app (``app.state.query_names``)."""
+    names: dict[tuple[str, str], frozenset[str]] = {}
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                for method in route.methods or ():
+                    names[(method, route.path)] = _query_names(route.dependant)
     return names
 
 
 async def reject_unknown_query(request: Request) -> None:
     """A query parameter the route does not take is a 422 (a misspelt filter must not be ignored)."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
-        return
-    allowed = _QUERY_NAMES.get(id(route))
+    path = getattr(request.scope.get("route"), "path", None)
+    allowed = request.app.state.query_names.get((request.method, path))
     if allowed is None:
-        allowed = _QUERY_NAMES[id(route)] = _query_names(dependant)
+        return
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise Invalid(
             f"unknown query parameters: {', '.join(unknown)}",
-            errors=[
-                {"field": name, "in": "query", "reason": "this route takes no such parameter"}
-                for name in unknown
-            ],
+            errors=[field_error(name, "this route takes no such parameter", "query") for name in unknown],
         )
 
 
@@ -78,8 +105,7 @@ async def get_secret_reader(caller: CallerDep) -> Caller:
     return caller
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+RuntimeDep = Annotated[Services, Depends(get_runtime)]
 NamespaceDep = Annotated[str, Depends(get_namespace)]
 AdminDep = Annotated[Caller, Depends(get_admin)]
 SecretReaderDep = Annotated[Caller, Depends(get_secret_reader)]

@@ -19,7 +19,7 @@ from app.core.limits import InputMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
-from app.deps import reject_unknown_query
+from app.deps import query_names, reject_unknown_query
 from app.errors import add_common_responses, install_error_handlers
 from app.gathers.routes import router as gathers_router
 from app.jobs.routes import router as jobs_router
@@ -93,7 +93,7 @@ def create_app(
     app.add_middleware(CallerMiddleware, runtime=runtime)
     app.add_middleware(RequestIdMiddleware)
     # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
-    for router in (
+    routers = (
         batches_router,
         jobs_router,
         gathers_router,
@@ -101,8 +101,10 @@ def create_app(
         deliveries_router,
         access_router,
         ops_router,
-    ):
+    )
+    for router in routers:
         app.include_router(router)
+    app.state.query_names = query_names(routers)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

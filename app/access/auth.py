@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import MutableMapping
-from dataclasses import dataclass
-from typing import Any
 
 from app.access import service
+from app.core.caller import Caller
 from app.core.db import Database
 
-RANK = {"read": 0, "write": 1, "admin": 2}
 CACHE_ENTRIES = 10_000
 MAX_KEY_LENGTH = 200
 
@@ -23,28 +20,6 @@ def bearer_token(header: str) -> str | None:
     if scheme.lower() != "bearer" or not token.startswith(service.KEY_PREFIX) or len(token) > MAX_KEY_LENGTH:
         return None
     return token
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A resolved caller: the namespace it acts in, its role, and its key (None in dev mode)."""
-
-    namespace: str
-    role: str
-    key_id: str | None
-
-    def can(self, role: str) -> bool:
-        return RANK[self.role] >= RANK[role]
-
-
-# Where the caller middleware leaves the caller it resolved: every later layer reads it from the scope.
-CALLER_SCOPE_KEY = "rendezvous.caller"
-
-
-def scope_caller(scope: MutableMapping[str, Any]) -> Caller | None:
-    """The caller the caller middleware resolved for this request (None outside /v1)."""
-    caller: Caller | None = scope.get(CALLER_SCOPE_KEY)
-    return caller
 
 
 class KeyResolver:

@@ -15,7 +15,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import idempotency
-from app.access.auth import CALLER_SCOPE_KEY, Caller, bearer_token, scope_caller
+from app.access.auth import bearer_token
+from app.core.caller import SCOPE_KEY, Caller, scope_caller
 from app.core.db import Tx, before_commit
 from app.core.ids import new_id
 from app.core.limits import read_body, replaying
@@ -76,7 +77,7 @@ class CallerMiddleware:
             headers = [(k.lower().encode(), v.encode("latin-1")) for k, v in refusal.headers.items()]
             await send_problem(send, body, headers)
             return
-        scope[CALLER_SCOPE_KEY] = caller
+        scope[SCOPE_KEY] = caller
         annotate(namespace=caller.namespace, key_id=caller.key_id or "-")
         await self.app(scope, receive, send)
 

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.access import service
-from app.access.auth import Caller
 from app.access.schemas import (
     KeyCreate,
     KeyCreated,
@@ -19,6 +18,7 @@ from app.access.schemas import (
     NamespaceRead,
 )
 from app.config import Settings
+from app.core.caller import Caller
 from app.core.pagination import Page
 from app.deps import AdminDep, CursorQuery, LimitQuery, RuntimeDep, SecretReaderDep
 from app.errors import Forbidden, NotFound, responses

@@ -26,6 +26,7 @@ T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
 READ_ONLY = "rendezvous_read_only"
 NOTIFY_LIMIT = 7000  # bytes per NOTIFY payload; PostgreSQL refuses 8000 and more
+IN_CHUNK = 5000  # ids per IN list: under every driver's bound-parameter limit
 
 metadata = sa.MetaData(
     naming_convention={
@@ -105,6 +106,13 @@ class Tx:
         """Row locks on PostgreSQL; SQLite has one writer at a time already."""
         return stmt.with_for_update() if self.is_postgres else stmt
 
+    def due(self, stmt: sa.Select[Any], deadline: sa.ColumnElement[Any], *, limit: int) -> sa.Select[Any]:
+        """``stmt`` narrowed to rows whose ``deadline`` has passed, earliest first, at most ``limit``. On
+        PostgreSQL the rows are locked and rows another transaction holds are skipped (SKIP LOCKED), so
+        replicas working the same deadlines share them instead of queueing on each other."""
+        stmt = stmt.where(deadline.is_not(None), deadline <= self.now).order_by(deadline).limit(limit)
+        return stmt.with_for_update(skip_locked=True) if self.is_postgres else stmt
+
 
 class Database:
     """Owns the engine; on SQLite it also serialises writers inside this process."""
@@ -176,7 +184,7 @@ class Database:
             yield conn
 
 
-def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     """Split a sequence into slices of at most ``size``; keeps IN lists under driver limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

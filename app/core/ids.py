@@ -5,17 +5,40 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$"
-# A job id may not look like one of its own sub-resource paths: no ``/batches`` or ``/sets`` segment, and no
-# ``/complete``, ``/heartbeat`` or ``/seal`` at the end.
-RESERVED_JOB_PATH = r"/(?:batches|sets)(?:/|$)|/(?:complete|heartbeat|seal)$"
-# Likewise a gather id never ends in the name of one of its own sub-resources.
-RESERVED_GATHER_PATH = r"/(?:members|explain|jobs|seal)$"
 
 
+@dataclass(frozen=True)
+class SubResources:
+    """The path segments that follow a resource's id to address its own sub-resources: ``nested`` ones
+    start a deeper path (``/v1/jobs/{id}/batches/…``), ``leaves`` end it (``/v1/jobs/{id}/complete``). An id
+    may not contain them where they would be read as such, so a path always means one thing. The path
+    convertors, the id validators and the body-size rules all read this one table."""
+
+    nested: tuple[str, ...] = ()
+    leaves: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> str:
+        """What an id of this resource may not contain: a nested segment anywhere, a leaf at its end."""
+        parts = []
+        if self.nested:
+            parts.append(rf"/(?:{'|'.join(self.nested)})(?:/|$)")
+        if self.leaves:
+            parts.append(rf"/(?:{'|'.join(self.leaves)})$")
+        return "|".join(parts)
+
+
+SUB_RESOURCES = {
+    "jobs": SubResources(nested=("batches", "sets"), leaves=("complete", "heartbeat", "seal")),
+    "gathers": SubResources(leaves=("members", "explain", "jobs", "seal")),
+}
+RESERVED_JOB_PATH = SUB_RESOURCES["jobs"].pattern
+RESERVED_GATHER_PATH = SUB_RESOURCES["gathers"].pattern
 _last = [0, 0]  # the millisecond and random part of the last id this process made
 _lock = threading.Lock()
 

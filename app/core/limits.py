@@ -10,14 +10,20 @@ from urllib.parse import unquote_to_bytes
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import strictjson
+from app.core.ids import SUB_RESOURCES
 from app.core.problem import invalid_body, problem_body, send_problem
 from app.core.requestctx import current_request_id
 from app.core.routing import app_path, is_api
 
 # Member lists (gathers, their additions; batches, their reports and sets) may be larger than other bodies.
+_GATHER_JOBS = "jobs"
+_BATCHES, _SETS = "batches", "sets"
+assert _GATHER_JOBS in SUB_RESOURCES["gathers"].leaves and {_BATCHES, _SETS} <= set(
+    SUB_RESOURCES["jobs"].nested
+)
 _MEMBER_LIST_ROUTES = {
-    "POST": re.compile(r"^/v1/(gathers(/.+/jobs)?|jobs/.+/batches(/[^/]+/report)?)/?$"),
-    "PUT": re.compile(r"^/v1/jobs/.+/batches/[^/]+/sets/[^/]+$"),
+    "POST": re.compile(rf"^/v1/(gathers(/.+/{_GATHER_JOBS})?|jobs/.+/{_BATCHES}(/[^/]+/report)?)/?$"),
+    "PUT": re.compile(rf"^/v1/jobs/.+/{_BATCHES}/[^/]+/{_SETS}/[^/]+$"),
 }
 _NO_BODY = ("GET", "HEAD", "DELETE", "OPTIONS")
 PARSE_INLINE_BYTES = 64 << 10

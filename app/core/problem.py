@@ -26,6 +26,12 @@ def problem_body(
     }
 
 
+def field_error(field: str, reason: str, where: str = "body") -> dict[str, str]:
+    """One entry of a 422's ``errors``: which field (a dotted path), where it was (body, query, path,
+    header), and why it was refused."""
+    return {"field": field, "in": where, "reason": reason}
+
+
 def invalid_body(errors: list[dict[str, Any]], *, request_id: str, **more: Any) -> dict[str, Any]:
     """The 422 document naming each field and its reason (the first MAX_LISTED_ERRORS of them)."""
     listed = errors[:MAX_LISTED_ERRORS]
