@@ -12,17 +12,23 @@ from fastapi.openapi.utils import get_openapi
 from app import __version__
 from app.access.middleware import CallerMiddleware, IdempotencyMiddleware
 from app.access.routes import router as access_router
+from app.batches import reads as batch_reads
+from app.batches.routes import build_job_router as batch_job_router
 from app.batches.routes import router as batches_router
 from app.config import Settings
 from app.core.clock import Clock, SystemClock
+from app.core.db import Tx
 from app.core.limits import InputMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
 from app.deps import query_names, reject_unknown_query
 from app.errors import add_common_responses, install_error_handlers
+from app.gathers import service as gathers
 from app.gathers.routes import router as gathers_router
-from app.jobs.routes import router as jobs_router
+from app.jobs.routes import build_router as jobs_router
+from app.jobs.service import JobsFinished
+from app.jobs.views import JobViews
 from app.ops.routes import router as ops_router
 from app.runtime import Runtime
 from app.waits.routes import router as waits_router
@@ -54,6 +60,17 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+async def _gathers_count(tx: Tx, event: JobsFinished) -> None:
+    await gathers.on_jobs_finished(tx, namespace=event.namespace, finished=event.finished)
+
+
+# What reacts, in the report's own transaction, to jobs that reached an end, in this order: the gathers
+# holding them count them (and may resolve). A new consumer (workflows) subscribes here, after them.
+JOB_FINISHED_CONSUMERS = (_gathers_count,)
+# What other domains add to a job's read model (GET /v1/jobs/{id}, lists, batch jobs): batch progress.
+JOB_READ_PARTS = (batch_reads.READ_PART,)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -63,7 +80,13 @@ def create_app(
     """Build the app; nothing connects until the lifespan starts."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
-    runtime = Runtime(settings=settings, clock=clock or SystemClock(), resolver=resolver)
+    runtime = Runtime(
+        settings=settings,
+        clock=clock or SystemClock(),
+        resolver=resolver,
+        subscriptions=[(JobsFinished, consumer) for consumer in JOB_FINISHED_CONSUMERS],
+    )
+    views = JobViews(JOB_READ_PARTS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,7 +118,8 @@ def create_app(
     # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
     routers = (
         batches_router,
-        jobs_router,
+        batch_job_router(views),
+        jobs_router(views),
         gathers_router,
         waits_router,
         deliveries_router,

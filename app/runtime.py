@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class Runtime:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     resolver: Resolver = system_resolver
+    # (event type, handler): what reacts, inside the transaction, to events services publish
+    subscriptions: Sequence[tuple[type, Any]] = ()
     db: Database = field(init=False)
     notifier: Notifier = field(init=False)
     deliverer: Deliverer = field(init=False)
@@ -43,6 +46,8 @@ class Runtime:
         s = self.settings
         engine = make_engine(s.database_url, pool_size=s.db_pool_size)
         self.db = Database(engine, self.clock, inline_members=s.inline_members_limit)
+        for event_type, handler in self.subscriptions:
+            self.db.subscribe(event_type, handler)
         self.notifier = Notifier()
         self.keys = KeyResolver(self.db, s.api_key_cache_seconds)
         self.limiter = RateLimiter(s.rate_limit_per_second, s.rate_limit_burst)

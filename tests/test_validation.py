@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-import app.jobs.service
+import app.jobs.reads
 from app.core.requestctx import JsonFormatter
 from tests.conftest import Service
 
@@ -446,7 +446,7 @@ class TestUnexpectedErrors:
         async def boom(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("disk on fire")
 
-        monkeypatch.setattr(app.jobs.service, "get", boom)
+        monkeypatch.setattr(app.jobs.reads, "get", boom)
         # The app's logger does not propagate; attach caplog's handler, formatting as the app does.
         logger = logging.getLogger("rendezvous")
         caplog.handler.setFormatter(JsonFormatter())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.batches import store
@@ -14,11 +15,9 @@ from app.batches.schemas import BatchProgress, BatchRead, BatchStatus, ItemRead,
 from app.core.db import chunks
 from app.core.pagination import Page, bad_cursor, decode_cursor, encode_cursor, keyset_page
 from app.errors import NotFound
-from app.jobs import service as jobs_service
-from app.jobs.models import jobs
-from app.jobs.schemas import JobRead
-
-IN_CHUNK = store.IN_CHUNK
+from app.jobs import reads as job_reads
+from app.jobs.models import JobRow, JobStatus, jobs
+from app.jobs.views import ReadPart
 
 
 async def progress(
@@ -26,7 +25,7 @@ async def progress(
 ) -> dict[str, BatchProgress]:
     """The ledgers of the given jobs (those that have one), by job id."""
     found: dict[str, BatchProgress] = {}
-    for part in chunks(list(job_ids), IN_CHUNK):
+    for part in chunks(list(job_ids)):
         stmt = sa.select(batch_ledgers).where(
             batch_ledgers.c.namespace == namespace, batch_ledgers.c.job_id.in_(part)
         )
@@ -35,18 +34,21 @@ async def progress(
     return found
 
 
-async def job_with_progress(conn: AsyncConnection, row: dict[str, Any], namespace: str) -> JobRead:
-    ledger = await progress(conn, namespace=namespace, job_ids=[row["id"]])
-    return JobRead.from_row(row, batches=ledger.get(row["id"]))
+READ_PART = ReadPart(
+    name="batches",
+    annotation=BatchProgress | None,
+    field=Field(default=None, description="Batch progress, on reads of a job that has batches"),
+    load=lambda conn, namespace, job_ids: progress(conn, namespace=namespace, job_ids=job_ids),
+)
 
 
-async def get_batch_job(conn: AsyncConnection, *, namespace: str, job_id: str) -> JobRead:
-    read = await job_with_progress(
-        conn, await jobs_service.get(conn, namespace=namespace, job_id=job_id), namespace
-    )
-    if read.batches is None or not read.batches.batch_job:
+async def get_batch_job(conn: AsyncConnection, *, namespace: str, job_id: str) -> JobRow:
+    """The job, when it was made through /v1/batch-jobs."""
+    row = await job_reads.get(conn, namespace=namespace, job_id=job_id)
+    ledger = (await progress(conn, namespace=namespace, job_ids=[job_id])).get(job_id)
+    if ledger is None or not ledger.batch_job:
         raise NotFound(f"batch job {job_id!r} does not exist")
-    return read
+    return row
 
 
 async def list_batch_jobs(
@@ -54,13 +56,13 @@ async def list_batch_jobs(
     *,
     namespace: str,
     name: str | None,
-    status: str | None,
+    status: JobStatus | None,
     limit: int,
     cursor: str | None,
-) -> Page[JobRead]:
-    """Jobs made through /v1/batch-jobs, in id order, with their progress."""
+) -> tuple[list[JobRow], str | None]:
+    """Jobs made through /v1/batch-jobs, in id order: a page of rows and the next cursor."""
     stmt = (
-        sa.select(jobs, *(c.label(f"ledger_{c.key}") for c in batch_ledgers.c))
+        sa.select(jobs)
         .join(
             batch_ledgers,
             sa.and_(batch_ledgers.c.namespace == jobs.c.namespace, batch_ledgers.c.job_id == jobs.c.id),
@@ -72,11 +74,7 @@ async def list_batch_jobs(
     if status is not None:
         stmt = stmt.where(jobs.c.status == status)
     rows, next_cursor = await keyset_page(conn, stmt, jobs.c.id, limit=limit, cursor=cursor)
-    items = []
-    for row in rows:
-        ledger = {key[len("ledger_") :]: value for key, value in row.items() if key.startswith("ledger_")}
-        items.append(JobRead.from_row(row, batches=BatchProgress.from_row(ledger)))
-    return Page[JobRead](items=items, next_cursor=next_cursor)
+    return [cast(JobRow, dict(row)) for row in rows], next_cursor
 
 
 async def to_read(conn: AsyncConnection, row: dict[str, Any]) -> BatchRead:
@@ -98,7 +96,7 @@ async def list_batches(
     cursor: str | None,
 ) -> Page[BatchRead]:
     """A job's batches in index order; 404 when the job does not exist."""
-    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
+    await job_reads.get(conn, namespace=namespace, job_id=job_id)
     stmt = sa.select(batches).where(batches.c.namespace == namespace, batches.c.job_id == job_id)
     if status is not None:
         stmt = stmt.where(batches.c.status == status)
@@ -141,7 +139,7 @@ async def list_job_items(
 ) -> Page[JobItemRead]:
     """One set across all the job's batches (the seed's job-wide ``errored`` and ``skipped`` sets), in
     (batch index, id) order."""
-    await jobs_service.get(conn, namespace=namespace, job_id=job_id)
+    await job_reads.get(conn, namespace=namespace, job_id=job_id)
     stmt = (
         sa.select(batches.c.batch_index, batch_items.c.item, batch_items.c.error)
         .join(batches, batches.c.id == batch_items.c.batch_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -22,63 +22,19 @@ from app.batches.schemas import (
 )
 from app.config import Settings
 from app.core import routing  # noqa: F401  (registers the jobid path convertor)
+from app.core.db import Tx
 from app.core.pagination import Page
 from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
 from app.errors import responses
 from app.jobs.schemas import JobRead, JobRegister, JobStatus
+from app.jobs.views import JobViews
 
 router = APIRouter(prefix="/v1", tags=["batches"])
 
 
 def _retention(settings: Settings) -> timedelta:
     return timedelta(days=settings.batch_item_retention_days)
-
-
-@router.post(
-    "/batch-jobs",
-    operation_id="createBatchJob",
-    status_code=status.HTTP_201_CREATED,
-    responses=responses(413, 422),
-)
-async def create_batch_job(body: BatchJobCreate, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
-    """A job named ``name:YYYY-mm-dd_HH-MM-SS_ddddd`` whose batches drive its completion once sealed."""
-    register = JobRegister(name=body.name, metadata=body.metadata, timeout_seconds=body.timeout_seconds)
-    callback = body.callback.model_dump(mode="json") if body.callback else None
-    row = await rt.db.run(
-        lambda tx: service.create_batch_job(
-            tx,
-            namespace=ns,
-            name=body.name,
-            register=register,
-            fail_on_errors=body.fail_on_errors,
-            callback=callback,
-        )
-    )
-    async with rt.db.read() as conn:
-        return await reads.job_with_progress(conn, row, ns)
-
-
-@router.get("/batch-jobs", operation_id="listBatchJobs", responses=responses(422))
-async def list_batch_jobs(
-    rt: RuntimeDep,
-    ns: NamespaceDep,
-    limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
-    name: Annotated[str | None, Query(max_length=200)] = None,
-    status: JobStatus | None = None,
-) -> Page[JobRead]:
-    """Batch jobs in id order (ids start with the name, then the time), with their progress."""
-    async with rt.db.read() as conn:
-        return await reads.list_batch_jobs(
-            conn, namespace=ns, name=name, status=status, limit=limit, cursor=cursor
-        )
-
-
-@router.get("/batch-jobs/{job_id:jobid}", operation_id="getBatchJob", responses=responses(404, 422))
-async def get_batch_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
-    async with rt.db.read() as conn:
-        return await reads.get_batch_job(conn, namespace=ns, job_id=job_id)
 
 
 @router.post(
@@ -266,9 +222,78 @@ async def delete_batch(job_id: PathId, index: BatchIndex, rt: RuntimeDep, ns: Na
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/jobs/{job_id:jobid}/seal", operation_id="sealJob", responses=responses(404, 409, 422))
-async def seal_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> JobRead:
-    """No more batches. The job completes as soon as no batch is open: here, or with its last batch."""
-    row = await rt.db.run(lambda tx: service.seal(tx, namespace=ns, job_id=job_id))
-    async with rt.db.read() as conn:
-        return await reads.job_with_progress(conn, row, ns)
+def build_job_router(views: JobViews) -> APIRouter:
+    """The routes that answer with a job (batch jobs, seal), built with the app's read model."""
+    jobs_router = APIRouter(prefix="/v1", tags=["batches"])
+    read_model = views.model
+
+    @jobs_router.post(
+        "/batch-jobs",
+        operation_id="createBatchJob",
+        status_code=status.HTTP_201_CREATED,
+        response_model=read_model,
+        responses=responses(413, 422),
+    )
+    async def create_batch_job(body: BatchJobCreate, rt: RuntimeDep, ns: NamespaceDep) -> Any:
+        """A job named ``name:YYYY-mm-dd_HH-MM-SS_ddddd`` whose batches drive its completion once sealed."""
+        register = JobRegister(name=body.name, metadata=body.metadata, timeout_seconds=body.timeout_seconds)
+        callback = body.callback.model_dump(mode="json") if body.callback else None
+
+        async def create(tx: Tx) -> JobRead:
+            row = await service.create_batch_job(
+                tx,
+                namespace=ns,
+                name=body.name,
+                register=register,
+                fail_on_errors=body.fail_on_errors,
+                callback=callback,
+            )
+            return await views.render_one(tx.conn, ns, row)
+
+        return await rt.db.run(create)
+
+    @jobs_router.get(
+        "/batch-jobs", operation_id="listBatchJobs", response_model=views.page, responses=responses(422)
+    )
+    async def list_batch_jobs(
+        rt: RuntimeDep,
+        ns: NamespaceDep,
+        limit: LimitQuery = 100,
+        cursor: CursorQuery = None,
+        name: Annotated[str | None, Query(max_length=200)] = None,
+        status: JobStatus | None = None,
+    ) -> Any:
+        """Batch jobs in id order (ids start with the name, then the time), with their progress."""
+        async with rt.db.read() as conn:
+            rows, next_cursor = await reads.list_batch_jobs(
+                conn, namespace=ns, name=name, status=status, limit=limit, cursor=cursor
+            )
+            return views.page(items=await views.render(conn, ns, rows), next_cursor=next_cursor)
+
+    @jobs_router.get(
+        "/batch-jobs/{job_id:jobid}",
+        operation_id="getBatchJob",
+        response_model=read_model,
+        responses=responses(404, 422),
+    )
+    async def get_batch_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> Any:
+        async with rt.db.read() as conn:
+            row = await reads.get_batch_job(conn, namespace=ns, job_id=job_id)
+            return await views.render_one(conn, ns, row)
+
+    @jobs_router.post(
+        "/jobs/{job_id:jobid}/seal",
+        operation_id="sealJob",
+        response_model=read_model,
+        responses=responses(404, 409, 422),
+    )
+    async def seal_job(job_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> Any:
+        """No more batches. The job completes as soon as no batch is open: here, or with its last batch."""
+
+        async def seal(tx: Tx) -> JobRead:
+            row = await service.seal(tx, namespace=ns, job_id=job_id)
+            return await views.render_one(tx.conn, ns, row)
+
+        return await rt.db.run(seal)
+
+    return jobs_router

@@ -22,9 +22,10 @@ from app.core.db import Tx
 from app.core.ids import new_id
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid
+from app.jobs import reads as job_reads
 from app.jobs import service as jobs_service
 from app.jobs import store as job_store
-from app.jobs.models import ACTIVE
+from app.jobs.models import ACTIVE, JobRow
 from app.jobs.schemas import JobRead, JobRegister
 
 INLINE_ERRORED_IDS = 1000
@@ -66,7 +67,7 @@ async def create_batch_job(
     register: JobRegister,
     fail_on_errors: bool,
     callback: dict[str, Any] | None,
-) -> dict[str, Any]:
+) -> JobRow:
     """Register a job under a fresh seed-style id and open its ledger; returns the job row."""
     values = jobs_service.registration_values(register, tx.now)
     for _ in range(_ID_ATTEMPTS):
@@ -99,7 +100,7 @@ async def add_batch(
 ) -> dict[str, Any]:
     """Create the job's next batch with these pending ids; an empty batch is finished at once."""
     unique = _check_size(items, max_items, "items")
-    job = await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+    job = await job_reads.get(tx.conn, namespace=namespace, job_id=job_id)
     if job["status"] not in ACTIVE:
         raise Conflict(f"job {job_id!r} already finished as {job['status']!r}; it takes no more batches")
     count = len(unique)
@@ -289,9 +290,9 @@ async def delete_batch(tx: Tx, *, namespace: str, job_id: str, index: int) -> No
         await _complete_if_done(tx, ledger)
 
 
-async def seal(tx: Tx, *, namespace: str, job_id: str) -> dict[str, Any]:
+async def seal(tx: Tx, *, namespace: str, job_id: str) -> JobRow:
     """No more batches. A sealed job with no open batch completes in this transaction. Repeats are no-ops."""
-    job = await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+    job = await job_reads.get(tx.conn, namespace=namespace, job_id=job_id)
     c = batch_ledgers.c
     if job["status"] not in ACTIVE:
         was_sealed = sa.select(c.sealed).where(c.namespace == namespace, c.job_id == job_id)
@@ -311,7 +312,7 @@ async def seal(tx: Tx, *, namespace: str, job_id: str) -> dict[str, Any]:
     sealed_now = (await tx.conn.execute(stmt)).mappings().first()
     if sealed_now is not None:
         await _complete_if_done(tx, dict(sealed_now))
-    return await jobs_service.get(tx.conn, namespace=namespace, job_id=job_id)
+    return await job_reads.get(tx.conn, namespace=namespace, job_id=job_id)
 
 
 def _require_open(batch: dict[str, Any]) -> None:
@@ -433,14 +434,18 @@ async def _complete_job(tx: Tx, ledger: dict[str, Any]) -> None:
         .values(completed_at=tx.now)
     )
     if ledger["callback"] is not None:
-        job = JobRead.from_row(result.job, batches=BatchProgress.from_row({**ledger, "completed_at": tx.now}))
+        progress = BatchProgress.from_row({**ledger, "completed_at": tx.now})
+        job = {
+            **JobRead.from_row(result.job).model_dump(mode="json"),
+            "batches": progress.model_dump(mode="json"),
+        }
         await deliveries.enqueue(
             tx,
             namespace=ledger["namespace"],
             event_type=f"job.{report.status}",
             subject=("job", ledger["job_id"]),
             callback=ledger["callback"],
-            data={"job": job.model_dump(mode="json")},
+            data={"job": job},
         )
 
 

@@ -14,8 +14,6 @@ from app.batches.schemas import REPORT_SETS
 from app.core.db import Tx, chunks
 from app.errors import NotFound
 
-IN_CHUNK = 5000
-
 
 def batch_where(namespace: str, job_id: str, index: int) -> sa.ColumnElement[bool]:
     return sa.and_(
@@ -119,7 +117,7 @@ async def remove_items(tx: Tx, batch_id: str, set_name: str, items: Sequence[str
         params = {"b_batch": batch_id, "b_set": set_name, "b_items": list(items)}
         return set((await tx.conn.execute(_PG_REMOVE, params)).scalars())
     removed: set[str] = set()
-    for part in chunks(list(items), IN_CHUNK):
+    for part in chunks(list(items)):
         stmt = (
             sa.delete(batch_items)
             .where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -23,6 +23,9 @@ from app.core.ids import new_id
 
 log = logging.getLogger("rendezvous.db")
 T = TypeVar("T")
+E = TypeVar("E")
+# What reacts, inside the transaction, to an event a service publishes (see ``Database.subscribe``).
+Handler = Callable[["Tx", Any], Awaitable[None]]
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
 READ_ONLY = "rendezvous_read_only"
 NOTIFY_LIMIT = 7000  # bytes per NOTIFY payload; PostgreSQL refuses 8000 and more
@@ -81,6 +84,7 @@ class Tx:
     inline_members: int = 1000
     # Counts for /metrics, handed to this process only (never broadcast) once the transaction commits.
     observations: list[tuple[str, str, str]] = field(default_factory=list)
+    handlers: Mapping[type, Sequence[Handler]] = field(default_factory=dict)
 
     @property
     def dialect(self) -> str:
@@ -93,6 +97,12 @@ class Tx:
     def emit(self, signal: str, payload: Any = None) -> None:
         """Tell the runtime about a committed change (a resolution, a new delivery) once this commits."""
         self.signals.setdefault(signal, []).append(payload)
+
+    async def publish(self, event: object) -> None:
+        """Hand ``event`` to every handler subscribed to its type, in the order they were subscribed, inside
+        this transaction: what they write commits (or rolls back) with what caused it."""
+        for handler in self.handlers.get(type(event), ()):
+            await handler(self, event)
 
     def observe(self, metric: str, kind: str, outcome: str = "") -> None:
         """Count a committed event for /metrics (e.g. ``observe("resolution", "gather", "succeeded")``)."""
@@ -127,13 +137,21 @@ class Database:
         self.observer: Callable[[list[tuple[str, str, str]]], None] | None = None
         self.node_id = new_id("node")
         self.broadcast_channel: str | None = None  # set on PostgreSQL when replicas listen
+        self.handlers: dict[type, list[Handler]] = {}
+
+    def subscribe(self, event_type: type[E], handler: Callable[[Tx, E], Awaitable[None]]) -> None:
+        """Call ``handler`` with every ``event_type`` a transaction publishes, after the handlers subscribed
+        before it. The composition root subscribes; the publisher never names its consumers."""
+        self.handlers.setdefault(event_type, []).append(handler)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One write transaction: commit on success, roll back on error, then run the commit hooks."""
         lock: Any = self._write_lock if self.is_sqlite else nullcontext()
         async with lock, self.engine.connect() as conn:
-            tx = Tx(conn=conn, now=self.clock.now(), inline_members=self.inline_members)
+            tx = Tx(
+                conn=conn, now=self.clock.now(), inline_members=self.inline_members, handlers=self.handlers
+            )
             async with conn.begin():
                 yield tx
                 hook = before_commit.get()

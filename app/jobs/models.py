@@ -1,12 +1,15 @@
-"""The jobs table."""
+"""The jobs table, and its row as stores return it."""
+
+from datetime import datetime
+from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
 
-ACTIVE = ("pending", "running")
-TERMINAL = ("succeeded", "failed", "cancelled", "timed_out")
+JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
+ACTIVE: tuple[JobStatus, ...] = ("pending", "running")
 
 jobs = sa.Table(
     "jobs",
@@ -30,3 +33,19 @@ jobs = sa.Table(
         "ix_jobs_due", "deadline_at", where="status IN ('pending', 'running') AND deadline_at IS NOT NULL"
     ),
 )
+
+
+class JobRow(TypedDict):
+    namespace: str
+    id: str
+    name: str | None
+    meta: Any
+    status: JobStatus
+    registered: bool
+    timeout_seconds: float | None
+    deadline_at: datetime | None
+    output: Any
+    error: Any
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None

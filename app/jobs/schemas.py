@@ -8,11 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.batches.schemas import BatchProgress
 from app.core.schemas import JobId, Name, Seconds, SmallJson, Strict
+from app.jobs.models import JobRow
+from app.jobs.models import JobStatus as JobStatus  # re-exported: the API names it with the schemas
 
-JobStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "timed_out"]
 ReportStatus = Literal["succeeded", "failed", "cancelled"]
+# A finished job's status: what a client reports, or what the service decides (a timeout).
+EndStatus = Literal["succeeded", "failed", "cancelled", "timed_out"]
+ReportOutcome = Literal["applied", "unchanged", "conflict"]
 MAX_BULK_REPORTS = 1000
 
 
@@ -63,6 +66,8 @@ class BulkComplete(Strict):
 
 
 class JobRead(BaseModel):
+    """A job. Other domains add parts to it (see ``app.jobs.views``); this base is never served alone."""
+
     id: str
     name: str | None
     metadata: Any
@@ -74,13 +79,11 @@ class JobRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
-    batches: BatchProgress | None = Field(
-        default=None, description="Batch progress, on reads of a job that has batches"
-    )
 
     @classmethod
-    def from_row(cls, row: Any, *, batches: BatchProgress | None = None) -> JobRead:
-        m = row if isinstance(row, Mapping) else row._mapping
+    def from_row(cls, row: JobRow | Mapping[str, Any]) -> JobRead:
+        """The one way from a jobs row to its read model."""
+        m = row
         return cls(
             id=m["id"],
             name=m["name"],
@@ -93,13 +96,12 @@ class JobRead(BaseModel):
             created_at=m["created_at"],
             updated_at=m["updated_at"],
             finished_at=m["finished_at"],
-            batches=batches,
         )
 
 
 class BulkResult(BaseModel):
     id: str
-    result: Literal["applied", "unchanged", "conflict"]
+    result: ReportOutcome
     job: JobRead
 
 

@@ -1,32 +1,30 @@
-"""Job registration, completion reports and timeouts. Services flush, never commit."""
+"""Job registration, completion reports and timeouts. Services flush, never commit.
+
+Jobs that reach an end publish ``JobsFinished`` in the same transaction; what reacts to it (gathers, batch
+jobs, later workflows) subscribes at the composition root (``app.main``), so this package names none of it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
-from app.core.pagination import Page, keyset_page
-from app.errors import Conflict, NotFound
-from app.gathers import service as gathers
+from app.errors import Conflict
 from app.jobs import store
-from app.jobs.models import ACTIVE, jobs
-from app.jobs.schemas import BulkReport, JobRead, JobRegister
-
-Outcome = str  # "applied" | "unchanged" | "conflict"
+from app.jobs.models import ACTIVE, JobRow, jobs
+from app.jobs.schemas import BulkReport, EndStatus, JobRead, JobRegister, ReportOutcome
 
 
 @dataclass(frozen=True)
 class Report:
-    """One completion, from a client or from a timeout."""
+    """One completion, from a client, a timeout or a batch ledger."""
 
     id: str
-    status: str
+    status: EndStatus
     output: Any = None
     error: Any = None
 
@@ -34,11 +32,20 @@ class Report:
 @dataclass(frozen=True)
 class ReportResult:
     id: str
-    result: Outcome
-    job: dict[str, Any]
+    result: ReportOutcome
+    job: JobRow
 
 
-def registration_values(body: JobRegister, now: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class JobsFinished:
+    """Jobs of one namespace that reached an end in this transaction, in report order (published once per
+    report, bulk report, timeout batch or ledger completion)."""
+
+    namespace: str
+    finished: tuple[tuple[str, EndStatus], ...]
+
+
+def registration_values(body: JobRegister, now: datetime) -> dict[str, Any]:
     """The jobs columns a registration sets."""
     deadline = now + timedelta(seconds=body.timeout_seconds) if body.timeout_seconds else None
     return {
@@ -50,7 +57,7 @@ def registration_values(body: JobRegister, now: Any) -> dict[str, Any]:
     }
 
 
-def _same_registration(row: dict[str, Any], body: JobRegister) -> bool:
+def _same_registration(row: JobRow, body: JobRegister) -> bool:
     return (row["name"], row["meta"], row["timeout_seconds"]) == (
         body.name,
         body.metadata,
@@ -58,7 +65,7 @@ def _same_registration(row: dict[str, Any], body: JobRegister) -> bool:
     )
 
 
-async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) -> tuple[dict[str, Any], bool]:
+async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) -> tuple[JobRow, bool]:
     """Register a job; returns (row, created). Same body again → the job; another body → Conflict."""
     values = registration_values(body, tx.now)
     new = store.new_row(namespace, job_id, tx.now, **values)
@@ -76,14 +83,14 @@ async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) ->
     await tx.conn.execute(
         sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
     )
-    return {**row, **values}, False
+    return cast(JobRow, {**row, **values}), False
 
 
-def _dump(row: dict[str, Any]) -> dict[str, Any]:
+def _dump(row: JobRow) -> dict[str, Any]:
     return JobRead.from_row(row).model_dump(mode="json")
 
 
-def _same_report(row: dict[str, Any], report: Report) -> bool:
+def _same_report(row: JobRow, report: Report) -> bool:
     return (row["status"], row["output"], row["error"]) == (report.status, report.output, report.error)
 
 
@@ -91,11 +98,11 @@ async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) ->
     """Apply completion reports in one transaction; resolve what they complete. Results in input order."""
     existing = await store.ensure_and_lock(tx, namespace, [r.id for r in reports])
     results: list[ReportResult] = []
-    finishing: list[tuple[Report, dict[str, Any]]] = []
+    finishing: list[Report] = []
     for report in reports:
         row = existing[report.id]
         if row["status"] in ACTIVE:
-            finished = {
+            finished: JobRow = {
                 **row,
                 "status": report.status,
                 "output": report.output,
@@ -103,18 +110,16 @@ async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) ->
                 "finished_at": tx.now,
                 "updated_at": tx.now,
             }
-            finishing.append((report, finished))
+            finishing.append(report)
             results.append(ReportResult(report.id, "applied", finished))
         else:
-            outcome = "unchanged" if _same_report(row, report) else "conflict"
+            outcome: ReportOutcome = "unchanged" if _same_report(row, report) else "conflict"
             results.append(ReportResult(report.id, outcome, row))
     if finishing:
-        await _finish(tx, namespace, [r for r, _ in finishing])
-        for report, _ in finishing:
+        await _finish(tx, namespace, finishing)
+        for report in finishing:
             tx.observe("report", report.status)
-        await gathers.on_jobs_finished(
-            tx, namespace=namespace, finished=[(r.id, r.status) for r, _ in finishing]
-        )
+        await tx.publish(JobsFinished(namespace, tuple((r.id, r.status) for r in finishing)))
     return results
 
 
@@ -151,7 +156,7 @@ async def _finish(tx: Tx, namespace: str, reports: Sequence[Report]) -> None:
     await tx.conn.execute(_FINISH, params)
 
 
-async def complete(tx: Tx, *, namespace: str, job_id: str, report: Report) -> tuple[dict[str, Any], Outcome]:
+async def complete(tx: Tx, *, namespace: str, job_id: str, report: Report) -> JobRow:
     """Apply one report; a conflicting repeat raises Conflict."""
     (result,) = await complete_many(tx, namespace=namespace, reports=[report])
     if result.result == "conflict":
@@ -159,14 +164,14 @@ async def complete(tx: Tx, *, namespace: str, job_id: str, report: Report) -> tu
             f"job {job_id!r} already finished as {result.job['status']!r} with another result",
             job=_dump(result.job),
         )
-    return result.job, result.result
+    return result.job
 
 
 def reports_from(items: Sequence[BulkReport]) -> list[Report]:
     return [Report(i.id, i.status, i.output, i.error) for i in items]
 
 
-async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None) -> dict[str, Any]:
+async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None) -> JobRow:
     """Mark an unfinished job running and, when asked, move its deadline."""
     rows = await store.ensure_and_lock(tx, namespace, [job_id])
     row = rows[job_id]
@@ -178,49 +183,16 @@ async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: flo
     await tx.conn.execute(
         sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
     )
-    return {**row, **values}
-
-
-async def get(conn: AsyncConnection, *, namespace: str, job_id: str) -> dict[str, Any]:
-    row = (
-        (await conn.execute(sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id)))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"job {job_id!r} does not exist")
-    return dict(row)
-
-
-async def list_jobs(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    status: str | None,
-    name: str | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[JobRead]:
-    """Jobs in id order, filtered by status and name."""
-    stmt = sa.select(jobs).where(jobs.c.namespace == namespace)
-    if status is not None:
-        stmt = stmt.where(jobs.c.status == status)
-    if name is not None:
-        stmt = stmt.where(jobs.c.name == name)
-    rows, next_cursor = await keyset_page(conn, stmt, jobs.c.id, limit=limit, cursor=cursor)
-    return Page[JobRead](items=[JobRead.from_row(r) for r in rows], next_cursor=next_cursor)
+    return cast(JobRow, {**row, **values})
 
 
 async def expire_due(tx: Tx, *, limit: int) -> int:
     """Time out unfinished jobs whose deadline has passed; they count as failures in their gathers."""
-    stmt = (
-        sa.select(jobs.c.namespace, jobs.c.id)
-        .where(jobs.c.status.in_(ACTIVE), jobs.c.deadline_at.is_not(None), jobs.c.deadline_at <= tx.now)
-        .order_by(jobs.c.deadline_at)
-        .limit(limit)
+    stmt = tx.due(
+        sa.select(jobs.c.namespace, jobs.c.id).where(jobs.c.status.in_(ACTIVE)),
+        jobs.c.deadline_at,
+        limit=limit,
     )
-    if tx.is_postgres:
-        stmt = stmt.with_for_update(skip_locked=True)
     due = (await tx.conn.execute(stmt)).all()
     by_namespace: dict[str, list[Report]] = {}
     for namespace, job_id in due:

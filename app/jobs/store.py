@@ -5,29 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import Tx, chunks
-from app.jobs.models import jobs
-
-IN_CHUNK = 5000
+from app.jobs.models import JobRow, jobs
 
 
-async def lock_jobs(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+async def lock_jobs(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, JobRow]:
     """Read and (on PostgreSQL) lock the given jobs in id order, so concurrent lockers cannot deadlock."""
-    found: dict[str, dict[str, Any]] = {}
-    for part in chunks(sorted(ids), IN_CHUNK):
+    found: dict[str, JobRow] = {}
+    for part in chunks(sorted(ids)):
         stmt = sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id.in_(part)).order_by(jobs.c.id)
         result = await tx.conn.execute(tx.for_update(stmt))
         for row in result.mappings():
-            found[row["id"]] = dict(row)
+            found[row["id"]] = cast(JobRow, dict(row))
     return found
 
 
-def new_row(namespace: str, job_id: str, now: datetime, **values: Any) -> dict[str, Any]:
+def new_row(namespace: str, job_id: str, now: datetime, **values: Any) -> JobRow:
     """A complete jobs row with defaults, for inserts."""
     row: dict[str, Any] = {
         "namespace": namespace,
@@ -45,10 +43,10 @@ def new_row(namespace: str, job_id: str, now: datetime, **values: Any) -> dict[s
         "finished_at": None,
     }
     row.update(values)
-    return row
+    return cast(JobRow, row)
 
 
-async def insert_new(tx: Tx, rows: Sequence[dict[str, Any]]) -> set[str]:
+async def insert_new(tx: Tx, rows: Sequence[JobRow]) -> set[str]:
     """Insert rows whose ids are free; return the ids actually inserted (others exist already)."""
     if not rows:
         return set()
@@ -66,7 +64,7 @@ def _upsert(dialect: str) -> Any:
     ).returning(*jobs.c)
 
 
-async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, JobRow]:
     """Register unknown ids as pending and return every job by id, locked.
 
     One upsert in id order takes every row lock (new or existing) in a single sorted pass, so concurrent
@@ -77,4 +75,4 @@ async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[st
     # One statement, sent as executemany batches in id order (SQLAlchemy's insertmanyvalues).
     rows = [new_row(namespace, job_id, tx.now) for job_id in sorted(set(ids))]
     result = await tx.conn.execute(_upsert(tx.dialect), rows)
-    return {row["id"]: dict(row) for row in result.mappings()}
+    return {row["id"]: cast(JobRow, dict(row)) for row in result.mappings()}
