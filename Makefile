@@ -19,6 +19,7 @@ run: $(BIN)/rendezvous
 lint: $(BIN)/rendezvous
 	$(BIN)/ruff check app tests bench migrations
 	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/rendezvous
 	$(BIN)/mypy app

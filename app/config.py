@@ -26,8 +26,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_member_list_body_bytes: int = Field(default=16 << 20, ge=1024)
     max_gather_jobs: int = Field(default=100_000, ge=1)
-    max_payload_bytes: int = Field(default=64 << 10, ge=1)
-    max_long_poll_seconds: float = Field(default=60.0, gt=0)
     max_batch_items: int = Field(default=10_000, ge=1)
 
     # Batches: item sets of finished batches are deleted this long after the batch finished (counts stay)

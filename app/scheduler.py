@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.access import idempotency
 from app.batches import service as batches
 from app.config import Settings
-from app.core.db import Database
+from app.core.db import Database, Tx
 from app.deliveries import service as outbox
 from app.deliveries.worker import Deliverer
 from app.gathers import service as gathers
@@ -29,15 +30,25 @@ class Ticks:
         self.batch = settings.scheduler_batch_size
         self.schedule = settings.delivery_retry_schedule
 
+    async def drain(self, work: Callable[..., Awaitable[int]], per_tx: int) -> int:
+        """Run ``work(tx, limit=per_tx)`` in a transaction of its own, again while it used its whole bound:
+        each transaction stays small, and a tick still clears all that is due."""
+
+        async def step(tx: Tx) -> int:
+            return await work(tx, limit=per_tx)
+
+        total = 0
+        while True:
+            count = await self.db.run(step)
+            total += count
+            if count < per_tx:
+                return total
+
     async def expire_deadlines(self) -> int:
         """Time out due jobs, gathers and waits, a bounded batch per transaction until none are left."""
         total = 0
         for expire in (jobs.expire_due, gathers.expire_due, waits.expire_due):
-            while True:
-                count = await self.db.run(lambda tx, fn=expire: fn(tx, limit=self.batch))  # type: ignore[misc]
-                total += count
-                if count < self.batch:
-                    break
+            total += await self.drain(expire, self.batch)
         return total
 
     async def reclaim_leases(self) -> int:
@@ -50,17 +61,8 @@ class Ticks:
     async def housekeeping(self) -> int:
         """Delete what has outlived its retention: batch item sets (a few batches of up to 10,000 ids per
         transaction) and idempotency records."""
-        total = 0
-        for expire, per_tx in (
-            (batches.expire_items, max(1, self.batch // 100)),
-            (idempotency.expire, self.batch),
-        ):
-            while True:
-                count = await self.db.run(lambda tx, fn=expire, n=per_tx: fn(tx, limit=n))  # type: ignore[misc]
-                total += count
-                if count < per_tx:
-                    break
-        return total
+        items = await self.drain(batches.expire_items, max(1, self.batch // 100))
+        return items + await self.drain(idempotency.expire, self.batch)
 
     async def deliver_due(self) -> int:
         return await self.deliverer.drain()
