@@ -1,4 +1,8 @@
-"""Batch ledgers: per job counters, its batches (indexed 1, 2, 3 …) and the item sets of each batch."""
+"""Batch ledgers: per job counters, its batches (indexed 1, 2, 3 …) and the item sets of each batch; and
+their rows as stores return them."""
+
+from datetime import datetime
+from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 
@@ -6,6 +10,8 @@ from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
 
 COUNTERS = ("items", "pending", "processed", "skipped", "errored", "withdrawn")
+BatchStatus = Literal["open", "finished"]
+FinishedBy = Literal["created_empty", "report", "abort", "pending_set"]
 
 # One row per job that has (or had) batches. Counters are updated with atomic increments, so reports on
 # different batches of one job may run at the same time and still add up exactly.
@@ -63,3 +69,46 @@ batch_items = sa.Table(
     sa.Column("error", sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], ondelete="CASCADE"),
 )
+
+
+class BatchLedgerRow(TypedDict):
+    namespace: str
+    job_id: str
+    batch_job: bool
+    fail_on_errors: bool
+    callback: dict[str, Any] | None
+    sealed: bool
+    next_index: int
+    batches_total: int
+    batches_open: int
+    items: int
+    pending: int
+    processed: int
+    skipped: int
+    errored: int
+    withdrawn: int
+    created_at: datetime
+    updated_at: datetime
+    sealed_at: datetime | None
+    completed_at: datetime | None
+
+
+class BatchRow(TypedDict):
+    id: str
+    namespace: str
+    job_id: str
+    batch_index: int
+    status: BatchStatus
+    finished_by: FinishedBy | None
+    abort_error: str | None
+    items: int
+    pending: int
+    processed: int
+    skipped: int
+    errored: int
+    withdrawn: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    items_expire_at: datetime | None
+    items_expired: bool

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.batches import store
-from app.batches.models import batch_items, batch_ledgers, batches
+from app.batches.models import BatchRow, batch_items, batch_ledgers, batches
 from app.batches.schemas import BatchProgress, BatchRead, BatchStatus, ItemRead, JobItemRead
 from app.core.db import chunks
 from app.core.pagination import Page, bad_cursor, decode_cursor, encode_cursor, keyset_page
@@ -77,7 +77,7 @@ async def list_batch_jobs(
     return [cast(JobRow, dict(row)) for row in rows], next_cursor
 
 
-async def to_read(conn: AsyncConnection, row: dict[str, Any]) -> BatchRead:
+async def to_read(conn: AsyncConnection, row: BatchRow) -> BatchRead:
     counts = await store.set_counts(conn, [row["id"]])
     return BatchRead.from_row(row, counts[row["id"]])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import (
@@ -18,11 +18,11 @@ from pydantic import (
     model_validator,
 )
 
+from app.batches.models import BatchStatus as BatchStatus  # re-exported for the routes
+from app.batches.models import FinishedBy
 from app.core.schemas import SmallJson, Strict, not_reserved, storable
 from app.deliveries.schemas import Callback, CallbackRead
 
-BatchStatus = Literal["open", "finished"]
-FinishedBy = Literal["created_empty", "report", "abort", "pending_set"]
 REPORT_SETS = ("pending", "skipped", "errored")
 MAX_ITEM_LENGTH = 255
 SET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

@@ -9,14 +9,14 @@ the seal that finds none open) is the one that completes the job.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from app.batches import store
-from app.batches.models import COUNTERS, batch_items, batch_ledgers, batches
+from app.batches.models import COUNTERS, BatchLedgerRow, BatchRow, batch_items, batch_ledgers, batches
 from app.batches.schemas import BatchProgress, BatchReport
 from app.core.db import Tx
 from app.core.ids import new_id
@@ -38,7 +38,7 @@ def batch_job_id(name: str, now: Any) -> str:
     return f"{name}:{now:%Y-%m-%d_%H-%M-%S}_{secrets.randbelow(100_000):05d}"
 
 
-def _ledger_row(tx: Tx, namespace: str, job_id: str, **values: Any) -> dict[str, Any]:
+def _ledger_row(tx: Tx, namespace: str, job_id: str, **values: Any) -> BatchLedgerRow:
     row: dict[str, Any] = {
         "namespace": namespace,
         "job_id": job_id,
@@ -56,7 +56,7 @@ def _ledger_row(tx: Tx, namespace: str, job_id: str, **values: Any) -> dict[str,
         "completed_at": None,
     }
     row.update(values)
-    return row
+    return cast(BatchLedgerRow, row)
 
 
 async def create_batch_job(
@@ -97,7 +97,7 @@ def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
 
 async def add_batch(
     tx: Tx, *, namespace: str, job_id: str, items: Sequence[str], max_items: int, retention: timedelta
-) -> dict[str, Any]:
+) -> BatchRow:
     """Create the job's next batch with these pending ids; an empty batch is finished at once."""
     unique = _check_size(items, max_items, "items")
     job = await job_reads.get(tx.conn, namespace=namespace, job_id=job_id)
@@ -153,7 +153,7 @@ async def add_batch(
     }
     await tx.conn.execute(batches.insert(), [row])
     await store.insert_items(tx, row["id"], "pending", unique)
-    return row
+    return cast(BatchRow, row)
 
 
 async def report(
@@ -165,7 +165,7 @@ async def report(
     body: BatchReport,
     max_items: int,
     retention: timedelta,
-) -> dict[str, Any]:
+) -> BatchRow:
     """The BatchTracker: move named ids out of pending; all must be pending, or nothing is applied."""
     batch = await store.lock_row(tx, namespace, job_id, index)
     _require_open(batch)
@@ -215,7 +215,7 @@ async def report(
 
 async def abort(
     tx: Tx, *, namespace: str, job_id: str, index: int, error: str, retention: timedelta
-) -> dict[str, Any]:
+) -> BatchRow:
     """The seed's fatal error: every pending id goes to errored with this reason; the batch finishes."""
     batch = await store.lock_row(tx, namespace, job_id, index)
     _require_open(batch)
@@ -235,7 +235,7 @@ async def replace_set(
     items: Sequence[str],
     max_items: int,
     retention: timedelta,
-) -> dict[str, Any]:
+) -> BatchRow:
     """PUT a set. ``pending`` (open batches only) re-plans the batch; ``skipped``/``errored`` are the
     report ledger and refuse writes; any other name is the client's own."""
     unique = _check_size(items, max_items, "items")
@@ -262,7 +262,7 @@ async def replace_set(
 
 async def remove_set(
     tx: Tx, *, namespace: str, job_id: str, index: int, set_name: str, retention: timedelta
-) -> dict[str, Any]:
+) -> BatchRow:
     """The seed's ``remove_set``. Removing ``pending`` withdraws its ids and finishes the batch; removing
     any other set deletes the stored ids only (counts stay, as after retention)."""
     batch = await store.lock_row(tx, namespace, job_id, index)
@@ -283,8 +283,8 @@ async def delete_batch(tx: Tx, *, namespace: str, job_id: str, index: int) -> No
     deltas = {"pending": -batch["pending"], "withdrawn": batch["pending"]} if was_open else {}
     ledger = await _update_ledger(tx, batch, deltas, batches_total=-1, batches_open=-1 if was_open else 0)
     if was_open:
-        closed = {**batch, "pending": 0, "withdrawn": batch["withdrawn"] + batch["pending"]}
-        await _batch_finished(tx, {**closed, "finished_by": "deleted"}, ledger)
+        closed: BatchRow = {**batch, "pending": 0, "withdrawn": batch["withdrawn"] + batch["pending"]}
+        await _batch_finished(tx, closed, ledger, finished_by="deleted")
     await tx.conn.execute(sa.delete(batches).where(batches.c.id == batch["id"]))
     if was_open:
         await _complete_if_done(tx, ledger)
@@ -311,11 +311,11 @@ async def seal(tx: Tx, *, namespace: str, job_id: str) -> JobRow:
     )
     sealed_now = (await tx.conn.execute(stmt)).mappings().first()
     if sealed_now is not None:
-        await _complete_if_done(tx, dict(sealed_now))
+        await _complete_if_done(tx, cast(BatchLedgerRow, dict(sealed_now)))
     return await job_reads.get(tx.conn, namespace=namespace, job_id=job_id)
 
 
-def _require_open(batch: dict[str, Any]) -> None:
+def _require_open(batch: BatchRow) -> None:
     if batch["status"] != "open":
         raise Conflict(
             f"batch {batch['batch_index']} of job {batch['job_id']!r} already finished",
@@ -324,20 +324,20 @@ def _require_open(batch: dict[str, Any]) -> None:
         )
 
 
-async def _touch(tx: Tx, batch: dict[str, Any]) -> dict[str, Any]:
+async def _touch(tx: Tx, batch: BatchRow) -> BatchRow:
     await tx.conn.execute(sa.update(batches).where(batches.c.id == batch["id"]).values(updated_at=tx.now))
     return {**batch, "updated_at": tx.now}
 
 
 async def _apply(
     tx: Tx,
-    batch: dict[str, Any],
+    batch: BatchRow,
     deltas: dict[str, int],
     *,
     finish_by: str | None,
     retention: timedelta,
     abort_error: str | None = None,
-) -> dict[str, Any]:
+) -> BatchRow:
     """Add ``deltas`` to the batch and its ledger; when ``finish_by``, finish the batch and act on it."""
     values: dict[str, Any] = {name: batches.c[name] + delta for name, delta in deltas.items() if delta}
     values["updated_at"] = tx.now
@@ -350,7 +350,7 @@ async def _apply(
             abort_error=abort_error,
         )
     stmt = sa.update(batches).where(batches.c.id == batch["id"]).values(values).returning(*batches.c)
-    updated = dict((await tx.conn.execute(stmt)).mappings().one())
+    updated = cast(BatchRow, dict((await tx.conn.execute(stmt)).mappings().one()))
     ledger = await _update_ledger(tx, batch, deltas, batches_open=-1 if finish_by else 0)
     if finish_by is not None:
         tx.observe("resolution", "batch", "errors" if updated["errored"] else "clean")
@@ -360,8 +360,8 @@ async def _apply(
 
 
 async def _update_ledger(
-    tx: Tx, batch: dict[str, Any], deltas: dict[str, int], *, batches_total: int = 0, batches_open: int = 0
-) -> dict[str, Any]:
+    tx: Tx, batch: BatchRow, deltas: dict[str, int], *, batches_total: int = 0, batches_open: int = 0
+) -> BatchLedgerRow:
     c = batch_ledgers.c
     values: dict[str, Any] = {name: c[name] + delta for name, delta in deltas.items() if delta}
     if batches_total:
@@ -375,17 +375,20 @@ async def _update_ledger(
         .values(values)
         .returning(*batch_ledgers.c)
     )
-    return dict((await tx.conn.execute(stmt)).mappings().one())
+    return cast(BatchLedgerRow, dict((await tx.conn.execute(stmt)).mappings().one()))
 
 
-async def _complete_if_done(tx: Tx, ledger: dict[str, Any]) -> None:
+async def _complete_if_done(tx: Tx, ledger: BatchLedgerRow) -> None:
     """Called by the one update that closed a batch or sealed the job, with the ledger it returned."""
     if ledger["sealed"] and not ledger["batches_open"]:
         await _complete_job(tx, ledger)
 
 
-async def _batch_finished(tx: Tx, batch: dict[str, Any], ledger: dict[str, Any]) -> None:
-    """A batch with errored ids sends ``batch.finished`` to the job's callback (the seed's summary)."""
+async def _batch_finished(
+    tx: Tx, batch: BatchRow, ledger: BatchLedgerRow, *, finished_by: str | None = None
+) -> None:
+    """A batch with errored ids sends ``batch.finished`` to the job's callback (the seed's summary);
+    ``finished_by`` names what closed it when the row does not (a deletion)."""
     if not batch["errored"] or ledger["callback"] is None:
         return
     stmt = (
@@ -401,9 +404,9 @@ async def _batch_finished(tx: Tx, batch: dict[str, Any], ledger: dict[str, Any])
         "errors": True,
         "errored_ids": errored_ids[:INLINE_ERRORED_IDS],
         "errored_ids_truncated": len(errored_ids) > INLINE_ERRORED_IDS,
-        "finished_by": batch["finished_by"],
+        "finished_by": finished_by or batch["finished_by"],
         "abort_error": batch["abort_error"],
-        "counts": {name: batch[name] for name in COUNTERS},
+        "counts": _counts(batch),
     }
     await deliveries.enqueue(
         tx,
@@ -415,7 +418,11 @@ async def _batch_finished(tx: Tx, batch: dict[str, Any], ledger: dict[str, Any])
     )
 
 
-async def _complete_job(tx: Tx, ledger: dict[str, Any]) -> None:
+def _counts(row: Mapping[str, Any]) -> dict[str, int]:
+    return {name: row[name] for name in COUNTERS}
+
+
+async def _complete_job(tx: Tx, ledger: BatchLedgerRow) -> None:
     """Finish the job from its ledger (guarded: a job that already finished stays as it is); its gathers
     see the report in this transaction, and the ledger's callback gets ``job.succeeded``/``job.failed``."""
     failed = ledger["fail_on_errors"] and ledger["errored"] > 0

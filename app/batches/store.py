@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.batches.models import batch_items, batches
+from app.batches.models import BatchRow, batch_items, batches
 from app.batches.schemas import REPORT_SETS
 from app.core.db import Tx, chunks
 from app.errors import NotFound
@@ -21,7 +21,7 @@ def batch_where(namespace: str, job_id: str, index: int) -> sa.ColumnElement[boo
     )
 
 
-async def get_row(conn: AsyncConnection, namespace: str, job_id: str, index: int) -> dict[str, Any]:
+async def get_row(conn: AsyncConnection, namespace: str, job_id: str, index: int) -> BatchRow:
     row = (
         (await conn.execute(sa.select(batches).where(batch_where(namespace, job_id, index))))
         .mappings()
@@ -29,15 +29,15 @@ async def get_row(conn: AsyncConnection, namespace: str, job_id: str, index: int
     )
     if row is None:
         raise NotFound(f"batch {index} of job {job_id!r} does not exist")
-    return dict(row)
+    return cast(BatchRow, dict(row))
 
 
-async def lock_row(tx: Tx, namespace: str, job_id: str, index: int) -> dict[str, Any]:
+async def lock_row(tx: Tx, namespace: str, job_id: str, index: int) -> BatchRow:
     stmt = tx.for_update(sa.select(batches).where(batch_where(namespace, job_id, index)))
     row = (await tx.conn.execute(stmt)).mappings().first()
     if row is None:
         raise NotFound(f"batch {index} of job {job_id!r} does not exist")
-    return dict(row)
+    return cast(BatchRow, dict(row))
 
 
 async def set_counts(conn: AsyncConnection, batch_ids: Sequence[str]) -> dict[str, dict[str, int]]:
