@@ -1,21 +1,9 @@
-"""Namespaces (each with its signing secret), API keys and idempotency records."""
+"""API keys and idempotency records (namespaces, with their signing secrets, are in app.deliveries.models)."""
 
 import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime
-
-namespaces = sa.Table(
-    "namespaces",
-    metadata,
-    sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("signing_secret", sa.String(100), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    # After a rotation the previous secret keeps signing (a second signature) until it expires.
-    sa.Column("previous_signing_secret", sa.String(100), nullable=True),
-    sa.Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
-    sa.Column("secret_rotated_at", UTCDateTime(), nullable=True),
-)
 
 # Keys are stored as SHA-256 digests: they are 256-bit random tokens, so a fast hash is enough.
 api_keys = sa.Table(

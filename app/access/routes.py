@@ -20,6 +20,7 @@ from app.access.schemas import (
 from app.config import Settings
 from app.core.caller import Caller
 from app.core.pagination import Page
+from app.deliveries import signing
 from app.deps import AdminDep, CursorQuery, LimitQuery, RuntimeDep, SecretReaderDep
 from app.errors import Forbidden, NotFound, responses
 
@@ -44,7 +45,7 @@ def _scope(caller: Caller, settings: Settings, namespace: str | None) -> str | N
 @router.get("/v1/namespace", operation_id="getNamespace", responses=responses(403))
 async def get_namespace(rt: RuntimeDep, caller: SecretReaderDep) -> NamespaceRead:
     """The caller's namespace and its webhook signing secret (``whsec_…``); write and admin keys."""
-    row = await rt.db.run(lambda tx: service.ensure(tx, caller.namespace))
+    row = await rt.db.run(lambda tx: signing.ensure(tx, caller.namespace))
     return NamespaceRead.model_validate(row)
 
 
@@ -54,7 +55,7 @@ async def get_namespace(rt: RuntimeDep, caller: SecretReaderDep) -> NamespaceRea
 async def rotate_signing_secret(rt: RuntimeDep, caller: AdminDep) -> NamespaceRead:
     """A new signing secret; the previous one keeps signing too (two signatures) for the grace period."""
     grace = timedelta(hours=rt.settings.signing_secret_grace_hours)
-    row = await rt.db.run(lambda tx: service.rotate_secret(tx, caller.namespace, grace=grace))
+    row = await rt.db.run(lambda tx: signing.rotate(tx, caller.namespace, grace=grace))
     return NamespaceRead.model_validate(row)
 
 
@@ -83,7 +84,7 @@ async def create_namespace(
     """Create a namespace (201; 200 when it exists). Operator only."""
     if not is_operator(caller, rt.settings):
         raise Forbidden("only admin keys of the admin namespace create namespaces")
-    row, created = await rt.db.run(lambda tx: service.create_namespace(tx, body.name))
+    row, created = await rt.db.run(lambda tx: signing.create(tx, body.name))
     if not created:
         response.status_code = status.HTTP_200_OK
     return NamespaceInfo.model_validate(row)

@@ -1,20 +1,21 @@
-"""Namespaces (made on first use, each with its signing secret) and API keys. Services flush, never commit."""
+"""API keys, and the namespaces listing (a namespace and its signing secret are made in
+``app.deliveries.signing``). Services flush, never commit."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.access.models import api_keys, namespaces
+from app.access.models import api_keys
 from app.core.db import Tx
 from app.core.ids import new_id
 from app.core.pagination import Page, keyset_page
-from app.deliveries.sender import new_secret
+from app.deliveries import signing
+from app.deliveries.models import namespaces
 from app.errors import NotFound
 
 KEY_PREFIX = "rdv_"
@@ -29,25 +30,6 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-async def ensure(tx: Tx, name: str) -> dict[str, Any]:
-    """The namespace row, created with a fresh signing secret when it does not exist yet."""
-    stmt = sa.select(namespaces).where(namespaces.c.name == name)
-    row = (await tx.conn.execute(stmt)).mappings().first()
-    if row is not None:
-        return dict(row)
-    insert = tx.insert(namespaces).values(name=name, signing_secret=new_secret(), created_at=tx.now)
-    await tx.conn.execute(insert.on_conflict_do_nothing())
-    return dict((await tx.conn.execute(stmt)).mappings().one())
-
-
-async def create_namespace(tx: Tx, name: str) -> tuple[dict[str, Any], bool]:
-    """Create a namespace; (row, created). An existing one is returned as it is."""
-    stmt = tx.insert(namespaces).values(name=name, signing_secret=new_secret(), created_at=tx.now)
-    created = (await tx.conn.execute(stmt.on_conflict_do_nothing().returning(namespaces.c.name))).first()
-    row = (await tx.conn.execute(sa.select(namespaces).where(namespaces.c.name == name))).mappings().one()
-    return dict(row), created is not None
-
-
 async def list_namespaces(
     conn: AsyncConnection, *, only: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Any], str | None]:
@@ -57,31 +39,9 @@ async def list_namespaces(
     return await keyset_page(conn, stmt, namespaces.c.name, limit=limit, cursor=cursor)
 
 
-def signing_secrets(row: dict[str, Any], now: datetime) -> list[str]:
-    """The secrets that sign now: the current one, and the previous one during its grace period."""
-    found = [row["signing_secret"]]
-    expires = row.get("previous_secret_expires_at")
-    if row.get("previous_signing_secret") and expires is not None and expires > now:
-        found.append(row["previous_signing_secret"])
-    return found
-
-
-async def rotate_secret(tx: Tx, name: str, *, grace: timedelta) -> dict[str, Any]:
-    """A new signing secret; the old one keeps signing alongside it for ``grace``."""
-    current = await ensure(tx, name)
-    values = {
-        "signing_secret": new_secret(),
-        "previous_signing_secret": current["signing_secret"],
-        "previous_secret_expires_at": tx.now + grace,
-        "secret_rotated_at": tx.now,
-    }
-    await tx.conn.execute(sa.update(namespaces).where(namespaces.c.name == name).values(**values))
-    return {**current, **values}
-
-
 async def create_key(tx: Tx, *, namespace: str, role: str, name: str | None) -> tuple[dict[str, Any], str]:
     """Store a new key's digest; return (row, the key itself — shown once, never stored)."""
-    await ensure(tx, namespace)
+    await signing.ensure(tx, namespace)
     key = new_key()
     row = {
         "id": new_id("key"),

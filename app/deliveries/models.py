@@ -1,4 +1,8 @@
-"""The outbox: one row per callback, written in the transaction that caused it, and its attempts."""
+"""The outbox: one row per callback, written in the transaction that caused it, and its attempts; and the
+namespaces, each with the secret its callbacks are signed with."""
+
+from datetime import datetime
+from typing import TypedDict
 
 import sqlalchemy as sa
 
@@ -46,3 +50,24 @@ delivery_attempts = sa.Table(
     sa.Column("response_body", sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(["delivery_id"], ["deliveries.id"], ondelete="CASCADE"),
 )
+
+namespaces = sa.Table(
+    "namespaces",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("signing_secret", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    # After a rotation the previous secret keeps signing (a second signature) until it expires.
+    sa.Column("previous_signing_secret", sa.String(100), nullable=True),
+    sa.Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    sa.Column("secret_rotated_at", UTCDateTime(), nullable=True),
+)
+
+
+class NamespaceRow(TypedDict):
+    name: str
+    signing_secret: str
+    created_at: datetime
+    previous_signing_secret: str | None
+    previous_secret_expires_at: datetime | None
+    secret_rotated_at: datetime | None

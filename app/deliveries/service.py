@@ -11,11 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.access import service as namespaces_service
-from app.access.models import namespaces
 from app.core.db import Tx
 from app.core.ids import new_id
 from app.core.pagination import Page, keyset_page
+from app.deliveries import signing
 from app.deliveries.models import deliveries, delivery_attempts
 from app.deliveries.schemas import AttemptRead, DeliveryDetail, DeliveryRead
 from app.deliveries.sender import SendResult
@@ -142,7 +141,7 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
         )
     )
     rows = (await tx.conn.execute(stmt)).all()
-    secrets = await _secrets(tx, {r.namespace for r in rows})
+    secrets = await signing.for_namespaces(tx, {r.namespace for r in rows})
     return [
         Claimed(
             r.id,
@@ -158,17 +157,6 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
         )
         for r in rows
     ]
-
-
-async def _secrets(tx: Tx, names: set[str]) -> dict[str, list[str]]:
-    """The secrets each namespace signs with now (two during a rotation's grace period)."""
-    if not names:
-        return {}
-    stmt = sa.select(namespaces).where(namespaces.c.name.in_(names))
-    rows = {r["name"]: dict(r) for r in (await tx.conn.execute(stmt)).mappings()}
-    for name in names - rows.keys():
-        rows[name] = await namespaces_service.ensure(tx, name)
-    return {name: namespaces_service.signing_secrets(row, tx.now) for name, row in rows.items()}
 
 
 def next_delay(
