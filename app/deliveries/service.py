@@ -100,8 +100,8 @@ class Claimed:
     body: str
     attempt: int
     secrets: list[str]
-    event_type: str = ""
-    created_at: datetime | None = None
+    event_type: str
+    created_at: datetime
 
 
 async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
