@@ -142,7 +142,7 @@ async def abandon(tx: Tx, *, namespace: str, key: str, owner: str) -> None:
 
 async def expire(tx: Tx, *, limit: int) -> int:
     """Delete records past their 24 h."""
-    due = sa.select(records.c.namespace, records.c.key).where(records.c.expires_at <= tx.now).limit(limit)
+    due = tx.due(sa.select(records.c.namespace, records.c.key), records.c.expires_at, limit=limit)
     rows = (await tx.conn.execute(due)).all()
     for namespace, key in rows:
         await tx.conn.execute(

@@ -2,12 +2,14 @@
 namespaces, each with the secret its callbacks are signed with."""
 
 from datetime import datetime
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
+
+DeliveryStatus = Literal["pending", "delivering", "succeeded", "dead"]
 
 deliveries = sa.Table(
     "deliveries",

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from app.core.pagination import Page
 from app.deliveries import service
-from app.deliveries.schemas import DeliveryDetail, DeliveryRead, DeliveryStatus
+from app.deliveries.models import DeliveryStatus
+from app.deliveries.schemas import DeliveryDetail, DeliveryRead
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
 from app.errors import responses
 

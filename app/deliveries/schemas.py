@@ -5,14 +5,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import httpx
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from app.core.schemas import SmallJson, Strict
+from app.deliveries.models import DeliveryStatus
 
-DeliveryStatus = Literal["pending", "delivering", "succeeded", "dead"]
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")

@@ -6,7 +6,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +15,7 @@ from app.core.db import Tx
 from app.core.ids import new_id
 from app.core.pagination import Page, keyset_page
 from app.deliveries import signing
-from app.deliveries.models import deliveries, delivery_attempts
+from app.deliveries.models import DeliveryStatus, deliveries, delivery_attempts
 from app.deliveries.schemas import AttemptRead, DeliveryDetail, DeliveryRead
 from app.deliveries.sender import SendResult
 from app.errors import Conflict, NotFound
@@ -99,6 +99,7 @@ class Claimed:
     headers: dict[str, str]
     body: str
     attempt: int
+    round_start: int
     secrets: list[str]
     event_type: str
     created_at: datetime
@@ -106,14 +107,8 @@ class Claimed:
 
 async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
     """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row."""
-    due = (
-        sa.select(deliveries.c.id)
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= tx.now)
-        .order_by(deliveries.c.next_attempt_at)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        due = due.with_for_update(skip_locked=True)
+    pending = sa.select(deliveries.c.id).where(deliveries.c.status == "pending")
+    due = tx.due(pending, deliveries.c.next_attempt_at, limit=limit)
     # Two statements, not UPDATE … WHERE id IN (subquery): PostgreSQL may re-run a LIMIT … SKIP LOCKED
     # subquery per outer row and so claim far more than ``limit``.
     ids = list((await tx.conn.execute(due)).scalars())
@@ -136,6 +131,7 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             deliveries.c.headers,
             deliveries.c.body,
             deliveries.c.attempts,
+            deliveries.c.round_start,
             deliveries.c.event_type,
             deliveries.c.created_at,
         )
@@ -151,6 +147,7 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             r.headers,
             r.body,
             r.attempts,
+            r.round_start,
             secrets[r.namespace],
             r.event_type,
             r.created_at,
@@ -171,6 +168,29 @@ def next_delay(
     return base * (1 + random.uniform(-jitter, jitter)) if base else 0.0
 
 
+class Step(TypedDict):
+    """Where an attempt moves its delivery."""
+
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
+
+
+def _after_failure(
+    now: datetime, schedule: list[float], position: int, jitter: float, retry_after: float | None
+) -> Step:
+    """The one retry transition of a failed attempt: pending again on the schedule, or dead once the round's
+    schedule is spent. ``position`` is the attempt's place in its round (0-based)."""
+    delay = next_delay(schedule, position, jitter, retry_after)
+    if delay is None:
+        return {"status": "dead", "next_attempt_at": None}
+    return {"status": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
+
+
+async def _log_attempt(tx: Tx, **attempt: Any) -> None:
+    """Store one attempt; a repeat of the same (delivery, attempt) is ignored."""
+    await tx.conn.execute(tx.insert(delivery_attempts).values(**attempt).on_conflict_do_nothing())
+
+
 async def record(
     tx: Tx,
     claimed: Claimed,
@@ -181,41 +201,31 @@ async def record(
     schedule: list[float],
     jitter: float,
     max_retry_after: float,
-) -> str:
-    """Store the attempt and move the delivery on: succeeded, pending again, or dead. Returns the status."""
-    await tx.conn.execute(
-        tx.insert(delivery_attempts)
-        .values(
-            delivery_id=claimed.id,
-            namespace=claimed.namespace,
-            attempt=claimed.attempt,
-            started_at=started_at,
-            duration_ms=result.duration_ms,
-            status_code=result.status_code,
-            error=result.error,
-            response_body=result.response_body,
-        )
-        .on_conflict_do_nothing()
+) -> DeliveryStatus | Literal["lost"]:
+    """Store the attempt and move the delivery on: succeeded, pending again, or dead (or "lost": the lease ran
+    out and another worker took the row, whose outcome stands)."""
+    await _log_attempt(
+        tx,
+        delivery_id=claimed.id,
+        namespace=claimed.namespace,
+        attempt=claimed.attempt,
+        started_at=started_at,
+        duration_ms=result.duration_ms,
+        status_code=result.status_code,
+        error=result.error,
+        response_body=result.response_body,
     )
-    values: dict[str, Any] = {
-        "locked_by": None,
-        "locked_until": None,
-        "last_status_code": result.status_code,
-        "last_error": result.error,
-    }
+    step: Step
     if result.ok:
-        values.update(status="succeeded", delivered_at=tx.now, next_attempt_at=None)
+        step = {"status": "succeeded", "next_attempt_at": None}
     elif result.gone or result.blocked:
-        values.update(status="dead", next_attempt_at=None)
+        step = {"status": "dead", "next_attempt_at": None}
     else:
-        round_start = sa.select(deliveries.c.round_start).where(deliveries.c.id == claimed.id)
-        position = claimed.attempt - (await tx.conn.execute(round_start)).scalar_one()
         retry_after = min(result.retry_after, max_retry_after) if result.retry_after is not None else None
-        delay = next_delay(schedule, position, jitter, retry_after)
-        if delay is None:
-            values.update(status="dead", next_attempt_at=None)
-        else:
-            values.update(status="pending", next_attempt_at=tx.now + timedelta(seconds=delay))
+        position = claimed.attempt - claimed.round_start
+        step = _after_failure(
+            tx.now, schedule=schedule, position=position, jitter=jitter, retry_after=retry_after
+        )
     stmt = (
         sa.update(deliveries)
         .where(
@@ -224,47 +234,43 @@ async def record(
             deliveries.c.locked_by == worker,
             deliveries.c.attempts == claimed.attempt,  # this claim, not a later one by the same worker
         )
-        .values(**values)
+        .values(
+            locked_by=None,
+            locked_until=None,
+            last_status_code=result.status_code,
+            last_error=result.error,
+            **step,
+            **({"delivered_at": tx.now} if result.ok else {}),
+        )
     )
     if (await tx.conn.execute(stmt)).rowcount != 1:
-        return "lost"  # the lease ran out and another worker took the row; its outcome stands
-    return str(values["status"])
+        return "lost"
+    return step["status"]
 
 
 async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: float) -> int:
     """Leases that ran out count as failed attempts: retried on the schedule, or dead when it is spent."""
-    stmt = (
-        sa.select(deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.round_start)
-        .where(deliveries.c.status == "delivering", deliveries.c.locked_until <= tx.now)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = (await tx.conn.execute(stmt)).all()
+    delivering = sa.select(
+        deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.round_start
+    ).where(deliveries.c.status == "delivering")
+    rows = (await tx.conn.execute(tx.due(delivering, deliveries.c.locked_until, limit=limit))).all()
     error = "lease expired: the worker did not report an outcome"
     for row in rows:
-        await tx.conn.execute(
-            tx.insert(delivery_attempts)
-            .values(
-                delivery_id=row.id,
-                namespace=row.namespace,
-                attempt=row.attempts,
-                started_at=tx.now,
-                duration_ms=0.0,
-                error=error,
-            )
-            .on_conflict_do_nothing()
+        await _log_attempt(
+            tx,
+            delivery_id=row.id,
+            namespace=row.namespace,
+            attempt=row.attempts,
+            started_at=tx.now,
+            duration_ms=0.0,
+            error=error,
         )
-        delay = next_delay(schedule, row.attempts - row.round_start, jitter, None)
-        values: dict[str, Any] = {"locked_by": None, "locked_until": None, "last_error": error}
-        if delay is None:
-            values.update(status="dead", next_attempt_at=None)
-        else:
-            values.update(status="pending", next_attempt_at=tx.now + timedelta(seconds=delay))
+        position = row.attempts - row.round_start
+        step = _after_failure(tx.now, schedule, position, jitter, None)
         await tx.conn.execute(
             sa.update(deliveries)
             .where(deliveries.c.id == row.id, deliveries.c.status == "delivering")
-            .values(**values)
+            .values(locked_by=None, locked_until=None, last_error=error, **step)
         )
     if rows:
         tx.emit("delivery", None)
