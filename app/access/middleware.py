@@ -10,19 +10,20 @@ import json
 import math
 import re
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import idempotency
 from app.access.auth import KeyResolver, RateLimiter, bearer_token
+from app.access.models import IdempotencyRow
 from app.config import Settings
 from app.core.caller import SCOPE_KEY, Caller, scope_caller
 from app.core.clock import Clock
 from app.core.db import Database, Tx, before_commit
 from app.core.ids import new_id
 from app.core.limits import read_body, replaying
-from app.core.problem import problem_body, send_problem
+from app.core.problem import field_error, problem_body, send_problem
 from app.core.requestctx import annotate, current_request_id, internal_error
 from app.core.routing import app_path, is_api
 
@@ -164,7 +165,7 @@ class IdempotencyMiddleware:
         if outcome.action == "run":
             await self._run(scope, receive, body, send, caller.namespace, key, owner)
         elif outcome.action == "replay":
-            await _replay(send, outcome.row or {}, secret=_SECRET_ROUTES.match(app_path(scope)) is not None)
+            await _replay(send, outcome.row, secret=_SECRET_ROUTES.match(app_path(scope)) is not None)
         elif outcome.action == "mismatch":
             detail = (
                 "this Idempotency-Key was used with another request (method, path or body) in the last 24 h"
@@ -201,7 +202,7 @@ class IdempotencyMiddleware:
             await asyncio.sleep(POLL_SECONDS)
             async with db.read() as conn:
                 row = await idempotency.peek(conn, namespace=namespace, key=key)
-            if row is None or row["state"] == "done" or row["locked_until"] <= self.parts.clock.now():
+            if row is None or row["state"] == "done" or not idempotency.held(row, self.parts.clock.now()):
                 outcome = await attempt()
         return outcome
 
@@ -285,15 +286,15 @@ class IdempotencyMiddleware:
         )
 
 
-async def _replay(send: Send, row: dict[str, Any], *, secret: bool) -> None:
-    if secret or row.get("response_body") is None:
+async def _replay(send: Send, row: IdempotencyRow | None, *, secret: bool) -> None:
+    if secret or row is None or row["response_body"] is None:
         detail = (
             "the first response to this Idempotency-Key carried a secret, which is never stored; "
             "list the resources to find what it made"
         )
         await _problem(send, 409, "idempotency-key-in-use", "Not replayable", detail)
         return
-    body: bytes = row["response_body"]
+    body = row["response_body"]
     headers = [
         (b"content-type", (row["response_type"] or "application/json").encode("latin-1")),
         (b"content-length", str(len(body)).encode()),
@@ -306,5 +307,5 @@ async def _replay(send: Send, row: dict[str, Any], *, secret: bool) -> None:
 async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
     body = problem_body(status=status, slug=slug, title=title, detail=detail, request_id=current_request_id())
     if status == 422:
-        body["errors"] = [{"field": "Idempotency-Key", "in": "header", "reason": detail}]
+        body["errors"] = [field_error("Idempotency-Key", detail, "header")]
     await send_problem(send, body)

@@ -39,6 +39,29 @@ deliveries = sa.Table(
     partial_index("ix_deliveries_leased", "locked_until", where="status = 'delivering'"),
 )
 
+
+class DeliveryRow(TypedDict):
+    id: str
+    namespace: str
+    event_id: str
+    event_type: str
+    subject_kind: str
+    subject_id: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    status: DeliveryStatus
+    attempts: int
+    round_start: int
+    next_attempt_at: datetime | None
+    locked_until: datetime | None
+    locked_by: str | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
 delivery_attempts = sa.Table(
     "delivery_attempts",
     metadata,
@@ -53,6 +76,18 @@ delivery_attempts = sa.Table(
     sa.ForeignKeyConstraint(["delivery_id"], ["deliveries.id"], ondelete="CASCADE"),
 )
 
+
+class AttemptRow(TypedDict):
+    delivery_id: str
+    namespace: str
+    attempt: int
+    started_at: datetime
+    duration_ms: float
+    status_code: int | None
+    error: str | None
+    response_body: str | None
+
+
 namespaces = sa.Table(
     "namespaces",
     metadata,
@@ -66,10 +101,15 @@ namespaces = sa.Table(
 )
 
 
-class NamespaceRow(TypedDict):
+class NamespaceEntry(TypedDict):
+    """What the namespaces listing shows of a row."""
+
     name: str
-    signing_secret: str
     created_at: datetime
+
+
+class NamespaceRow(NamespaceEntry):
+    signing_secret: str
     previous_signing_secret: str | None
     previous_secret_expires_at: datetime | None
     secret_rotated_at: datetime | None

@@ -1,4 +1,4 @@
-"""The outbox: enqueue in the caller's transaction; claim with a lease; record each attempt."""
+"""The outbox's writes: enqueue in the caller's transaction; claim with a lease; record; redeliver."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, keyset_page
-from app.deliveries import signing
-from app.deliveries.models import DeliveryStatus, deliveries, delivery_attempts
-from app.deliveries.schemas import AttemptRead, DeliveryDetail, DeliveryRead
+from app.deliveries import reads, signing
+from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus, deliveries, delivery_attempts
+from app.deliveries.schemas import DeliveryRead
 from app.deliveries.sender import SendResult
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ async def enqueue_many(tx: Tx, events: list[Event]) -> list[str]:
     return [r["id"] for r in rows]
 
 
-def _delivery_row(tx: Tx, e: Event) -> dict[str, Any]:
+def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
     event_id = new_id("evt")
     body = {
         "id": event_id,
@@ -186,7 +184,7 @@ def _after_failure(
     return {"status": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
 
 
-async def _log_attempt(tx: Tx, **attempt: Any) -> None:
+async def _log_attempt(tx: Tx, attempt: AttemptRow) -> None:
     """Store one attempt; a repeat of the same (delivery, attempt) is ignored."""
     await tx.conn.execute(tx.insert(delivery_attempts).values(**attempt).on_conflict_do_nothing())
 
@@ -206,14 +204,16 @@ async def record(
     out and another worker took the row, whose outcome stands)."""
     await _log_attempt(
         tx,
-        delivery_id=claimed.id,
-        namespace=claimed.namespace,
-        attempt=claimed.attempt,
-        started_at=started_at,
-        duration_ms=result.duration_ms,
-        status_code=result.status_code,
-        error=result.error,
-        response_body=result.response_body,
+        {
+            "delivery_id": claimed.id,
+            "namespace": claimed.namespace,
+            "attempt": claimed.attempt,
+            "started_at": started_at,
+            "duration_ms": result.duration_ms,
+            "status_code": result.status_code,
+            "error": result.error,
+            "response_body": result.response_body,
+        },
     )
     step: Step
     if result.ok:
@@ -258,12 +258,16 @@ async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: 
     for row in rows:
         await _log_attempt(
             tx,
-            delivery_id=row.id,
-            namespace=row.namespace,
-            attempt=row.attempts,
-            started_at=tx.now,
-            duration_ms=0.0,
-            error=error,
+            {
+                "delivery_id": row.id,
+                "namespace": row.namespace,
+                "attempt": row.attempts,
+                "started_at": tx.now,
+                "duration_ms": 0.0,
+                "status_code": None,
+                "error": error,
+                "response_body": None,
+            },
         )
         position = row.attempts - row.round_start
         step = _after_failure(tx.now, schedule, position, jitter, None)
@@ -279,60 +283,23 @@ async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: 
 
 async def redeliver(tx: Tx, *, namespace: str, delivery_id: str) -> DeliveryRead:
     """Queue a finished delivery (dead or succeeded) again, with a fresh retry schedule."""
-    row = await _get(tx.conn, namespace, delivery_id)
+    row = await reads.get_row(tx.conn, namespace=namespace, delivery_id=delivery_id)
     if row["status"] in ("pending", "delivering"):
         raise Conflict(f"delivery {delivery_id!r} is still {row['status']}; it cannot be redelivered now")
-    values = {"status": "pending", "next_attempt_at": tx.now, "round_start": row["attempts"]}
+    queued: DeliveryRow = {
+        **row,
+        "status": "pending",
+        "next_attempt_at": tx.now,
+        "round_start": row["attempts"],
+    }
     await tx.conn.execute(
         sa.update(deliveries)
         .where(deliveries.c.id == delivery_id, deliveries.c.status == row["status"])
-        .values(**values)
+        .values(
+            status=queued["status"],
+            next_attempt_at=queued["next_attempt_at"],
+            round_start=queued["round_start"],
+        )
     )
     tx.emit("delivery", delivery_id)
-    return DeliveryRead.model_validate({**row, **values})
-
-
-async def _get(conn: AsyncConnection, namespace: str, delivery_id: str) -> dict[str, Any]:
-    stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace, deliveries.c.id == delivery_id)
-    row = (await conn.execute(stmt)).mappings().first()
-    if row is None:
-        raise NotFound(f"delivery {delivery_id!r} does not exist")
-    return dict(row)
-
-
-async def get(conn: AsyncConnection, *, namespace: str, delivery_id: str) -> DeliveryDetail:
-    """A delivery with its event and every attempt."""
-    row = await _get(conn, namespace, delivery_id)
-    attempts = (
-        await conn.execute(
-            sa.select(delivery_attempts)
-            .where(delivery_attempts.c.delivery_id == delivery_id)
-            .order_by(delivery_attempts.c.attempt)
-        )
-    ).mappings()
-    return DeliveryDetail(
-        **DeliveryRead.model_validate(row).model_dump(),
-        event=json.loads(row["body"]),
-        attempt_log=[AttemptRead.model_validate(dict(a)) for a in attempts],
-    )
-
-
-async def list_deliveries(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    status: str | None,
-    subject_id: str | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[DeliveryRead]:
-    """Deliveries, newest last, filtered by status and subject."""
-    stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace)
-    if status is not None:
-        stmt = stmt.where(deliveries.c.status == status)
-    if subject_id is not None:
-        stmt = stmt.where(deliveries.c.subject_id == subject_id)
-    rows, next_cursor = await keyset_page(conn, stmt, deliveries.c.id, limit=limit, cursor=cursor)
-    return Page[DeliveryRead](
-        items=[DeliveryRead.model_validate(dict(r)) for r in rows], next_cursor=next_cursor
-    )
+    return DeliveryRead.from_row(queued)
