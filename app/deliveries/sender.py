@@ -15,7 +15,7 @@ import httpcore
 import httpx
 
 from app import __version__
-from app.deliveries.urlguard import AddressPolicy, GuardedBackend, Resolver, blocked_reason, system_resolver
+from app.deliveries.urlguard import AddressPolicy, GuardedBackend, Resolver, blocked_reason
 
 SECRET_PREFIX = "whsec_"  # signing secrets are made in app.deliveries.signing
 
@@ -27,9 +27,7 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def make_client(
-    policy: AddressPolicy, *, timeout: float, resolver: Resolver = system_resolver
-) -> httpx.AsyncClient:
+def make_client(policy: AddressPolicy, *, timeout: float, resolver: Resolver) -> httpx.AsyncClient:
     """The one shared client: every connection goes through the SSRF guard; redirects are not followed."""
     transport = httpx.AsyncHTTPTransport(retries=0)
     transport._pool = httpcore.AsyncConnectionPool(

@@ -38,19 +38,17 @@ async def enqueue(
     subject: tuple[str, str],
     callback: dict[str, Any],
     data: dict[str, Any],
-) -> str:
+) -> None:
     """Write one event's delivery row in the caller's transaction; the deliverer is woken on commit."""
-    (delivery_id,) = await enqueue_many(tx, [Event(namespace, event_type, subject, callback, data)])
-    return delivery_id
+    await enqueue_many(tx, [Event(namespace, event_type, subject, callback, data)])
 
 
-async def enqueue_many(tx: Tx, events: list[Event]) -> list[str]:
+async def enqueue_many(tx: Tx, events: list[Event]) -> None:
     """Write the delivery rows of many events with one statement, in the caller's transaction."""
     rows = [_delivery_row(tx, e) for e in events]
     if rows:
         await tx.conn.execute(deliveries.insert(), rows)
         tx.emit("delivery", None)
-    return [r["id"] for r in rows]
 
 
 def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
