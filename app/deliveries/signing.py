@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
@@ -25,7 +25,7 @@ def _row(mapping: RowMapping) -> NamespaceRow:
     return cast(NamespaceRow, dict(mapping))
 
 
-def _select(name: str) -> sa.Select[tuple[str]]:
+def _select(name: str) -> sa.Select[Any]:
     return sa.select(namespaces).where(namespaces.c.name == name)
 
 
