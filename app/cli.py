@@ -13,7 +13,7 @@ import sys
 
 import uvicorn
 
-from app.access import service
+from app.access import reads, service
 from app.access.schemas import NAMESPACE_PATTERN
 from app.config import Settings
 from app.core.clock import SystemClock
@@ -103,11 +103,11 @@ async def _print_keys(db: Database, namespace: str | None) -> None:
     async with db.read() as conn:
         cursor = None
         while True:
-            page = await service.list_keys(conn, namespace=namespace, limit=1000, cursor=cursor)
+            page = await reads.list_keys(conn, namespace=namespace, limit=1000, cursor=cursor)
             for k in page.items:
-                state = f"revoked {k['revoked_at']:%Y-%m-%d}" if k["revoked_at"] else "active"
-                label = k["name"] or ""
-                print(f"{k['id']}  {k['namespace']}  {k['role']:5}  {k['prefix']}…  {state}  {label}")
+                state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+                label = k.name or ""
+                print(f"{k.id}  {k.namespace}  {k.role:5}  {k.prefix}…  {state}  {label}")
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor

@@ -25,7 +25,7 @@ class KeyCache(Protocol):
 
 
 class MetricsText(Protocol):
-    async def render(self, conn: AsyncConnection, now: datetime) -> str: ...
+    async def render(self, conn: AsyncConnection, now: datetime) -> bytes: ...
 
 
 class Services(Protocol):

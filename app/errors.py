@@ -64,12 +64,6 @@ class Invalid(AppError):
     title = "Invalid request"
 
 
-class PayloadTooLarge(AppError):
-    status = 413
-    slug = "payload-too-large"
-    title = "Payload too large"
-
-
 def problem(*, status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """Build a problem+json response carrying the request id in ``instance``."""
     body = problem_body(

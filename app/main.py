@@ -107,13 +107,13 @@ def create_app(
     install_error_handlers(app)
     # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (413, then
     # standard JSON and valid query strings) → Idempotency-Key → the routes. Added innermost first.
-    app.add_middleware(IdempotencyMiddleware, runtime=runtime)
+    app.add_middleware(IdempotencyMiddleware, settings=settings, parts=runtime)
     app.add_middleware(
         InputMiddleware,
         max_bytes=settings.max_body_bytes,
         max_member_list_bytes=settings.max_member_list_body_bytes,
     )
-    app.add_middleware(CallerMiddleware, runtime=runtime)
+    app.add_middleware(CallerMiddleware, settings=settings, parts=runtime)
     app.add_middleware(RequestIdMiddleware)
     # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
     routers = (

@@ -1,9 +1,9 @@
 """Every table, imported in one place for alembic's autogenerate and for tests."""
 
-from app.access.models import api_keys, idempotency_keys, namespaces
+from app.access.models import api_keys, idempotency_keys
 from app.batches.models import batch_items, batch_ledgers, batches
 from app.core.db import metadata
-from app.deliveries.models import deliveries, delivery_attempts
+from app.deliveries.models import deliveries, delivery_attempts, namespaces
 from app.gathers.models import gather_members, gathers
 from app.jobs.models import jobs
 from app.waits.models import wait_participants, waits

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
-from app.deliveries.urlguard import AddressPolicy, system_resolver
+from app.deliveries.sender import make_client
+from app.deliveries.urlguard import (
+    AddressPolicy,
+    BlockedDestination,
+    GuardedBackend,
+    blocked_reason,
+    system_resolver,
+)
 from tests.conftest import Service
 from tests.receiver import Receiver, Reply
 
@@ -107,6 +115,28 @@ class TestBlockedDestinations:
         delivery = await deliver_to(guarded, f"{allowed.url}/hook")
         assert delivery["status"] == "succeeded"
         assert len(allowed.requests) == 1
+
+
+class TestSharedClient:
+    """The guard reaches httpx through a private attribute (the transport's ``_pool``): an httpx release that
+    renames or stops using it must fail here, not silently connect anywhere."""
+
+    def test_the_runtime_client_carries_the_guarded_backend(self, guarded: Service) -> None:
+        pool = guarded.runtime.deliverer.client._transport._pool  # type: ignore[attr-defined]
+        assert isinstance(pool._network_backend, GuardedBackend)
+        assert guarded.runtime.deliverer.client.follow_redirects is False
+
+    async def test_a_request_to_loopback_is_refused_by_the_guard(self, trap: Receiver) -> None:
+        client = make_client(AddressPolicy([]), timeout=5, resolver=system_resolver)
+        try:
+            with pytest.raises(httpx.ConnectError) as caught:
+                await client.post(f"{trap.url}/hook", content=b"{}")
+        finally:
+            await client.aclose()
+        assert isinstance(caught.value.__cause__ or caught.value.__context__, BlockedDestination)
+        reason = blocked_reason(caught.value)
+        assert reason is not None and "loopback" in reason
+        assert trap.connections == 0
 
 
 class TestAddressPolicy:

@@ -1,1 +1,1 @@
-"""Namespaces (and, later, API keys)."""
+"""Access: API keys and the callers they stand for, rate limits, Idempotency-Key."""

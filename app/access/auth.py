@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from app.access import service
+from app.access import reads, service
 from app.core.caller import Caller
 from app.core.db import Database
 
@@ -37,8 +37,7 @@ class KeyResolver:
         if hit is not None and hit[1] > now:
             return hit[0]
         async with self.db.read() as conn:
-            row = await service.find_key(conn, key)
-        caller = Caller(row["namespace"], row["role"], row["id"]) if row is not None else None
+            caller = await reads.find_caller(conn, key)
         if self.ttl > 0:
             self._cache[digest] = (caller, now + self.ttl)
             self._cache.move_to_end(digest)

@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.access.models import IdempotencyRow
 from app.access.models import idempotency_keys as records
 from app.core.db import Tx
+
+Action = Literal["run", "replay", "mismatch", "busy", "lost"]
 
 
 @dataclass(frozen=True)
 class Claim:
-    """What to do with a request: run it, replay a stored response, or refuse it."""
+    """What to do with a request: run it, replay a stored response (``row``), or refuse it."""
 
-    action: str  # run | replay | mismatch | busy | lost
-    row: dict[str, Any] | None = None
+    action: Action
+    row: IdempotencyRow | None = None
 
 
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
@@ -35,6 +38,11 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     for part in (method.encode(), path.encode(), query, body):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
+
+
+def held(row: IdempotencyRow, now: datetime) -> bool:
+    """Whether a request still holds the record's lease (a done record holds none)."""
+    return row["locked_until"] is not None and row["locked_until"] > now
 
 
 def _where(namespace: str, key: str) -> sa.ColumnElement[bool]:
@@ -69,27 +77,27 @@ async def claim(
         ).first()
         if found is not None:
             break
-    row = dict(found._mapping)
+    row = cast(IdempotencyRow, dict(found._mapping))
     if row["expires_at"] <= tx.now:  # an old record: the key starts afresh
         await tx.conn.execute(sa.update(records).where(_where(namespace, key)).values(**running))
         return Claim("run")
     if row["fingerprint"] != fingerprint:
-        return Claim("mismatch", row)
+        return Claim("mismatch")
     if row["state"] == "done":
         return Claim("replay", row)
-    if row["locked_until"] > tx.now:
-        return Claim("busy", row)
+    if held(row, tx.now):
+        return Claim("busy")
     if row["state"] == "committed":
-        return Claim("lost", row)  # its work committed, then its process died before storing the answer
+        return Claim("lost")  # its work committed, then its process died before storing the answer
     values = {"owner": owner, "locked_until": tx.now + lease}
     await tx.conn.execute(sa.update(records).where(_where(namespace, key)).values(**values))
     return Claim("run")  # its process died before committing anything: run it here
 
 
-async def peek(conn: AsyncConnection, *, namespace: str, key: str) -> dict[str, Any] | None:
+async def peek(conn: AsyncConnection, *, namespace: str, key: str) -> IdempotencyRow | None:
     """The record as it is (a read: waiting twins poll with this)."""
     row = (await conn.execute(sa.select(records).where(_where(namespace, key)))).mappings().first()
-    return dict(row) if row is not None else None
+    return cast(IdempotencyRow, dict(row)) if row is not None else None
 
 
 async def mark_committed(tx: Tx, *, namespace: str, key: str, owner: str) -> None:
@@ -142,7 +150,7 @@ async def abandon(tx: Tx, *, namespace: str, key: str, owner: str) -> None:
 
 async def expire(tx: Tx, *, limit: int) -> int:
     """Delete records past their 24 h."""
-    due = sa.select(records.c.namespace, records.c.key).where(records.c.expires_at <= tx.now).limit(limit)
+    due = tx.due(sa.select(records.c.namespace, records.c.key), records.c.expires_at, limit=limit)
     rows = (await tx.conn.execute(due)).all()
     for namespace, key in rows:
         await tx.conn.execute(

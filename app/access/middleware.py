@@ -10,20 +10,22 @@ import json
 import math
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import idempotency
-from app.access.auth import bearer_token
+from app.access.auth import KeyResolver, RateLimiter, bearer_token
+from app.access.models import IdempotencyRow
+from app.config import Settings
 from app.core.caller import SCOPE_KEY, Caller, scope_caller
-from app.core.db import Tx, before_commit
+from app.core.clock import Clock
+from app.core.db import Database, Tx, before_commit
 from app.core.ids import new_id
 from app.core.limits import read_body, replaying
-from app.core.problem import problem_body, send_problem
+from app.core.problem import field_error, problem_body, send_problem
 from app.core.requestctx import annotate, current_request_id, internal_error
 from app.core.routing import app_path, is_api
-from app.runtime import Runtime
 
 HEADER = b"idempotency-key"
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -36,6 +38,20 @@ POLL_SECONDS = 0.05
 AUTHORIZATION = b"authorization"
 READS = ("GET", "HEAD", "OPTIONS")
 _CHALLENGE = 'Bearer realm="rendezvous"'
+
+
+class Parts(Protocol):
+    """What the middlewares use of the app's runtime. They are built with the app, its parts only when the
+    lifespan starts, so each request reads them here (``app.runtime.Runtime`` is one)."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def keys(self) -> KeyResolver: ...
+    @property
+    def limiter(self) -> RateLimiter: ...
 
 
 class Refusal(Exception):
@@ -56,9 +72,10 @@ class CallerMiddleware:
     read: a request without a valid key is a 401 whatever its body, a read key writing is a 403, a spent rate
     limit is a 429. The caller is left in the scope, where the idempotency layer and the routes read it."""
 
-    def __init__(self, app: ASGIApp, *, runtime: Runtime) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings, parts: Parts) -> None:
         self.app = app
-        self.runtime = runtime
+        self.settings = settings
+        self.parts = parts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_api(scope):
@@ -84,7 +101,7 @@ class CallerMiddleware:
     async def resolve(self, scope: Scope) -> Caller:
         """The caller behind ``Authorization: Bearer rdv_…``; in dev mode a request without the header is the
         default namespace's admin. Two or more Authorization headers are refused, never chosen between."""
-        settings = self.runtime.settings
+        settings = self.settings
         given = [value for name, value in scope.get("headers", []) if name == AUTHORIZATION]
         if len(given) > 1:
             detail = f"exactly one Authorization header is allowed; this request has {len(given)}"
@@ -96,10 +113,10 @@ class CallerMiddleware:
         token = bearer_token(given[0].decode("latin-1"))
         if token is None:
             raise _unauthorized("the Authorization header must be: Bearer rdv_…", "invalid_token")
-        caller = await self.runtime.keys.resolve(token)
+        caller = await self.parts.keys.resolve(token)
         if caller is None:
             raise _unauthorized("the API key is not valid (unknown or revoked)", "invalid_token")
-        limiter = self.runtime.limiter
+        limiter = self.parts.limiter
         if limiter.enabled:
             wait = limiter.take(caller.key_id or caller.namespace)
             if wait > 0:
@@ -114,9 +131,10 @@ class CallerMiddleware:
 class IdempotencyMiddleware:
     """Applies Idempotency-Key to POST requests; everything else passes through untouched."""
 
-    def __init__(self, app: ASGIApp, *, runtime: Runtime) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings, parts: Parts) -> None:
         self.app = app
-        self.runtime = runtime
+        self.settings = settings
+        self.parts = parts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = (
@@ -147,7 +165,7 @@ class IdempotencyMiddleware:
         if outcome.action == "run":
             await self._run(scope, receive, body, send, caller.namespace, key, owner)
         elif outcome.action == "replay":
-            await _replay(send, outcome.row or {}, secret=_SECRET_ROUTES.match(app_path(scope)) is not None)
+            await _replay(send, outcome.row, secret=_SECRET_ROUTES.match(app_path(scope)) is not None)
         elif outcome.action == "mismatch":
             detail = (
                 "this Idempotency-Key was used with another request (method, path or body) in the last 24 h"
@@ -163,11 +181,11 @@ class IdempotencyMiddleware:
             await _problem(send, 409, "idempotency-key-in-use", "Request in progress", detail)
 
     def _lease(self) -> timedelta:
-        return timedelta(seconds=self.runtime.settings.idempotency_lease_seconds)
+        return timedelta(seconds=self.settings.idempotency_lease_seconds)
 
     async def _claim(self, namespace: str, key: str, print_: str, owner: str) -> idempotency.Claim:
         """Claim the key; while a twin runs, poll (reads only) for its answer, up to the configured wait."""
-        s, db = self.runtime.settings, self.runtime.db
+        s, db = self.settings, self.parts.db
         lease, ttl = self._lease(), timedelta(hours=s.idempotency_ttl_hours)
 
         async def attempt() -> idempotency.Claim:
@@ -184,7 +202,7 @@ class IdempotencyMiddleware:
             await asyncio.sleep(POLL_SECONDS)
             async with db.read() as conn:
                 row = await idempotency.peek(conn, namespace=namespace, key=key)
-            if row is None or row["state"] == "done" or row["locked_until"] <= self.runtime.clock.now():
+            if row is None or row["state"] == "done" or not idempotency.held(row, self.parts.clock.now()):
                 outcome = await attempt()
         return outcome
 
@@ -231,7 +249,7 @@ class IdempotencyMiddleware:
         lease = self._lease()
         while True:
             await asyncio.sleep(lease.total_seconds() / 3)
-            await self.runtime.db.run(
+            await self.parts.db.run(
                 lambda tx: idempotency.renew(tx, namespace=namespace, key=key, owner=owner, lease=lease)
             )
 
@@ -245,7 +263,7 @@ class IdempotencyMiddleware:
         content_type: str | None,
         body: bytes,
     ) -> None:
-        db = self.runtime.db
+        db = self.parts.db
         if status >= 500 or status in _NOT_RECORDED:
             # The record, not this process, knows whether the work committed (a commit can fail after the
             # mark was written inside it): abandon only a claim that is still merely running.
@@ -268,15 +286,15 @@ class IdempotencyMiddleware:
         )
 
 
-async def _replay(send: Send, row: dict[str, Any], *, secret: bool) -> None:
-    if secret or row.get("response_body") is None:
+async def _replay(send: Send, row: IdempotencyRow | None, *, secret: bool) -> None:
+    if secret or row is None or row["response_body"] is None:
         detail = (
             "the first response to this Idempotency-Key carried a secret, which is never stored; "
             "list the resources to find what it made"
         )
         await _problem(send, 409, "idempotency-key-in-use", "Not replayable", detail)
         return
-    body: bytes = row["response_body"]
+    body = row["response_body"]
     headers = [
         (b"content-type", (row["response_type"] or "application/json").encode("latin-1")),
         (b"content-length", str(len(body)).encode()),
@@ -289,5 +307,5 @@ async def _replay(send: Send, row: dict[str, Any], *, secret: bool) -> None:
 async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
     body = problem_body(status=status, slug=slug, title=title, detail=detail, request_id=current_request_id())
     if status == 422:
-        body["errors"] = [{"field": "Idempotency-Key", "in": "header", "reason": detail}]
+        body["errors"] = [field_error("Idempotency-Key", detail, "header")]
     await send_problem(send, body)

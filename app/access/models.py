@@ -1,21 +1,13 @@
-"""Namespaces (each with its signing secret), API keys and idempotency records."""
+"""API keys and idempotency records (namespaces, with their signing secrets, are in app.deliveries.models)."""
+
+from datetime import datetime
+from typing import Literal, TypedDict
 
 import sqlalchemy as sa
 
+from app.core.caller import Role
 from app.core.db import metadata
 from app.core.types import UTCDateTime
-
-namespaces = sa.Table(
-    "namespaces",
-    metadata,
-    sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("signing_secret", sa.String(100), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    # After a rotation the previous secret keeps signing (a second signature) until it expires.
-    sa.Column("previous_signing_secret", sa.String(100), nullable=True),
-    sa.Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
-    sa.Column("secret_rotated_at", UTCDateTime(), nullable=True),
-)
 
 # Keys are stored as SHA-256 digests: they are 256-bit random tokens, so a fast hash is enough.
 api_keys = sa.Table(
@@ -31,6 +23,25 @@ api_keys = sa.Table(
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
     sa.Index("ix_api_keys_namespace", "namespace", "id"),
 )
+
+
+class KeyRow(TypedDict):
+    """An API key as it is shown: everything but its digest."""
+
+    id: str
+    namespace: str
+    role: Role
+    name: str | None
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class StoredKeyRow(KeyRow):
+    key_hash: str
+
+
+IdempotencyState = Literal["running", "committed", "done"]
 
 # The first response to a POST with an Idempotency-Key, replayed for 24 h. ``state``: running (claimed by
 # ``owner``), committed (its work committed, its response not stored yet) or done.
@@ -50,3 +61,17 @@ idempotency_keys = sa.Table(
     sa.Column("expires_at", UTCDateTime(), nullable=False),
     sa.Index("ix_idempotency_keys_expires", "expires_at"),
 )
+
+
+class IdempotencyRow(TypedDict):
+    namespace: str
+    key: str
+    fingerprint: str
+    state: IdempotencyState
+    owner: str
+    response_status: int | None
+    response_type: str | None
+    response_body: bytes | None
+    created_at: datetime
+    locked_until: datetime | None
+    expires_at: datetime

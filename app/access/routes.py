@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.access import service
+from app.access import reads, service
 from app.access.schemas import (
     KeyCreate,
     KeyCreated,
@@ -20,6 +20,7 @@ from app.access.schemas import (
 from app.config import Settings
 from app.core.caller import Caller
 from app.core.pagination import Page
+from app.deliveries import signing
 from app.deps import AdminDep, CursorQuery, LimitQuery, RuntimeDep, SecretReaderDep
 from app.errors import Forbidden, NotFound, responses
 
@@ -44,8 +45,8 @@ def _scope(caller: Caller, settings: Settings, namespace: str | None) -> str | N
 @router.get("/v1/namespace", operation_id="getNamespace", responses=responses(403))
 async def get_namespace(rt: RuntimeDep, caller: SecretReaderDep) -> NamespaceRead:
     """The caller's namespace and its webhook signing secret (``whsec_…``); write and admin keys."""
-    row = await rt.db.run(lambda tx: service.ensure(tx, caller.namespace))
-    return NamespaceRead.model_validate(row)
+    row = await rt.db.run(lambda tx: signing.ensure(tx, caller.namespace))
+    return NamespaceRead.from_row(row)
 
 
 @router.post(
@@ -54,8 +55,8 @@ async def get_namespace(rt: RuntimeDep, caller: SecretReaderDep) -> NamespaceRea
 async def rotate_signing_secret(rt: RuntimeDep, caller: AdminDep) -> NamespaceRead:
     """A new signing secret; the previous one keeps signing too (two signatures) for the grace period."""
     grace = timedelta(hours=rt.settings.signing_secret_grace_hours)
-    row = await rt.db.run(lambda tx: service.rotate_secret(tx, caller.namespace, grace=grace))
-    return NamespaceRead.model_validate(row)
+    row = await rt.db.run(lambda tx: signing.rotate(tx, caller.namespace, grace=grace))
+    return NamespaceRead.from_row(row)
 
 
 @router.get("/v1/namespaces", operation_id="listNamespaces", responses=responses(403, 422))
@@ -65,10 +66,7 @@ async def list_namespaces(
     """Every namespace for the operator; an admin of another namespace sees its own."""
     only = _scope(caller, rt.settings, None)
     async with rt.db.read() as conn:
-        rows, next_cursor = await service.list_namespaces(conn, only=only, limit=limit, cursor=cursor)
-    return Page[NamespaceInfo](
-        items=[NamespaceInfo.model_validate(dict(r)) for r in rows], next_cursor=next_cursor
-    )
+        return await reads.list_namespaces(conn, only=only, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -83,10 +81,10 @@ async def create_namespace(
     """Create a namespace (201; 200 when it exists). Operator only."""
     if not is_operator(caller, rt.settings):
         raise Forbidden("only admin keys of the admin namespace create namespaces")
-    row, created = await rt.db.run(lambda tx: service.create_namespace(tx, body.name))
+    row, created = await rt.db.run(lambda tx: signing.create(tx, body.name))
     if not created:
         response.status_code = status.HTTP_200_OK
-    return NamespaceInfo.model_validate(row)
+    return NamespaceInfo.from_row(row)
 
 
 @router.get("/v1/keys", operation_id="listKeys", responses=responses(403, 404, 422))
@@ -100,8 +98,7 @@ async def list_keys(
     """API keys (never the keys themselves), oldest first; the operator may list any namespace's."""
     scope = _scope(caller, rt.settings, namespace)
     async with rt.db.read() as conn:
-        page = await service.list_keys(conn, namespace=scope, limit=limit, cursor=cursor)
-    return Page[KeyRead](items=[KeyRead.model_validate(r) for r in page.items], next_cursor=page.next_cursor)
+        return await reads.list_keys(conn, namespace=scope, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -116,7 +113,7 @@ async def create_key(body: KeyCreate, rt: RuntimeDep, caller: AdminDep) -> KeyCr
     row, key = await rt.db.run(
         lambda tx: service.create_key(tx, namespace=namespace, role=body.role, name=body.name)
     )
-    return KeyCreated.model_validate({**row, "key": key})
+    return KeyCreated.with_key(row, key)
 
 
 @router.delete("/v1/keys/{key_id}", operation_id="revokeKey", responses=responses(403, 404, 422))
@@ -125,4 +122,4 @@ async def revoke_key(key_id: KeyId, rt: RuntimeDep, caller: AdminDep) -> KeyRead
     scope = _scope(caller, rt.settings, None)
     row = await rt.db.run(lambda tx: service.revoke_key(tx, key_id=key_id, namespace=scope))
     rt.keys.forget(key_id)
-    return KeyRead.model_validate(row)
+    return KeyRead.from_row(row)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.access.models import KeyRow
+from app.core.caller import Role
 from app.core.schemas import Name, Strict
+from app.deliveries.models import NamespaceEntry, NamespaceRow
 
-Role = Literal["read", "write", "admin"]
 NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 NamespaceName = Annotated[str, StringConstraints(pattern=NAMESPACE_PATTERN)]
 
@@ -26,10 +28,18 @@ class NamespaceRead(BaseModel):
     secret_rotated_at: datetime | None
     created_at: datetime
 
+    @classmethod
+    def from_row(cls, row: NamespaceRow) -> NamespaceRead:
+        return cls.model_validate(row)
+
 
 class NamespaceInfo(BaseModel):
     name: str
     created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: NamespaceEntry) -> NamespaceInfo:
+        return cls.model_validate(row)
 
 
 class NamespaceCreate(Strict):
@@ -53,6 +63,14 @@ class KeyRead(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
 
+    @classmethod
+    def from_row(cls, row: KeyRow) -> KeyRead:
+        return cls.model_validate(row)
+
 
 class KeyCreated(KeyRead):
     key: str = Field(description="The key itself: shown once, stored only as a digest")
+
+    @classmethod
+    def with_key(cls, row: KeyRow, key: str) -> KeyCreated:
+        return cls.model_validate({**row, "key": key})

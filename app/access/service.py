@@ -1,20 +1,18 @@
-"""Namespaces (made on first use, each with its signing secret) and API keys. Services flush, never commit."""
+"""API keys: made (shown once, stored as a digest) and revoked. Services flush, never commit."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.access.models import api_keys, namespaces
+from app.access.models import StoredKeyRow, api_keys
+from app.core.caller import Role
 from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, keyset_page
-from app.deliveries.sender import new_secret
+from app.deliveries import signing
 from app.errors import NotFound
 
 KEY_PREFIX = "rdv_"
@@ -29,61 +27,12 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-async def ensure(tx: Tx, name: str) -> dict[str, Any]:
-    """The namespace row, created with a fresh signing secret when it does not exist yet."""
-    stmt = sa.select(namespaces).where(namespaces.c.name == name)
-    row = (await tx.conn.execute(stmt)).mappings().first()
-    if row is not None:
-        return dict(row)
-    insert = tx.insert(namespaces).values(name=name, signing_secret=new_secret(), created_at=tx.now)
-    await tx.conn.execute(insert.on_conflict_do_nothing())
-    return dict((await tx.conn.execute(stmt)).mappings().one())
-
-
-async def create_namespace(tx: Tx, name: str) -> tuple[dict[str, Any], bool]:
-    """Create a namespace; (row, created). An existing one is returned as it is."""
-    stmt = tx.insert(namespaces).values(name=name, signing_secret=new_secret(), created_at=tx.now)
-    created = (await tx.conn.execute(stmt.on_conflict_do_nothing().returning(namespaces.c.name))).first()
-    row = (await tx.conn.execute(sa.select(namespaces).where(namespaces.c.name == name))).mappings().one()
-    return dict(row), created is not None
-
-
-async def list_namespaces(
-    conn: AsyncConnection, *, only: str | None, limit: int, cursor: str | None
-) -> tuple[list[Any], str | None]:
-    stmt = sa.select(namespaces.c.name, namespaces.c.created_at)
-    if only is not None:
-        stmt = stmt.where(namespaces.c.name == only)
-    return await keyset_page(conn, stmt, namespaces.c.name, limit=limit, cursor=cursor)
-
-
-def signing_secrets(row: dict[str, Any], now: datetime) -> list[str]:
-    """The secrets that sign now: the current one, and the previous one during its grace period."""
-    found = [row["signing_secret"]]
-    expires = row.get("previous_secret_expires_at")
-    if row.get("previous_signing_secret") and expires is not None and expires > now:
-        found.append(row["previous_signing_secret"])
-    return found
-
-
-async def rotate_secret(tx: Tx, name: str, *, grace: timedelta) -> dict[str, Any]:
-    """A new signing secret; the old one keeps signing alongside it for ``grace``."""
-    current = await ensure(tx, name)
-    values = {
-        "signing_secret": new_secret(),
-        "previous_signing_secret": current["signing_secret"],
-        "previous_secret_expires_at": tx.now + grace,
-        "secret_rotated_at": tx.now,
-    }
-    await tx.conn.execute(sa.update(namespaces).where(namespaces.c.name == name).values(**values))
-    return {**current, **values}
-
-
-async def create_key(tx: Tx, *, namespace: str, role: str, name: str | None) -> tuple[dict[str, Any], str]:
-    """Store a new key's digest; return (row, the key itself — shown once, never stored)."""
-    await ensure(tx, namespace)
+async def create_key(tx: Tx, *, namespace: str, role: Role, name: str | None) -> tuple[StoredKeyRow, str]:
+    """Store a new key's digest; return (row, the key itself — shown once, never stored). The namespace is
+    made (with its signing secret) on its first key."""
+    await signing.ensure(tx, namespace)
     key = new_key()
-    row = {
+    row: StoredKeyRow = {
         "id": new_id("key"),
         "namespace": namespace,
         "role": role,
@@ -97,35 +46,16 @@ async def create_key(tx: Tx, *, namespace: str, role: str, name: str | None) -> 
     return row, key
 
 
-async def list_keys(
-    conn: AsyncConnection, *, namespace: str | None, limit: int, cursor: str | None
-) -> Page[dict[str, Any]]:
-    """Keys oldest first (digests never leave the database); every namespace when ``namespace`` is None."""
-    stmt = sa.select(*(c for c in api_keys.c if c.key != "key_hash"))
-    if namespace is not None:
-        stmt = stmt.where(api_keys.c.namespace == namespace)
-    rows, next_cursor = await keyset_page(conn, stmt, api_keys.c.id, limit=limit, cursor=cursor)
-    return Page[dict[str, Any]](items=[dict(r) for r in rows], next_cursor=next_cursor)
-
-
-async def revoke_key(tx: Tx, *, key_id: str, namespace: str | None) -> dict[str, Any]:
+async def revoke_key(tx: Tx, *, key_id: str, namespace: str | None) -> StoredKeyRow:
     """Revoke a key (a repeat is a no-op). ``namespace`` None: any namespace (the operator)."""
     stmt = sa.select(api_keys).where(api_keys.c.id == key_id)
     if namespace is not None:
         stmt = stmt.where(api_keys.c.namespace == namespace)
-    row = (await tx.conn.execute(tx.for_update(stmt))).mappings().first()
-    if row is None:
+    found = (await tx.conn.execute(tx.for_update(stmt))).mappings().first()
+    if found is None:
         raise NotFound(f"API key {key_id!r} does not exist")
+    row = cast(StoredKeyRow, dict(found))
     if row["revoked_at"] is None:
         await tx.conn.execute(sa.update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=tx.now))
-        return {**row, "revoked_at": tx.now}
-    return dict(row)
-
-
-async def find_key(conn: AsyncConnection, key: str) -> dict[str, Any] | None:
-    """The live key row for a presented key, or None (unknown or revoked)."""
-    stmt = sa.select(api_keys.c.id, api_keys.c.namespace, api_keys.c.role).where(
-        api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None)
-    )
-    row = (await conn.execute(stmt)).mappings().first()
-    return dict(row) if row is not None else None
+        row["revoked_at"] = tx.now
+    return row

@@ -1,9 +1,15 @@
-"""The outbox: one row per callback, written in the transaction that caused it, and its attempts."""
+"""The outbox: one row per callback, written in the transaction that caused it, and its attempts; and the
+namespaces, each with the secret its callbacks are signed with."""
+
+from datetime import datetime
+from typing import Literal, TypedDict
 
 import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
+
+DeliveryStatus = Literal["pending", "delivering", "succeeded", "dead"]
 
 deliveries = sa.Table(
     "deliveries",
@@ -33,6 +39,29 @@ deliveries = sa.Table(
     partial_index("ix_deliveries_leased", "locked_until", where="status = 'delivering'"),
 )
 
+
+class DeliveryRow(TypedDict):
+    id: str
+    namespace: str
+    event_id: str
+    event_type: str
+    subject_kind: str
+    subject_id: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    status: DeliveryStatus
+    attempts: int
+    round_start: int
+    next_attempt_at: datetime | None
+    locked_until: datetime | None
+    locked_by: str | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
 delivery_attempts = sa.Table(
     "delivery_attempts",
     metadata,
@@ -46,3 +75,41 @@ delivery_attempts = sa.Table(
     sa.Column("response_body", sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(["delivery_id"], ["deliveries.id"], ondelete="CASCADE"),
 )
+
+
+class AttemptRow(TypedDict):
+    delivery_id: str
+    namespace: str
+    attempt: int
+    started_at: datetime
+    duration_ms: float
+    status_code: int | None
+    error: str | None
+    response_body: str | None
+
+
+namespaces = sa.Table(
+    "namespaces",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("signing_secret", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    # After a rotation the previous secret keeps signing (a second signature) until it expires.
+    sa.Column("previous_signing_secret", sa.String(100), nullable=True),
+    sa.Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    sa.Column("secret_rotated_at", UTCDateTime(), nullable=True),
+)
+
+
+class NamespaceEntry(TypedDict):
+    """What the namespaces listing shows of a row."""
+
+    name: str
+    created_at: datetime
+
+
+class NamespaceRow(NamespaceEntry):
+    signing_secret: str
+    previous_signing_secret: str | None
+    previous_secret_expires_at: datetime | None
+    secret_rotated_at: datetime | None

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.core.pagination import Page
-from app.deliveries import service
-from app.deliveries.schemas import DeliveryDetail, DeliveryRead, DeliveryStatus
+from app.deliveries import reads, service
+from app.deliveries.models import DeliveryStatus
+from app.deliveries.schemas import DeliveryDetail, DeliveryRead
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
 from app.errors import responses
 
@@ -27,7 +28,7 @@ async def list_deliveries(
 ) -> Page[DeliveryRead]:
     """Callbacks, oldest first; ``?status=dead`` lists the ones that gave up."""
     async with rt.db.read() as conn:
-        return await service.list_deliveries(
+        return await reads.list_deliveries(
             conn, namespace=ns, status=status, subject_id=subject_id, limit=limit, cursor=cursor
         )
 
@@ -36,7 +37,7 @@ async def list_deliveries(
 async def get_delivery(delivery_id: DeliveryId, rt: RuntimeDep, ns: NamespaceDep) -> DeliveryDetail:
     """A delivery with its event and every attempt."""
     async with rt.db.read() as conn:
-        return await service.get(conn, namespace=ns, delivery_id=delivery_id)
+        return await reads.get(conn, namespace=ns, delivery_id=delivery_id)
 
 
 @router.post(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import httpx
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from app.core.schemas import SmallJson, Strict
+from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus
 
-DeliveryStatus = Literal["pending", "delivering", "succeeded", "dead"]
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -98,6 +99,10 @@ class AttemptRead(BaseModel):
     error: str | None
     response_body: str | None
 
+    @classmethod
+    def from_row(cls, row: AttemptRow) -> AttemptRead:
+        return cls.model_validate(row)
+
 
 class DeliveryRead(BaseModel):
     id: str
@@ -114,7 +119,22 @@ class DeliveryRead(BaseModel):
     created_at: datetime
     delivered_at: datetime | None
 
+    @classmethod
+    def from_row(cls, row: DeliveryRow) -> DeliveryRead:
+        return cls.model_validate(row)
+
 
 class DeliveryDetail(DeliveryRead):
     event: Any
     attempt_log: list[AttemptRead]
+
+    @classmethod
+    def with_attempts(cls, row: DeliveryRow, attempts: list[AttemptRow]) -> DeliveryDetail:
+        """The delivery, its event (the body it sends) and every attempt."""
+        return cls.model_validate(
+            {
+                **row,
+                "event": json.loads(row["body"]),
+                "attempt_log": [AttemptRead.from_row(a) for a in attempts],
+            }
+        )

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,14 +15,9 @@ import httpcore
 import httpx
 
 from app import __version__
-from app.deliveries.urlguard import AddressPolicy, GuardedBackend, Resolver, blocked_reason, system_resolver
+from app.deliveries.urlguard import AddressPolicy, GuardedBackend, Resolver, blocked_reason
 
-SECRET_PREFIX = "whsec_"
-
-
-def new_secret() -> str:
-    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+SECRET_PREFIX = "whsec_"  # signing secrets are made in app.deliveries.signing
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
@@ -33,9 +27,7 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def make_client(
-    policy: AddressPolicy, *, timeout: float, resolver: Resolver = system_resolver
-) -> httpx.AsyncClient:
+def make_client(policy: AddressPolicy, *, timeout: float, resolver: Resolver) -> httpx.AsyncClient:
     """The one shared client: every connection goes through the SSRF guard; redirects are not followed."""
     transport = httpx.AsyncHTTPTransport(retries=0)
     transport._pool = httpcore.AsyncConnectionPool(

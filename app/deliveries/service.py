@@ -1,4 +1,4 @@
-"""The outbox: enqueue in the caller's transaction; claim with a lease; record each attempt."""
+"""The outbox's writes: enqueue in the caller's transaction; claim with a lease; record; redeliver."""
 
 from __future__ import annotations
 
@@ -6,20 +6,17 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.access import service as namespaces_service
-from app.access.models import namespaces
 from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, keyset_page
-from app.deliveries.models import deliveries, delivery_attempts
-from app.deliveries.schemas import AttemptRead, DeliveryDetail, DeliveryRead
+from app.deliveries import reads, signing
+from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus, deliveries, delivery_attempts
+from app.deliveries.schemas import DeliveryRead
 from app.deliveries.sender import SendResult
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -41,22 +38,20 @@ async def enqueue(
     subject: tuple[str, str],
     callback: dict[str, Any],
     data: dict[str, Any],
-) -> str:
+) -> None:
     """Write one event's delivery row in the caller's transaction; the deliverer is woken on commit."""
-    (delivery_id,) = await enqueue_many(tx, [Event(namespace, event_type, subject, callback, data)])
-    return delivery_id
+    await enqueue_many(tx, [Event(namespace, event_type, subject, callback, data)])
 
 
-async def enqueue_many(tx: Tx, events: list[Event]) -> list[str]:
+async def enqueue_many(tx: Tx, events: list[Event]) -> None:
     """Write the delivery rows of many events with one statement, in the caller's transaction."""
     rows = [_delivery_row(tx, e) for e in events]
     if rows:
         await tx.conn.execute(deliveries.insert(), rows)
         tx.emit("delivery", None)
-    return [r["id"] for r in rows]
 
 
-def _delivery_row(tx: Tx, e: Event) -> dict[str, Any]:
+def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
     event_id = new_id("evt")
     body = {
         "id": event_id,
@@ -100,21 +95,16 @@ class Claimed:
     headers: dict[str, str]
     body: str
     attempt: int
+    round_start: int
     secrets: list[str]
-    event_type: str = ""
-    created_at: datetime | None = None
+    event_type: str
+    created_at: datetime
 
 
 async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
     """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row."""
-    due = (
-        sa.select(deliveries.c.id)
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= tx.now)
-        .order_by(deliveries.c.next_attempt_at)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        due = due.with_for_update(skip_locked=True)
+    pending = sa.select(deliveries.c.id).where(deliveries.c.status == "pending")
+    due = tx.due(pending, deliveries.c.next_attempt_at, limit=limit)
     # Two statements, not UPDATE … WHERE id IN (subquery): PostgreSQL may re-run a LIMIT … SKIP LOCKED
     # subquery per outer row and so claim far more than ``limit``.
     ids = list((await tx.conn.execute(due)).scalars())
@@ -137,12 +127,13 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             deliveries.c.headers,
             deliveries.c.body,
             deliveries.c.attempts,
+            deliveries.c.round_start,
             deliveries.c.event_type,
             deliveries.c.created_at,
         )
     )
     rows = (await tx.conn.execute(stmt)).all()
-    secrets = await _secrets(tx, {r.namespace for r in rows})
+    secrets = await signing.for_namespaces(tx, {r.namespace for r in rows})
     return [
         Claimed(
             r.id,
@@ -152,23 +143,13 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             r.headers,
             r.body,
             r.attempts,
+            r.round_start,
             secrets[r.namespace],
             r.event_type,
             r.created_at,
         )
         for r in rows
     ]
-
-
-async def _secrets(tx: Tx, names: set[str]) -> dict[str, list[str]]:
-    """The secrets each namespace signs with now (two during a rotation's grace period)."""
-    if not names:
-        return {}
-    stmt = sa.select(namespaces).where(namespaces.c.name.in_(names))
-    rows = {r["name"]: dict(r) for r in (await tx.conn.execute(stmt)).mappings()}
-    for name in names - rows.keys():
-        rows[name] = await namespaces_service.ensure(tx, name)
-    return {name: namespaces_service.signing_secrets(row, tx.now) for name, row in rows.items()}
 
 
 def next_delay(
@@ -183,6 +164,29 @@ def next_delay(
     return base * (1 + random.uniform(-jitter, jitter)) if base else 0.0
 
 
+class Step(TypedDict):
+    """Where an attempt moves its delivery."""
+
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
+
+
+def _after_failure(
+    now: datetime, schedule: list[float], position: int, jitter: float, retry_after: float | None
+) -> Step:
+    """The one retry transition of a failed attempt: pending again on the schedule, or dead once the round's
+    schedule is spent. ``position`` is the attempt's place in its round (0-based)."""
+    delay = next_delay(schedule, position, jitter, retry_after)
+    if delay is None:
+        return {"status": "dead", "next_attempt_at": None}
+    return {"status": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
+
+
+async def _log_attempt(tx: Tx, attempt: AttemptRow) -> None:
+    """Store one attempt; a repeat of the same (delivery, attempt) is ignored."""
+    await tx.conn.execute(tx.insert(delivery_attempts).values(**attempt).on_conflict_do_nothing())
+
+
 async def record(
     tx: Tx,
     claimed: Claimed,
@@ -193,41 +197,33 @@ async def record(
     schedule: list[float],
     jitter: float,
     max_retry_after: float,
-) -> str:
-    """Store the attempt and move the delivery on: succeeded, pending again, or dead. Returns the status."""
-    await tx.conn.execute(
-        tx.insert(delivery_attempts)
-        .values(
-            delivery_id=claimed.id,
-            namespace=claimed.namespace,
-            attempt=claimed.attempt,
-            started_at=started_at,
-            duration_ms=result.duration_ms,
-            status_code=result.status_code,
-            error=result.error,
-            response_body=result.response_body,
-        )
-        .on_conflict_do_nothing()
+) -> DeliveryStatus | Literal["lost"]:
+    """Store the attempt and move the delivery on: succeeded, pending again, or dead (or "lost": the lease ran
+    out and another worker took the row, whose outcome stands)."""
+    await _log_attempt(
+        tx,
+        {
+            "delivery_id": claimed.id,
+            "namespace": claimed.namespace,
+            "attempt": claimed.attempt,
+            "started_at": started_at,
+            "duration_ms": result.duration_ms,
+            "status_code": result.status_code,
+            "error": result.error,
+            "response_body": result.response_body,
+        },
     )
-    values: dict[str, Any] = {
-        "locked_by": None,
-        "locked_until": None,
-        "last_status_code": result.status_code,
-        "last_error": result.error,
-    }
+    step: Step
     if result.ok:
-        values.update(status="succeeded", delivered_at=tx.now, next_attempt_at=None)
+        step = {"status": "succeeded", "next_attempt_at": None}
     elif result.gone or result.blocked:
-        values.update(status="dead", next_attempt_at=None)
+        step = {"status": "dead", "next_attempt_at": None}
     else:
-        round_start = sa.select(deliveries.c.round_start).where(deliveries.c.id == claimed.id)
-        position = claimed.attempt - (await tx.conn.execute(round_start)).scalar_one()
         retry_after = min(result.retry_after, max_retry_after) if result.retry_after is not None else None
-        delay = next_delay(schedule, position, jitter, retry_after)
-        if delay is None:
-            values.update(status="dead", next_attempt_at=None)
-        else:
-            values.update(status="pending", next_attempt_at=tx.now + timedelta(seconds=delay))
+        position = claimed.attempt - claimed.round_start
+        step = _after_failure(
+            tx.now, schedule=schedule, position=position, jitter=jitter, retry_after=retry_after
+        )
     stmt = (
         sa.update(deliveries)
         .where(
@@ -236,47 +232,47 @@ async def record(
             deliveries.c.locked_by == worker,
             deliveries.c.attempts == claimed.attempt,  # this claim, not a later one by the same worker
         )
-        .values(**values)
+        .values(
+            locked_by=None,
+            locked_until=None,
+            last_status_code=result.status_code,
+            last_error=result.error,
+            **step,
+            **({"delivered_at": tx.now} if result.ok else {}),
+        )
     )
     if (await tx.conn.execute(stmt)).rowcount != 1:
-        return "lost"  # the lease ran out and another worker took the row; its outcome stands
-    return str(values["status"])
+        return "lost"
+    return step["status"]
 
 
 async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: float) -> int:
     """Leases that ran out count as failed attempts: retried on the schedule, or dead when it is spent."""
-    stmt = (
-        sa.select(deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.round_start)
-        .where(deliveries.c.status == "delivering", deliveries.c.locked_until <= tx.now)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = (await tx.conn.execute(stmt)).all()
+    delivering = sa.select(
+        deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.round_start
+    ).where(deliveries.c.status == "delivering")
+    rows = (await tx.conn.execute(tx.due(delivering, deliveries.c.locked_until, limit=limit))).all()
     error = "lease expired: the worker did not report an outcome"
     for row in rows:
-        await tx.conn.execute(
-            tx.insert(delivery_attempts)
-            .values(
-                delivery_id=row.id,
-                namespace=row.namespace,
-                attempt=row.attempts,
-                started_at=tx.now,
-                duration_ms=0.0,
-                error=error,
-            )
-            .on_conflict_do_nothing()
+        await _log_attempt(
+            tx,
+            {
+                "delivery_id": row.id,
+                "namespace": row.namespace,
+                "attempt": row.attempts,
+                "started_at": tx.now,
+                "duration_ms": 0.0,
+                "status_code": None,
+                "error": error,
+                "response_body": None,
+            },
         )
-        delay = next_delay(schedule, row.attempts - row.round_start, jitter, None)
-        values: dict[str, Any] = {"locked_by": None, "locked_until": None, "last_error": error}
-        if delay is None:
-            values.update(status="dead", next_attempt_at=None)
-        else:
-            values.update(status="pending", next_attempt_at=tx.now + timedelta(seconds=delay))
+        position = row.attempts - row.round_start
+        step = _after_failure(tx.now, schedule, position, jitter, None)
         await tx.conn.execute(
             sa.update(deliveries)
             .where(deliveries.c.id == row.id, deliveries.c.status == "delivering")
-            .values(**values)
+            .values(locked_by=None, locked_until=None, last_error=error, **step)
         )
     if rows:
         tx.emit("delivery", None)
@@ -285,60 +281,23 @@ async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: 
 
 async def redeliver(tx: Tx, *, namespace: str, delivery_id: str) -> DeliveryRead:
     """Queue a finished delivery (dead or succeeded) again, with a fresh retry schedule."""
-    row = await _get(tx.conn, namespace, delivery_id)
+    row = await reads.get_row(tx.conn, namespace=namespace, delivery_id=delivery_id)
     if row["status"] in ("pending", "delivering"):
         raise Conflict(f"delivery {delivery_id!r} is still {row['status']}; it cannot be redelivered now")
-    values = {"status": "pending", "next_attempt_at": tx.now, "round_start": row["attempts"]}
+    queued: DeliveryRow = {
+        **row,
+        "status": "pending",
+        "next_attempt_at": tx.now,
+        "round_start": row["attempts"],
+    }
     await tx.conn.execute(
         sa.update(deliveries)
         .where(deliveries.c.id == delivery_id, deliveries.c.status == row["status"])
-        .values(**values)
+        .values(
+            status=queued["status"],
+            next_attempt_at=queued["next_attempt_at"],
+            round_start=queued["round_start"],
+        )
     )
     tx.emit("delivery", delivery_id)
-    return DeliveryRead.model_validate({**row, **values})
-
-
-async def _get(conn: AsyncConnection, namespace: str, delivery_id: str) -> dict[str, Any]:
-    stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace, deliveries.c.id == delivery_id)
-    row = (await conn.execute(stmt)).mappings().first()
-    if row is None:
-        raise NotFound(f"delivery {delivery_id!r} does not exist")
-    return dict(row)
-
-
-async def get(conn: AsyncConnection, *, namespace: str, delivery_id: str) -> DeliveryDetail:
-    """A delivery with its event and every attempt."""
-    row = await _get(conn, namespace, delivery_id)
-    attempts = (
-        await conn.execute(
-            sa.select(delivery_attempts)
-            .where(delivery_attempts.c.delivery_id == delivery_id)
-            .order_by(delivery_attempts.c.attempt)
-        )
-    ).mappings()
-    return DeliveryDetail(
-        **DeliveryRead.model_validate(row).model_dump(),
-        event=json.loads(row["body"]),
-        attempt_log=[AttemptRead.model_validate(dict(a)) for a in attempts],
-    )
-
-
-async def list_deliveries(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    status: str | None,
-    subject_id: str | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[DeliveryRead]:
-    """Deliveries, newest last, filtered by status and subject."""
-    stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace)
-    if status is not None:
-        stmt = stmt.where(deliveries.c.status == status)
-    if subject_id is not None:
-        stmt = stmt.where(deliveries.c.subject_id == subject_id)
-    rows, next_cursor = await keyset_page(conn, stmt, deliveries.c.id, limit=limit, cursor=cursor)
-    return Page[DeliveryRead](
-        items=[DeliveryRead.model_validate(dict(r)) for r in rows], next_cursor=next_cursor
-    )
+    return DeliveryRead.from_row(queued)

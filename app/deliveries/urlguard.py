@@ -75,7 +75,7 @@ def _literal(host: str) -> str | None:
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves the host itself and connects only to an address the policy allows."""
 
-    def __init__(self, policy: AddressPolicy, resolver: Resolver = system_resolver) -> None:
+    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
         self.policy = policy
         self.resolver = resolver
         self.inner = httpcore.AnyIOBackend()

@@ -12,9 +12,9 @@ import httpx
 from app.config import Settings
 from app.core.db import Database
 from app.core.ids import new_id
+from app.core.metrics import AttemptMetrics
 from app.deliveries import sender
 from app.deliveries import service as outbox
-from app.ops.metrics import Metrics
 
 log = logging.getLogger("rendezvous.deliveries")
 
@@ -23,7 +23,7 @@ class Deliverer:
     """Woken in-process when a delivery is written; the scheduler's tick is the safety net."""
 
     def __init__(
-        self, db: Database, client: httpx.AsyncClient, settings: Settings, metrics: Metrics | None = None
+        self, db: Database, client: httpx.AsyncClient, settings: Settings, metrics: AttemptMetrics
     ) -> None:
         self.db = db
         self.client = client
@@ -112,15 +112,13 @@ class Deliverer:
                 jitter=self.settings.delivery_jitter,
                 max_retry_after=self.settings.delivery_max_retry_after_seconds,
             )
-        if self.metrics is not None:
-            since = (self.db.clock.now() - item.created_at).total_seconds() if item.created_at else 0.0
-            self.metrics.attempt(
-                ok=result.ok,
-                first=item.attempt == 1,
-                seconds=result.duration_ms / 1000,
-                event_type=item.event_type,
-                since_event=since,
-            )
+        self.metrics.attempt(
+            ok=result.ok,
+            first=item.attempt == 1,
+            seconds=result.duration_ms / 1000,
+            event_type=item.event_type,
+            since_event=(self.db.clock.now() - item.created_at).total_seconds(),
+        )
         extra = {"delivery_id": item.id, "event_id": item.event_id, "namespace": item.namespace}
         log.info(
             "delivery attempt %d: %s (%s)",

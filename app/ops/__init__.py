@@ -1,1 +1,1 @@
-"""Health and readiness."""
+"""Operations: health, readiness and metrics."""

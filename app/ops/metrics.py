@@ -4,6 +4,7 @@ gauges read from the database at scrape time."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -19,6 +20,9 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 
 
 class Metrics:
+    """This process's counters (what it committed and attempted) and the database's gauges. It is the
+    deliverer's ``AttemptMetrics`` and the routes' ``MetricsText``."""
+
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry()
         self.reports = Counter(
@@ -71,14 +75,14 @@ class Metrics:
         if ok and first:  # retries and redeliveries would measure the schedule, not the fan-in
             self.fan_in.labels(event_type.partition(".")[0]).observe(max(0.0, since_event))
 
-    async def render(self, conn: AsyncConnection, now: object) -> bytes:
+    async def render(self, conn: AsyncConnection, now: datetime) -> bytes:
         """Refresh the gauges from the database (at most every few seconds), then the exposition text."""
         if time.monotonic() - self._gauges_read_at >= GAUGE_SECONDS:
             await self._read_gauges(conn, now)
             self._gauges_read_at = time.monotonic()
         return generate_latest(self.registry)
 
-    async def _read_gauges(self, conn: AsyncConnection, now: object) -> None:
+    async def _read_gauges(self, conn: AsyncConnection, now: datetime) -> None:
         due = sa.select(sa.func.count()).where(
             deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now
         )
