@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.core import routing  # noqa: F401  (registers the gatherid path convertor)
-from app.core.notify import wait_for
 from app.core.pagination import Page
 from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
@@ -86,7 +85,7 @@ async def get_gather(
     with rt.notifier.subscribe(("gather", ns, gather_id)) as resolved:
         async with rt.db.read() as conn:
             row = await service.get(conn, namespace=ns, gather_id=gather_id)
-        if wait and row["status"] == "waiting" and await wait_for(resolved, wait):
+        if wait and row["status"] == "waiting" and await resolved.wait(wait):
             async with rt.db.read() as conn:
                 row = await service.get(conn, namespace=ns, gather_id=gather_id)
     async with rt.db.read() as conn:

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.core import routing  # noqa: F401  (registers the clientid path convertor)
 from app.core.db import Tx
-from app.core.notify import wait_for
 from app.core.pagination import Page
 from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
@@ -73,7 +72,7 @@ async def get_wait(group_key: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: Wa
     with rt.notifier.subscribe(("wait", ns, group_key)) as fired:
         async with rt.db.read() as conn:
             row = await service.current(conn, namespace=ns, group_key=group_key)
-        if wait and row["status"] == "waiting" and await wait_for(fired, wait):
+        if wait and row["status"] == "waiting" and await fired.wait(wait):
             async with rt.db.read() as conn:
                 row = await service.get(conn, namespace=ns, wait_id=row["id"])
     async with rt.db.read() as conn:
