@@ -15,8 +15,10 @@ from app.gathers.models import GatherRow, GatherStatus, MemberJobRow, OnFailure
 from app.jobs.schemas import JobStatus
 
 PARTS = SUB_RESOURCES["gathers"].leaves
-MAX_GATHER_JOBS = 100_000
-JobIds = Annotated[list[JobId], Field(max_length=MAX_GATHER_JOBS)]
+# How many ids a gather holds is a setting (max_gather_jobs), enforced by the service.
+JobIds = Annotated[
+    list[JobId], Field(description="At most RENDEZVOUS_MAX_GATHER_JOBS ids (100,000 unless configured)")
+]
 
 
 def _no_duplicates(value: list[str]) -> list[str]:

@@ -144,6 +144,8 @@ async def add_jobs(
     tx: Tx, *, namespace: str, gather_id: str, job_ids: Sequence[str], max_jobs: int
 ) -> GatherRead:
     """Add members to an open, unsealed gather. Jobs are locked before the gather, as reports do."""
+    if len(job_ids) > max_jobs:  # more than fit, whichever are members already: refuse before registering
+        raise _too_many(max_jobs)
     await store.ensure_and_lock(tx, namespace, job_ids)
     gather = await _locked(tx, namespace, gather_id)
     if gather["status"] != "waiting" or gather["sealed"]:
