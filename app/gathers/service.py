@@ -16,7 +16,7 @@ from app.core.ids import new_id
 from app.core.problem import field_error
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid, NotFound
-from app.gathers.models import GatherEvent, GatherOutcome, GatherRow, gather_members, gathers
+from app.gathers.models import GatherEvent, GatherMemberRow, GatherOutcome, GatherRow, gather_members, gathers
 from app.gathers.reads import FAILURES, event_data, get, to_read, where
 from app.gathers.schemas import GatherCreate, GatherRead
 from app.jobs import store
@@ -32,7 +32,7 @@ EVENT_TYPES: dict[GatherOutcome, GatherEvent] = {
 SUCCESS_OUTCOMES = ("succeeded", "completed")
 
 
-def deadline_for(body: GatherCreate, now: datetime) -> datetime | None:
+def _deadline_for(body: GatherCreate, now: datetime) -> datetime | None:
     """timeout_seconds, else poll_interval_seconds × max_attempts, else none."""
     if body.timeout_seconds is not None:
         return now + timedelta(seconds=body.timeout_seconds)
@@ -55,7 +55,7 @@ def _counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def outcome_of(g: GatherRow) -> GatherOutcome | None:
+def _outcome_of(g: GatherRow) -> GatherOutcome | None:
     """The resolution a gather's counters call for now, or None while it must wait."""
     if not g["sealed"]:
         return None
@@ -89,7 +89,7 @@ async def create(tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int) -
         "timeout_seconds": body.timeout_seconds,
         "poll_interval_seconds": body.poll_interval_seconds,
         "max_attempts": body.max_attempts,
-        "deadline_at": deadline_for(body, tx.now),
+        "deadline_at": _deadline_for(body, tx.now),
         "request_hash": digest,
         "created_at": tx.now,
         "resolved_at": None,
@@ -112,7 +112,7 @@ async def _add_members(tx: Tx, gather: GatherRow, job_ids: Sequence[str]) -> Non
     namespace = gather["namespace"]
     rows = await store.ensure_and_lock(tx, namespace, job_ids)
     start = gather["total"]
-    members = [
+    members: list[GatherMemberRow] = [
         {"namespace": namespace, "gather_id": gather["id"], "job_id": job_id, "position": start + i}
         for i, job_id in enumerate(job_ids)
     ]
@@ -252,7 +252,7 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
 
 
 async def _maybe_resolve(tx: Tx, gather: GatherRow) -> None:
-    outcome = outcome_of(gather)
+    outcome = _outcome_of(gather)
     if outcome is not None and gather["status"] == "waiting":
         await _resolve(tx, gather, outcome)
 

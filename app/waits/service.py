@@ -15,7 +15,7 @@ from app.core.db import Tx
 from app.core.ids import new_id
 from app.deliveries import service as deliveries
 from app.errors import NotFound
-from app.waits.models import WaitEvent, WaitReason, WaitRow, wait_participants, waits
+from app.waits.models import WaitEvent, WaitParticipantRow, WaitReason, WaitRow, wait_participants, waits
 from app.waits.reads import participants, preview, to_read
 from app.waits.schemas import ParticipantAdd, ParticipantAdded, WaitRead
 
@@ -101,16 +101,14 @@ async def add_participant(
     """Add a participant; returns the wait and whether this add opened it. Resolves ``quorum`` in this
     transaction."""
     row, created = await _open_or_create(tx, namespace, group_key, body)
-    joined = await tx.conn.execute(
-        _join(tx.dialect),
-        {
-            "wait_id": row["id"],
-            "participant_key": body.participant_key,
-            "namespace": namespace,
-            "position": row["participant_count"] + 1,
-            "joined_at": tx.now,
-        },
-    )
+    participant: WaitParticipantRow = {
+        "wait_id": row["id"],
+        "participant_key": body.participant_key,
+        "namespace": namespace,
+        "position": row["participant_count"] + 1,
+        "joined_at": tx.now,
+    }
+    joined = await tx.conn.execute(_join(tx.dialect), participant)
     counted = joined.first() is not None
     row.update(
         {
