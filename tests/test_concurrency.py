@@ -96,7 +96,7 @@ async def test_a_long_poll_on_one_replica_is_woken_by_a_report_on_another(
     body = {"id": "x", "job_ids": ["only"], "callback": {"url": f"{receiver.url}/cb"}}
     assert (await a.client.post("/v1/gathers", json=body)).status_code == 201
     poll = asyncio.create_task(b.client.get("/v1/gathers/x", params={"wait": 30}))
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(b.runtime.notifier.polling(("gather", "default", "x")), 5)
     assert not poll.done()
     assert (await a.client.post("/v1/jobs/only/complete", json={})).status_code == 200
     r = await asyncio.wait_for(poll, 5)

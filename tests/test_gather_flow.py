@@ -293,7 +293,7 @@ class TestReading:
     async def test_long_poll_is_woken_by_the_resolution(self, svc: Service, receiver: Receiver) -> None:
         await create(svc, gather_body(receiver, "lp", ["a"]))
         poll = asyncio.create_task(svc.client.get("/v1/gathers/lp", params={"wait": 30}))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(svc.runtime.notifier.polling(("gather", "default", "lp")), 5)
         assert not poll.done()
         started = asyncio.get_running_loop().time()
         await report(svc, "a")

@@ -118,10 +118,15 @@ class TestRefusals:
     async def test_a_request_that_committed_then_failed_is_replayed_as_it_answered(
         self, svc: Service, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        async def broken(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("the read after the commit failed")
+        db = svc.runtime.db
+        dispatch = db.dispatch
 
-        monkeypatch.setattr("app.gathers.routes.service.to_read", broken)
+        def broken(signals: dict[str, list[Any]]) -> None:
+            if "resolved" in signals:  # the gather's own commit (it resolves at once), no other transaction
+                raise RuntimeError("the work after the commit failed")
+            dispatch(signals)
+
+        monkeypatch.setattr(db, "dispatch", broken)
         body = {"id": "g-after", "job_ids": []}
         first = await svc.client.post("/v1/gathers", json=body, headers=idem("k8"))
         assert first.status_code == 500

@@ -279,6 +279,26 @@ class TestGatherSize:
         assert_problem(r, 422, "job_ids")
         await assert_nothing_written(svc)
 
+    async def test_configured_max_gather_jobs_counts_members_added_later(
+        self, service_factory: Callable[..., Any]
+    ) -> None:
+        svc: Service = await service_factory(max_gather_jobs=3)
+        r = await svc.client.post("/v1/gathers", json=gather(job_ids=["a", "b"], sealed=False))
+        assert r.status_code == 201, r.text
+        assert_problem(
+            await svc.client.post("/v1/gathers/g1/jobs", json={"job_ids": ["c", "d"]}), 422, "job_ids"
+        )
+        assert_problem(
+            await svc.client.post("/v1/gathers/g1/jobs", json={"job_ids": ["a", "b", "c", "d"]}),
+            422,
+            "job_ids",
+        )
+        jobs = (await svc.client.get("/v1/jobs")).json()["items"]
+        assert sorted(j["id"] for j in jobs) == ["a", "b"]  # a refused addition registers nothing
+        r = await svc.client.post("/v1/gathers/g1/jobs", json={"job_ids": ["a", "c"]})  # a is in it already
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == 3
+
     async def test_duplicate_job_ids_are_422_naming_job_ids(self, svc: Service) -> None:
         body = assert_problem(await svc.client.post("/v1/gathers", json=gather(job_ids=["a", "b", "a"])), 422)
         assert [e["field"] for e in body["errors"]] == ["job_ids"]

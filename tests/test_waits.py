@@ -190,7 +190,7 @@ class TestLongPoll:
     async def test_long_poll_is_woken_by_quorum(self, svc: Service, receiver: Receiver) -> None:
         await add(svc, "grp", add_body(receiver, "a", expected=2))
         poll = asyncio.create_task(svc.client.get("/v1/waits/grp", params={"wait": 30}))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(svc.runtime.notifier.polling(("wait", "default", "grp")), 5)
         assert not poll.done()
         await add(svc, "grp", add_body(receiver, "b", expected=2))
         r = await asyncio.wait_for(poll, 5)

@@ -1,9 +1,18 @@
 """The gathers table and its membership, indexed by job so a report finds its gathers at once."""
 
+from datetime import datetime
+from typing import Any, Literal, TypedDict
+
 import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
+from app.jobs.schemas import JobStatus
+
+GatherOutcome = Literal["succeeded", "completed", "failed", "timed_out", "cancelled"]
+GatherStatus = Literal["waiting", GatherOutcome]
+OnFailure = Literal["wait_all", "fail_fast"]
+GatherEvent = Literal["gather.succeeded", "gather.completed", "gather.failed", "gather.timed_out"]
 
 gathers = sa.Table(
     "gathers",
@@ -31,6 +40,29 @@ gathers = sa.Table(
     partial_index("ix_gathers_due", "deadline_at", where="status = 'waiting' AND deadline_at IS NOT NULL"),
 )
 
+
+class GatherRow(TypedDict):
+    namespace: str
+    id: str
+    status: GatherStatus
+    sealed: bool
+    on_failure: OnFailure
+    include_outputs: bool
+    total: int
+    done: int
+    succeeded: int
+    failed: int
+    callback: dict[str, Any] | None
+    failure_callback: dict[str, Any] | None
+    timeout_seconds: float | None
+    poll_interval_seconds: float | None
+    max_attempts: int | None
+    deadline_at: datetime | None
+    request_hash: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
 gather_members = sa.Table(
     "gather_members",
     metadata,
@@ -44,3 +76,20 @@ gather_members = sa.Table(
     sa.UniqueConstraint("namespace", "gather_id", "position"),
     sa.Index("ix_gather_members_job", "namespace", "job_id"),
 )
+
+
+class GatherMemberRow(TypedDict):
+    namespace: str
+    gather_id: str
+    job_id: str
+    position: int
+
+
+class MemberJobRow(TypedDict):
+    """A member joined with its job: what the member list and resolution events show."""
+
+    job_id: str
+    position: int
+    status: JobStatus
+    output: Any
+    error: Any

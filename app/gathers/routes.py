@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.core import routing  # noqa: F401  (registers the gatherid path convertor)
-from app.core.notify import wait_for
 from app.core.pagination import Page
 from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
 from app.errors import responses
-from app.gathers import service
+from app.gathers import reads, service
 from app.gathers.schemas import GatherAddJobs, GatherCreate, GatherExplain, GatherRead, MemberRead
 
 router = APIRouter(prefix="/v1/gathers", tags=["gathers"])
@@ -30,11 +29,10 @@ async def create_gather(
 ) -> GatherRead:
     """Create a gather (201); the same id and body again answers 200, another body 409."""
     max_jobs = rt.settings.max_gather_jobs
-    row, created = await rt.db.run(lambda tx: service.create(tx, namespace=ns, body=body, max_jobs=max_jobs))
+    read, created = await rt.db.run(lambda tx: service.create(tx, namespace=ns, body=body, max_jobs=max_jobs))
     if not created:
         response.status_code = status.HTTP_200_OK
-    async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+    return read
 
 
 @router.post(
@@ -45,21 +43,17 @@ async def add_gather_jobs(
 ) -> GatherRead:
     """Add members to an unsealed gather; ids already in it are ignored."""
     max_jobs = rt.settings.max_gather_jobs
-    row = await rt.db.run(
+    return await rt.db.run(
         lambda tx: service.add_jobs(
             tx, namespace=ns, gather_id=gather_id, job_ids=body.job_ids, max_jobs=max_jobs
         )
     )
-    async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
 
 
 @router.post("/{gather_id:gatherid}/seal", operation_id="sealGather", responses=responses(404, 409, 422))
 async def seal_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> GatherRead:
     """Close the member list; the gather resolves as soon as its members allow."""
-    row = await rt.db.run(lambda tx: service.seal(tx, namespace=ns, gather_id=gather_id))
-    async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+    return await rt.db.run(lambda tx: service.seal(tx, namespace=ns, gather_id=gather_id))
 
 
 @router.get("/{gather_id:gatherid}/members", operation_id="listGatherMembers", responses=responses(404, 422))
@@ -68,14 +62,14 @@ async def list_members(
 ) -> Page[MemberRead]:
     """Members in the order given, with status and outputs."""
     async with rt.db.read() as conn:
-        return await service.members(conn, namespace=ns, gather_id=gather_id, limit=limit, cursor=cursor)
+        return await reads.members(conn, namespace=ns, gather_id=gather_id, limit=limit, cursor=cursor)
 
 
 @router.get("/{gather_id:gatherid}/explain", operation_id="explainGather", responses=responses(404, 422))
 async def explain_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> GatherExplain:
     """Why the gather has not resolved yet (or how it did)."""
     async with rt.db.read() as conn:
-        return await service.explain(conn, namespace=ns, gather_id=gather_id, now=rt.clock.now())
+        return await reads.explain(conn, namespace=ns, gather_id=gather_id, now=rt.clock.now())
 
 
 @router.get("/{gather_id:gatherid}", operation_id="getGather", responses=responses(404, 422))
@@ -85,17 +79,17 @@ async def get_gather(
     """The gather with its progress; ``?wait=`` holds the request until it resolves (at most 60 s)."""
     with rt.notifier.subscribe(("gather", ns, gather_id)) as resolved:
         async with rt.db.read() as conn:
-            row = await service.get(conn, namespace=ns, gather_id=gather_id)
-        if wait and row["status"] == "waiting" and await wait_for(resolved, wait):
-            async with rt.db.read() as conn:
-                row = await service.get(conn, namespace=ns, gather_id=gather_id)
+            row = await reads.get(conn, namespace=ns, gather_id=gather_id)
+            if not (wait and row["status"] == "waiting"):
+                return await reads.to_read(conn, row)
+        woken = await resolved.wait(wait)
     async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+        if woken:
+            row = await reads.get(conn, namespace=ns, gather_id=gather_id)
+        return await reads.to_read(conn, row)
 
 
 @router.delete("/{gather_id:gatherid}", operation_id="cancelGather", responses=responses(404, 409, 422))
 async def cancel_gather(gather_id: PathId, rt: RuntimeDep, ns: NamespaceDep) -> GatherRead:
     """Cancel a waiting gather: it will never call back."""
-    row = await rt.db.run(lambda tx: service.cancel(tx, namespace=ns, gather_id=gather_id))
-    async with rt.db.read() as conn:
-        return await service.to_read(conn, row)
+    return await rt.db.run(lambda tx: service.cancel(tx, namespace=ns, gather_id=gather_id))

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.core.ids import SUB_RESOURCES
 from app.core.schemas import ClientId, JobId, Seconds, Strict
 from app.deliveries.schemas import Callback, CallbackRead
+from app.gathers.models import GatherRow, GatherStatus, MemberJobRow, OnFailure
 from app.jobs.schemas import JobStatus
 
-MAX_GATHER_JOBS = 100_000
-RESERVED_LAST_SEGMENTS = {"members", "explain", "jobs", "seal"}
-GatherStatus = Literal["waiting", "succeeded", "completed", "failed", "timed_out", "cancelled"]
-JobIds = Annotated[list[JobId], Field(max_length=MAX_GATHER_JOBS)]
+PARTS = SUB_RESOURCES["gathers"].leaves
+# How many ids a gather holds is a setting (max_gather_jobs), enforced by the service.
+JobIds = Annotated[
+    list[JobId], Field(description="At most RENDEZVOUS_MAX_GATHER_JOBS ids (100,000 unless configured)")
+]
 
 
 def _no_duplicates(value: list[str]) -> list[str]:
@@ -32,7 +35,7 @@ class GatherCreate(Strict):
     job_ids: JobIds
     callback: Callback | None = None
     failure_callback: Callback | None = None
-    on_failure: Literal["wait_all", "fail_fast"] = "wait_all"
+    on_failure: OnFailure = "wait_all"
     timeout_seconds: Seconds | None = None
     poll_interval_seconds: Seconds | None = 2.0
     max_attempts: Annotated[int, Field(ge=1, le=1_000_000)] | None = 10
@@ -44,10 +47,9 @@ class GatherCreate(Strict):
     @field_validator("id")
     @classmethod
     def _routable(cls, value: str | None) -> str | None:
-        if value is not None and value.rsplit("/", 1)[-1] in RESERVED_LAST_SEGMENTS and "/" in value:
-            raise ValueError(
-                "must not end in /members, /explain, /jobs or /seal (the paths of the gather's parts)"
-            )
+        if value is not None and "/" in value and value.rsplit("/", 1)[-1] in PARTS:
+            ends = ", ".join(f"/{part}" for part in PARTS[:-1]) + f" or /{PARTS[-1]}"
+            raise ValueError(f"must not end in {ends} (the paths of the gather's parts)")
         return value
 
 
@@ -80,6 +82,30 @@ class GatherRead(BaseModel):
     created_at: datetime
     resolved_at: datetime | None
 
+    @classmethod
+    def from_row(cls, row: GatherRow, *, pending_job_ids: list[str]) -> GatherRead:
+        return cls(
+            id=row["id"],
+            status=row["status"],
+            sealed=row["sealed"],
+            on_failure=row["on_failure"],
+            include_outputs=row["include_outputs"],
+            total=row["total"],
+            done=row["done"],
+            succeeded=row["succeeded"],
+            failed=row["failed"],
+            pending=row["total"] - row["done"],
+            pending_job_ids=pending_job_ids,
+            callback=row["callback"],
+            failure_callback=row["failure_callback"],
+            timeout_seconds=row["timeout_seconds"],
+            poll_interval_seconds=row["poll_interval_seconds"],
+            max_attempts=row["max_attempts"],
+            deadline_at=row["deadline_at"],
+            created_at=row["created_at"],
+            resolved_at=row["resolved_at"],
+        )
+
 
 class MemberRead(BaseModel):
     id: str
@@ -87,6 +113,19 @@ class MemberRead(BaseModel):
     status: JobStatus
     output: Any = None
     error: Any = None
+
+    @classmethod
+    def from_row(cls, row: MemberJobRow, *, with_outputs: bool) -> MemberRead:
+        """A member with its job's status; its output and error only when the gather includes outputs."""
+        if with_outputs:
+            return cls(
+                id=row["job_id"],
+                position=row["position"],
+                status=row["status"],
+                output=row["output"],
+                error=row["error"],
+            )
+        return cls(id=row["job_id"], position=row["position"], status=row["status"])
 
 
 class GatherExplain(BaseModel):

@@ -1,4 +1,5 @@
-"""Gathers: counters on the gather, membership indexed by job, resolution guarded on status."""
+"""Gather writes: counters on the gather, membership indexed by job, resolution guarded on status. Services
+flush, never commit; a write returns the gather as the API shows it, read in its own transaction."""
 
 from __future__ import annotations
 
@@ -6,28 +7,32 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx, chunks
 from app.core.ids import new_id
-from app.core.pagination import Page, keyset_page
+from app.core.problem import field_error
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid, NotFound
-from app.gathers.models import gather_members, gathers
-from app.gathers.schemas import GatherCreate, GatherExplain, GatherRead, MemberRead
+from app.gathers.models import GatherEvent, GatherMemberRow, GatherOutcome, GatherRow, gather_members, gathers
+from app.gathers.reads import FAILURES, event_data, get, to_read, where
+from app.gathers.schemas import GatherCreate, GatherRead
 from app.jobs import store
-from app.jobs.models import ACTIVE, jobs
+from app.jobs.models import ACTIVE
 
-FAILURES = ("failed", "cancelled", "timed_out")
-SUCCESS_EVENTS = ("succeeded", "completed")
-PREVIEW = 100
-MAX_INLINE_BYTES = 1 << 20  # members carried inside one event, by size as well as by count
+# The event each resolution sends; the failure callback (when there is one) takes the last two.
+EVENT_TYPES: dict[GatherOutcome, GatherEvent] = {
+    "succeeded": "gather.succeeded",
+    "completed": "gather.completed",
+    "failed": "gather.failed",
+    "timed_out": "gather.timed_out",
+}
+SUCCESS_OUTCOMES = ("succeeded", "completed")
 
 
-def deadline_for(body: GatherCreate, now: datetime) -> datetime | None:
+def _deadline_for(body: GatherCreate, now: datetime) -> datetime | None:
     """timeout_seconds, else poll_interval_seconds × max_attempts, else none."""
     if body.timeout_seconds is not None:
         return now + timedelta(seconds=body.timeout_seconds)
@@ -50,7 +55,7 @@ def _counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def outcome_of(g: Any) -> str | None:
+def _outcome_of(g: GatherRow) -> GatherOutcome | None:
     """The resolution a gather's counters call for now, or None while it must wait."""
     if not g["sealed"]:
         return None
@@ -61,13 +66,14 @@ def outcome_of(g: Any) -> str | None:
     return None
 
 
-async def create(tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int) -> tuple[dict[str, Any], bool]:
-    """Create a gather (or return the same one again); resolve it at once when it already can."""
+async def create(tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int) -> tuple[GatherRead, bool]:
+    """Create a gather (or return the same one again); resolve it at once when it already can. Returns the
+    gather and whether this call created it."""
     if len(body.job_ids) > max_jobs:
         raise _too_many(max_jobs)
     gather_id = body.id or new_id("gth")
     digest = _request_hash(body)
-    row = {
+    row: GatherRow = {
         "namespace": namespace,
         "id": gather_id,
         "status": "waiting",
@@ -83,7 +89,7 @@ async def create(tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int) -
         "timeout_seconds": body.timeout_seconds,
         "poll_interval_seconds": body.poll_interval_seconds,
         "max_attempts": body.max_attempts,
-        "deadline_at": deadline_for(body, tx.now),
+        "deadline_at": _deadline_for(body, tx.now),
         "request_hash": digest,
         "created_at": tx.now,
         "resolved_at": None,
@@ -95,56 +101,51 @@ async def create(tx: Tx, *, namespace: str, body: GatherCreate, max_jobs: int) -
         existing = await get(tx.conn, namespace=namespace, gather_id=gather_id)
         if existing["request_hash"] != digest:
             raise Conflict(f"gather {gather_id!r} already exists with another body")
-        return existing, False
-    row.update(await _add_members(tx, namespace, row, body.job_ids))
+        return await to_read(tx.conn, existing), False
+    await _add_members(tx, row, body.job_ids)
     await _maybe_resolve(tx, row)
-    return row, True
+    return await to_read(tx.conn, row), True
 
 
-async def _add_members(
-    tx: Tx, namespace: str, gather: dict[str, Any], job_ids: Sequence[str]
-) -> dict[str, int]:
-    """Insert members after the current ones and count those already finished; returns new counters."""
+async def _add_members(tx: Tx, gather: GatherRow, job_ids: Sequence[str]) -> None:
+    """Insert members after the current ones and count those already finished into ``gather``."""
+    namespace = gather["namespace"]
     rows = await store.ensure_and_lock(tx, namespace, job_ids)
     start = gather["total"]
-    members = [
+    members: list[GatherMemberRow] = [
         {"namespace": namespace, "gather_id": gather["id"], "job_id": job_id, "position": start + i}
         for i, job_id in enumerate(job_ids)
     ]
-    for part in chunks(members, 5000):
+    for part in chunks(members):
         await tx.conn.execute(gather_members.insert(), list(part))
     counts = _counts([rows[j] for j in job_ids])
-    values = {
-        "total": start + len(job_ids),
-        "done": gather["done"] + counts["done"],
-        "succeeded": gather["succeeded"] + counts["succeeded"],
-        "failed": gather["failed"] + counts["failed"],
-    }
-    await tx.conn.execute(_where(sa.update(gathers), namespace, gather["id"]).values(**values))
-    return values
-
-
-def _where(stmt: Any, namespace: str, gather_id: str) -> Any:
-    return stmt.where(gathers.c.namespace == namespace, gathers.c.id == gather_id)
+    gather["total"] = start + len(job_ids)
+    gather["done"] += counts["done"]
+    gather["succeeded"] += counts["succeeded"]
+    gather["failed"] += counts["failed"]
+    counters = {k: gather[k] for k in ("total", "done", "succeeded", "failed")}
+    await tx.conn.execute(where(sa.update(gathers), namespace, gather["id"]).values(counters))
 
 
 def _too_many(max_jobs: int) -> Invalid:
     reason = f"a gather holds at most {max_jobs} jobs"
-    return Invalid(reason, errors=[{"field": "job_ids", "in": "body", "reason": reason}])
+    return Invalid(reason, errors=[field_error("job_ids", reason)])
 
 
-async def _locked(tx: Tx, namespace: str, gather_id: str) -> dict[str, Any]:
-    stmt = tx.for_update(_where(sa.select(gathers), namespace, gather_id))
+async def _locked(tx: Tx, namespace: str, gather_id: str) -> GatherRow:
+    stmt = tx.for_update(where(sa.select(gathers), namespace, gather_id))
     row = (await tx.conn.execute(stmt)).mappings().first()
     if row is None:
         raise NotFound(f"gather {gather_id!r} does not exist")
-    return dict(row)
+    return cast(GatherRow, dict(row))
 
 
 async def add_jobs(
     tx: Tx, *, namespace: str, gather_id: str, job_ids: Sequence[str], max_jobs: int
-) -> dict[str, Any]:
+) -> GatherRead:
     """Add members to an open, unsealed gather. Jobs are locked before the gather, as reports do."""
+    if len(job_ids) > max_jobs:  # more than fit, whichever are members already: refuse before registering
+        raise _too_many(max_jobs)
     await store.ensure_and_lock(tx, namespace, job_ids)
     gather = await _locked(tx, namespace, gather_id)
     if gather["status"] != "waiting" or gather["sealed"]:
@@ -152,7 +153,7 @@ async def add_jobs(
             f"gather {gather_id!r} is {_state(gather)}; members can be added only before it is sealed"
         )
     present: set[str] = set()
-    for part in chunks(list(job_ids), 5000):
+    for part in chunks(job_ids):
         stmt = sa.select(gather_members.c.job_id).where(
             gather_members.c.namespace == namespace,
             gather_members.c.gather_id == gather_id,
@@ -163,36 +164,34 @@ async def add_jobs(
     if gather["total"] + len(new) > max_jobs:
         raise _too_many(max_jobs)
     if new:
-        gather.update(await _add_members(tx, namespace, gather, new))
-    return gather
+        await _add_members(tx, gather, new)
+    return await to_read(tx.conn, gather)
 
 
-def _state(gather: dict[str, Any]) -> str:
+def _state(gather: GatherRow) -> str:
     return "sealed" if gather["status"] == "waiting" else f"already {gather['status']}"
 
 
-async def seal(tx: Tx, *, namespace: str, gather_id: str) -> dict[str, Any]:
+async def seal(tx: Tx, *, namespace: str, gather_id: str) -> GatherRead:
     """Close the member list; the gather may resolve at once."""
     gather = await _locked(tx, namespace, gather_id)
-    if gather["sealed"]:
-        return gather
-    if gather["status"] != "waiting":
-        raise Conflict(f"gather {gather_id!r} is already {gather['status']}")
-    await tx.conn.execute(_where(sa.update(gathers), namespace, gather_id).values(sealed=True))
-    gather["sealed"] = True
-    await _maybe_resolve(tx, gather)
-    return gather
+    if not gather["sealed"]:
+        if gather["status"] != "waiting":
+            raise Conflict(f"gather {gather_id!r} is already {gather['status']}")
+        await tx.conn.execute(where(sa.update(gathers), namespace, gather_id).values(sealed=True))
+        gather["sealed"] = True
+        await _maybe_resolve(tx, gather)
+    return await to_read(tx.conn, gather)
 
 
-async def cancel(tx: Tx, *, namespace: str, gather_id: str) -> dict[str, Any]:
+async def cancel(tx: Tx, *, namespace: str, gather_id: str) -> GatherRead:
     """Cancel a waiting gather: it never calls back. Cancelling again is a no-op."""
     gather = await _locked(tx, namespace, gather_id)
-    if gather["status"] == "cancelled":
-        return gather
-    if gather["status"] != "waiting":
-        raise Conflict(f"gather {gather_id!r} already resolved as {gather['status']!r}")
-    await _resolve(tx, gather, "cancelled")
-    return gather
+    if gather["status"] != "cancelled":
+        if gather["status"] != "waiting":
+            raise Conflict(f"gather {gather_id!r} already resolved as {gather['status']!r}")
+        await _resolve(tx, gather, "cancelled")
+    return await to_read(tx.conn, gather)
 
 
 # Hot-path statements are built once: constructing Core statements costs more than running them.
@@ -230,7 +229,7 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     """Count finished jobs into the open gathers that hold them: O(gathers touched), no member scan."""
     status_of = dict(finished)
     deltas: dict[str, list[int]] = {}
-    for part in chunks(sorted(status_of), 5000):
+    for part in chunks(sorted(status_of)):
         rows = await tx.conn.execute(_OPEN_MEMBERSHIPS, {"namespace": namespace, "job_ids": list(part)})
         for gather_id, job_id in rows.all():
             d = deltas.setdefault(gather_id, [0, 0, 0])
@@ -249,179 +248,48 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
         }
         row = (await tx.conn.execute(_COUNT, params)).mappings().first()
         if row is not None:
-            await _maybe_resolve(tx, dict(row))
+            await _maybe_resolve(tx, cast(GatherRow, dict(row)))
 
 
-async def _maybe_resolve(tx: Tx, gather: dict[str, Any]) -> None:
-    outcome = outcome_of(gather)
+async def _maybe_resolve(tx: Tx, gather: GatherRow) -> None:
+    outcome = _outcome_of(gather)
     if outcome is not None and gather["status"] == "waiting":
         await _resolve(tx, gather, outcome)
 
 
-async def _resolve(tx: Tx, gather: dict[str, Any], outcome: str) -> bool:
+async def _resolve(tx: Tx, gather: GatherRow, outcome: GatherOutcome) -> None:
     """Move a waiting gather to ``outcome`` (guarded) and enqueue its callback in this transaction."""
     stmt = (
-        _where(sa.update(gathers), gather["namespace"], gather["id"])
+        where(sa.update(gathers), gather["namespace"], gather["id"])
         .where(gathers.c.status == "waiting")
         .values(status=outcome, resolved_at=tx.now)
     )
     if (await tx.conn.execute(stmt)).rowcount != 1:
-        return False
-    gather.update(status=outcome, resolved_at=tx.now)
+        return
+    gather["status"], gather["resolved_at"] = outcome, tx.now
     tx.emit("resolved", ("gather", gather["namespace"], gather["id"]))
     tx.observe("resolution", "gather", outcome)
     if outcome == "cancelled":
-        return True
+        return
     callback = gather["callback"]
-    if outcome not in SUCCESS_EVENTS and gather["failure_callback"] is not None:
+    if outcome not in SUCCESS_OUTCOMES and gather["failure_callback"] is not None:
         callback = gather["failure_callback"]
     if callback is not None:
         data = await event_data(tx.conn, gather, limit=tx.inline_members)
         await deliveries.enqueue(
             tx,
             namespace=gather["namespace"],
-            event_type=f"gather.{outcome}",
+            event_type=EVENT_TYPES[outcome],
             subject=("gather", gather["id"]),
             callback=callback,
             data=data,
         )
-    return True
 
 
 async def expire_due(tx: Tx, *, limit: int) -> int:
     """Resolve gathers whose deadline has passed as ``timed_out``."""
-    stmt = (
-        sa.select(gathers)
-        .where(
-            gathers.c.status == "waiting", gathers.c.deadline_at.is_not(None), gathers.c.deadline_at <= tx.now
-        )
-        .order_by(gathers.c.deadline_at)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = tx.due(sa.select(gathers).where(gathers.c.status == "waiting"), gathers.c.deadline_at, limit=limit)
     due = (await tx.conn.execute(stmt)).mappings().all()
     for row in due:
-        await _resolve(tx, dict(row), "timed_out")
+        await _resolve(tx, cast(GatherRow, dict(row)), "timed_out")
     return len(due)
-
-
-# Reads
-
-
-async def get(conn: AsyncConnection, *, namespace: str, gather_id: str) -> dict[str, Any]:
-    row = (await conn.execute(_where(sa.select(gathers), namespace, gather_id))).mappings().first()
-    if row is None:
-        raise NotFound(f"gather {gather_id!r} does not exist")
-    return dict(row)
-
-
-def _members_query(namespace: str, gather_id: str) -> sa.Select[Any]:
-    return (
-        sa.select(
-            gather_members.c.job_id,
-            gather_members.c.position,
-            jobs.c.status,
-            jobs.c.output,
-            jobs.c.error,
-        )
-        .join(
-            jobs,
-            sa.and_(jobs.c.namespace == gather_members.c.namespace, jobs.c.id == gather_members.c.job_id),
-        )
-        .where(gather_members.c.namespace == namespace, gather_members.c.gather_id == gather_id)
-        .order_by(gather_members.c.position)
-    )
-
-
-async def _member_ids(conn: AsyncConnection, gather: dict[str, Any], statuses: Sequence[str]) -> list[str]:
-    # ``status || ''`` keeps PostgreSQL off the status index, which it favours with stale statistics
-    # right after a large gather registers many pending jobs; walking members by position is cheap.
-    stmt = (
-        _members_query(gather["namespace"], gather["id"])
-        .where((jobs.c.status + "").in_(statuses))
-        .limit(PREVIEW)
-    )
-    return [r.job_id for r in (await conn.execute(stmt)).all()]
-
-
-async def to_read(conn: AsyncConnection, gather: dict[str, Any]) -> GatherRead:
-    """The gather as the API shows it, with the first pending member ids."""
-    pending = [] if gather["done"] >= gather["total"] else await _member_ids(conn, gather, ACTIVE)
-    return GatherRead(
-        **{k: gather[k] for k in GatherRead.model_fields if k in gather},
-        pending=gather["total"] - gather["done"],
-        pending_job_ids=pending,
-    )
-
-
-async def event_data(conn: AsyncConnection, gather: dict[str, Any], *, limit: int) -> dict[str, Any]:
-    """``{gather, members, members_truncated}`` for a resolution event; members in the order given."""
-    stmt = _members_query(gather["namespace"], gather["id"]).limit(limit)
-    members: list[dict[str, Any]] = []
-    size = 0
-    for row in (await conn.execute(stmt)).mappings():
-        member = _member(row, gather["include_outputs"]).model_dump(mode="json", exclude={"position"})
-        size += len(json.dumps(member, separators=(",", ":")))
-        if size > MAX_INLINE_BYTES:
-            break  # the receiver pages the rest from /members
-        members.append(member)
-    read = await to_read(conn, gather)
-    return {
-        "gather": read.model_dump(mode="json"),
-        "members": members,
-        "members_truncated": gather["total"] > len(members),
-    }
-
-
-def _member(row: Any, with_outputs: bool = True) -> MemberRead:
-    member = MemberRead(id=row["job_id"], position=row["position"], status=row["status"])
-    if with_outputs:
-        member.output, member.error = row["output"], row["error"]
-    return member
-
-
-async def members(
-    conn: AsyncConnection, *, namespace: str, gather_id: str, limit: int, cursor: str | None
-) -> Page[MemberRead]:
-    """Members in the order given, with their status and outputs."""
-    gather = await get(conn, namespace=namespace, gather_id=gather_id)
-    stmt = _members_query(namespace, gather_id).order_by(None)
-    rows, next_cursor = await keyset_page(conn, stmt, gather_members.c.position, limit=limit, cursor=cursor)
-    items = [_member(r, gather["include_outputs"]) for r in rows]
-    return Page[MemberRead](items=items, next_cursor=next_cursor)
-
-
-async def explain(conn: AsyncConnection, *, namespace: str, gather_id: str, now: datetime) -> GatherExplain:
-    """Why the gather has (not) resolved: missing and failed members, seal and deadline."""
-    gather = await get(conn, namespace=namespace, gather_id=gather_id)
-    missing = await _member_ids(conn, gather, ACTIVE)
-    failed = await _member_ids(conn, gather, FAILURES)
-    reasons: list[str] = []
-    if gather["status"] != "waiting":
-        reasons.append(f"resolved as {gather['status']} at {gather['resolved_at'].isoformat()}")
-    else:
-        if not gather["sealed"]:
-            reasons.append("not sealed: it cannot resolve until POST /v1/gathers/{id}/seal")
-        pending = gather["total"] - gather["done"]
-        if pending:
-            reasons.append(f"waiting for {pending} of {gather['total']} jobs to finish")
-        if gather["failed"] and gather["on_failure"] == "wait_all":
-            reasons.append(f"{gather['failed']} jobs failed; on_failure=wait_all waits for the rest")
-        if gather["deadline_at"] is None:
-            reasons.append("no deadline: it waits until every job finishes")
-        else:
-            reasons.append(f"times out at {gather['deadline_at'].isoformat()}")
-    to_deadline = None
-    if gather["deadline_at"] is not None and gather["status"] == "waiting":
-        to_deadline = max(0.0, (gather["deadline_at"] - now).total_seconds())
-    return GatherExplain(
-        id=gather["id"],
-        status=gather["status"],
-        resolved=gather["status"] != "waiting",
-        reasons=reasons,
-        missing_job_ids=missing,
-        failed_job_ids=failed,
-        deadline_at=gather["deadline_at"],
-        seconds_to_deadline=to_deadline,
-    )

@@ -1,9 +1,16 @@
 """The waits table (at most one open wait per group key) and its participants, in join order."""
 
+from datetime import datetime
+from typing import Any, Literal, TypedDict
+
 import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
+
+WaitStatus = Literal["waiting", "resolved", "cancelled"]
+WaitReason = Literal["quorum", "timeout"]
+WaitEvent = Literal["wait.resolved"]
 
 waits = sa.Table(
     "waits",
@@ -30,6 +37,26 @@ waits = sa.Table(
     partial_index("ix_waits_due", "deadline_at", where="status = 'waiting' AND deadline_at IS NOT NULL"),
 )
 
+
+class WaitRow(TypedDict):
+    id: str
+    namespace: str
+    group_key: str
+    status: WaitStatus
+    reason: WaitReason | None
+    expected: int
+    participant_count: int
+    wait_seconds: float
+    max_wait_seconds: float | None
+    refire_on_quorum_after_timeout: bool
+    callback: dict[str, Any]
+    created_at: datetime
+    last_added_at: datetime
+    deadline_at: datetime | None
+    timed_out_at: datetime | None
+    resolved_at: datetime | None
+
+
 wait_participants = sa.Table(
     "wait_participants",
     metadata,
@@ -41,3 +68,11 @@ wait_participants = sa.Table(
     sa.ForeignKeyConstraint(["wait_id"], ["waits.id"], ondelete="CASCADE"),
     sa.UniqueConstraint("wait_id", "position"),
 )
+
+
+class WaitParticipantRow(TypedDict):
+    wait_id: str
+    participant_key: str
+    namespace: str
+    position: int
+    joined_at: datetime

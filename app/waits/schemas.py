@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field
 
 from app.core.schemas import ClientId, Seconds, Strict
 from app.deliveries.schemas import Callback, CallbackRead
+from app.waits.models import WaitReason, WaitRow, WaitStatus
 
 MAX_EXPECTED = 10_000
-WaitStatus = Literal["waiting", "resolved", "cancelled"]
-WaitReason = Literal["quorum", "timeout"]
 
 
 class ParticipantAdd(Strict):
@@ -48,6 +47,29 @@ class WaitRead(BaseModel):
     deadline_at: datetime | None
     timed_out_at: datetime | None
     resolved_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: WaitRow, *, participants: list[str], **extra: Any) -> Self:
+        """The wait as the API shows it, with the first participant keys (and any fields a subclass adds)."""
+        return cls(
+            id=row["id"],
+            group_key=row["group_key"],
+            status=row["status"],
+            reason=row["reason"],
+            expected=row["expected"],
+            participant_count=row["participant_count"],
+            participants=participants,
+            wait_seconds=row["wait_seconds"],
+            max_wait_seconds=row["max_wait_seconds"],
+            refire_on_quorum_after_timeout=row["refire_on_quorum_after_timeout"],
+            callback=row["callback"],
+            created_at=row["created_at"],
+            last_added_at=row["last_added_at"],
+            deadline_at=row["deadline_at"],
+            timed_out_at=row["timed_out_at"],
+            resolved_at=row["resolved_at"],
+            **extra,
+        )
 
 
 class ParticipantAdded(WaitRead):

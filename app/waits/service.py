@@ -1,28 +1,28 @@
-"""Waits: one open wait per group key, a counter and a timer on its row, resolution guarded on status."""
+"""Wait writes: one open wait per group key, a counter and a timer on its row, resolution guarded on status.
+Services flush, never commit; a write returns the wait as the API shows it, read in its own transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
 from app.core.ids import new_id
-from app.core.pagination import Page, keyset_page
 from app.deliveries import service as deliveries
 from app.errors import NotFound
-from app.waits.models import wait_participants, waits
-from app.waits.schemas import ParticipantAdd, WaitRead
+from app.waits.models import WaitEvent, WaitParticipantRow, WaitReason, WaitRow, wait_participants, waits
+from app.waits.reads import participants, preview, to_read
+from app.waits.schemas import ParticipantAdd, ParticipantAdded, WaitRead
 
-PREVIEW = 1000
+EVENT_TYPE: WaitEvent = "wait.resolved"
 
 
-def _deadline(row: dict[str, Any], now: datetime) -> datetime | None:
+def _deadline(row: WaitRow, now: datetime) -> datetime | None:
     """The timer after an add: ``wait_seconds`` from now, capped at ``max_wait_seconds`` after the first."""
     if row["reason"] == "timeout":
         return None  # the timer fired already; a refire-enabled wait now only waits for quorum
@@ -55,23 +55,23 @@ def _join(dialect: str) -> Any:
     return insert.on_conflict_do_nothing().returning(wait_participants.c.participant_key)
 
 
-async def _open_locked(tx: Tx, namespace: str, group_key: str) -> dict[str, Any] | None:
+async def _open_locked(tx: Tx, namespace: str, group_key: str) -> WaitRow | None:
     stmt = _OPEN_FOR_UPDATE if tx.is_postgres else _OPEN
     row = (
         (await tx.conn.execute(stmt, {"b_namespace": namespace, "b_group_key": group_key})).mappings().first()
     )
-    return dict(row) if row is not None else None
+    return cast(WaitRow, dict(row)) if row is not None else None
 
 
 async def _open_or_create(
     tx: Tx, namespace: str, group_key: str, body: ParticipantAdd
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[WaitRow, bool]:
     """The group's open wait, locked; a new one when there is none (a concurrent creator wins the race)."""
     for _ in range(3):
         row = await _open_locked(tx, namespace, group_key)
         if row is not None:
             return row, False
-        new = {
+        new: WaitRow = {
             "id": new_id("wt"),
             "namespace": namespace,
             "group_key": group_key,
@@ -97,39 +97,42 @@ async def _open_or_create(
 
 async def add_participant(
     tx: Tx, *, namespace: str, group_key: str, body: ParticipantAdd
-) -> tuple[dict[str, Any], bool, bool]:
-    """Add a participant; returns (wait, counted, created). Resolves ``quorum`` in this transaction."""
+) -> tuple[ParticipantAdded, bool]:
+    """Add a participant; returns the wait and whether this add opened it. Resolves ``quorum`` in this
+    transaction."""
     row, created = await _open_or_create(tx, namespace, group_key, body)
-    joined = await tx.conn.execute(
-        _join(tx.dialect),
-        {
-            "wait_id": row["id"],
-            "participant_key": body.participant_key,
-            "namespace": namespace,
-            "position": row["participant_count"] + 1,
-            "joined_at": tx.now,
-        },
-    )
+    participant: WaitParticipantRow = {
+        "wait_id": row["id"],
+        "participant_key": body.participant_key,
+        "namespace": namespace,
+        "position": row["participant_count"] + 1,
+        "joined_at": tx.now,
+    }
+    joined = await tx.conn.execute(_join(tx.dialect), participant)
     counted = joined.first() is not None
     row.update(
-        expected=body.expected_participants,
-        wait_seconds=body.wait_seconds,
-        max_wait_seconds=body.max_wait_seconds,
-        refire_on_quorum_after_timeout=body.refire_on_quorum_after_timeout,
-        callback=body.callback.model_dump(mode="json"),
-        participant_count=row["participant_count"] + counted,
-        last_added_at=tx.now,
+        {
+            "expected": body.expected_participants,
+            "wait_seconds": body.wait_seconds,
+            "max_wait_seconds": body.max_wait_seconds,
+            "refire_on_quorum_after_timeout": body.refire_on_quorum_after_timeout,
+            "callback": body.callback.model_dump(mode="json"),
+            "participant_count": row["participant_count"] + counted,
+            "last_added_at": tx.now,
+        }
     )
     row["deadline_at"] = _deadline(row, tx.now)
     if row["participant_count"] >= row["expected"]:
-        row.update(status="resolved", reason="quorum", resolved_at=tx.now, deadline_at=None)
-    await tx.conn.execute(_SAVE, {"b_id": row["id"], **{f"b_{c.key}": row[c.key] for c in _MUTABLE}})
+        row.update({"status": "resolved", "reason": "quorum", "resolved_at": tx.now, "deadline_at": None})
+    values = cast(dict[str, Any], row)
+    await tx.conn.execute(_SAVE, {"b_id": row["id"], **{f"b_{c.key}": values[c.key] for c in _MUTABLE}})
     if row["status"] == "resolved":
-        await _fire(tx, [row])
-    return row, counted, created
+        await _fire(tx, [row], "quorum")
+    read = ParticipantAdded.from_row(row, participants=await preview(tx.conn, row["id"]), counted=counted)
+    return read, created
 
 
-async def cancel(tx: Tx, *, namespace: str, group_key: str) -> dict[str, Any]:
+async def cancel(tx: Tx, *, namespace: str, group_key: str) -> WaitRead:
     """Cancel the group's open wait without a callback (the seed's ``remove_wait``)."""
     row = await _open_locked(tx, namespace, group_key)
     if row is None:
@@ -139,28 +142,21 @@ async def cancel(tx: Tx, *, namespace: str, group_key: str) -> dict[str, Any]:
         .where(waits.c.id == row["id"], waits.c.status == "waiting")
         .values(status="cancelled", resolved_at=tx.now, deadline_at=None)
     )
-    row.update(status="cancelled", resolved_at=tx.now, deadline_at=None)
+    row.update({"status": "cancelled", "resolved_at": tx.now, "deadline_at": None})
     tx.emit("resolved", ("wait", namespace, group_key))
     tx.observe("resolution", "wait", "cancelled")
-    return row
+    return await to_read(tx.conn, row)
 
 
 async def expire_due(tx: Tx, *, limit: int) -> int:
     """Fire ``timeout`` for every wait whose timer has passed, a batch at a time with set-based statements."""
-    stmt = (
-        sa.select(waits)
-        .where(waits.c.status == "waiting", waits.c.deadline_at.is_not(None), waits.c.deadline_at <= tx.now)
-        .order_by(waits.c.deadline_at)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        stmt = stmt.with_for_update(skip_locked=True)
-    due = [dict(r) for r in (await tx.conn.execute(stmt)).mappings()]
+    stmt = tx.due(sa.select(waits).where(waits.c.status == "waiting"), waits.c.deadline_at, limit=limit)
+    due = [cast(WaitRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
     if not due:
         return 0
     refire = [r["id"] for r in due if r["refire_on_quorum_after_timeout"]]
     final = [r["id"] for r in due if not r["refire_on_quorum_after_timeout"]]
-    common = {"reason": "timeout", "timed_out_at": tx.now, "deadline_at": None}
+    common: dict[str, Any] = {"reason": "timeout", "timed_out_at": tx.now, "deadline_at": None}
     if final:
         await tx.conn.execute(
             sa.update(waits)
@@ -170,107 +166,31 @@ async def expire_due(tx: Tx, *, limit: int) -> int:
     if refire:
         await tx.conn.execute(sa.update(waits).where(waits.c.id.in_(refire)).values(**common))
     for row in due:
-        row.update(common)
+        row.update({"reason": "timeout", "timed_out_at": tx.now, "deadline_at": None})
         if not row["refire_on_quorum_after_timeout"]:
-            row.update(status="resolved", resolved_at=tx.now)
-    await _fire(tx, due)
+            row.update({"status": "resolved", "resolved_at": tx.now})
+    await _fire(tx, due, "timeout")
     return len(due)
 
 
-async def _fire(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Enqueue one ``wait.resolved`` event per wait, with its participants in join order."""
-    keys = await _participants(tx.conn, [r["id"] for r in rows], limit=tx.inline_members)
+async def _fire(tx: Tx, rows: Sequence[WaitRow], reason: WaitReason) -> None:
+    """Enqueue one ``wait.resolved`` event per wait (all fired for ``reason``), with its participants in
+    join order."""
+    keys = await participants(tx.conn, [r["id"] for r in rows], limit=tx.inline_members)
     events = []
     for row in rows:
         joined = keys.get(row["id"], [])
         data = {
             "group_key": row["group_key"],
             "wait_id": row["id"],
-            "reason": row["reason"],
+            "reason": reason,
             "participants": joined,
             "participants_truncated": row["participant_count"] > len(joined),
             "expected": row["expected"],
         }
         events.append(
-            deliveries.Event(row["namespace"], "wait.resolved", ("wait", row["id"]), row["callback"], data)
+            deliveries.Event(row["namespace"], EVENT_TYPE, ("wait", row["id"]), row["callback"], data)
         )
         tx.emit("resolved", ("wait", row["namespace"], row["group_key"]))
-        tx.observe("resolution", "wait", row["reason"])
+        tx.observe("resolution", "wait", reason)
     await deliveries.enqueue_many(tx, events)
-
-
-async def _participants(
-    conn: AsyncConnection, wait_ids: Sequence[str], *, limit: int
-) -> dict[str, list[str]]:
-    """Participant keys by wait, in join order, at most ``limit`` each."""
-    found: dict[str, list[str]] = {}
-    if not wait_ids:
-        return found
-    stmt = (
-        sa.select(wait_participants.c.wait_id, wait_participants.c.participant_key)
-        .where(wait_participants.c.wait_id.in_(list(wait_ids)), wait_participants.c.position <= limit)
-        .order_by(wait_participants.c.wait_id, wait_participants.c.position)
-    )
-    for wait_id, key in (await conn.execute(stmt)).all():
-        found.setdefault(wait_id, []).append(key)
-    return found
-
-
-# Reads
-
-
-async def current(conn: AsyncConnection, *, namespace: str, group_key: str) -> dict[str, Any]:
-    """The group's open wait, else its latest one."""
-    stmt = (
-        sa.select(waits)
-        .where(waits.c.namespace == namespace, waits.c.group_key == group_key)
-        .order_by((waits.c.status == "waiting").desc(), waits.c.id.desc())
-        .limit(1)
-    )
-    row = (await conn.execute(stmt)).mappings().first()
-    if row is None:
-        raise NotFound(f"no wait for group {group_key!r}")
-    return dict(row)
-
-
-async def get(conn: AsyncConnection, *, namespace: str, wait_id: str) -> dict[str, Any]:
-    stmt = sa.select(waits).where(waits.c.namespace == namespace, waits.c.id == wait_id)
-    row = (await conn.execute(stmt)).mappings().first()
-    if row is None:
-        raise NotFound(f"wait {wait_id!r} does not exist")
-    return dict(row)
-
-
-async def to_read(conn: AsyncConnection, row: dict[str, Any]) -> WaitRead:
-    (read,) = await _reads(conn, [row])
-    return read
-
-
-async def _reads(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[WaitRead]:
-    keys = await _participants(conn, [r["id"] for r in rows], limit=PREVIEW)
-    return [
-        WaitRead(
-            **{k: row[k] for k in WaitRead.model_fields if k in row},
-            participants=keys.get(row["id"], []),
-        )
-        for row in rows
-    ]
-
-
-async def list_waits(
-    conn: AsyncConnection,
-    *,
-    namespace: str,
-    group_key: str | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[WaitRead]:
-    """Waits oldest first, filtered by group key and status."""
-    stmt = sa.select(waits).where(waits.c.namespace == namespace)
-    if group_key is not None:
-        stmt = stmt.where(waits.c.group_key == group_key)
-    if status is not None:
-        stmt = stmt.where(waits.c.status == status)
-    rows, next_cursor = await keyset_page(conn, stmt, waits.c.id, limit=limit, cursor=cursor)
-    return Page[WaitRead](items=await _reads(conn, [dict(r) for r in rows]), next_cursor=next_cursor)

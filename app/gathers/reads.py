@@ -1,0 +1,136 @@
+"""Gather reads: a gather with its progress, its members, why it has (not) resolved, its resolution event."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core.pagination import Page, keyset_page
+from app.errors import NotFound
+from app.gathers.models import GatherRow, MemberJobRow, gather_members, gathers
+from app.gathers.schemas import GatherExplain, GatherRead, MemberRead
+from app.jobs.models import ACTIVE, jobs
+
+FAILURES = ("failed", "cancelled", "timed_out")  # job statuses a gather counts as failed
+PREVIEW = 100
+MAX_INLINE_BYTES = 1 << 20  # members carried inside one event, by size as well as by count
+
+
+def where(stmt: Any, namespace: str, gather_id: str) -> Any:
+    """``stmt`` narrowed to one gather."""
+    return stmt.where(gathers.c.namespace == namespace, gathers.c.id == gather_id)
+
+
+async def get(conn: AsyncConnection, *, namespace: str, gather_id: str) -> GatherRow:
+    row = (await conn.execute(where(sa.select(gathers), namespace, gather_id))).mappings().first()
+    if row is None:
+        raise NotFound(f"gather {gather_id!r} does not exist")
+    return cast(GatherRow, dict(row))
+
+
+def _members_query(namespace: str, gather_id: str) -> sa.Select[Any]:
+    return (
+        sa.select(
+            gather_members.c.job_id,
+            gather_members.c.position,
+            jobs.c.status,
+            jobs.c.output,
+            jobs.c.error,
+        )
+        .join(
+            jobs,
+            sa.and_(jobs.c.namespace == gather_members.c.namespace, jobs.c.id == gather_members.c.job_id),
+        )
+        .where(gather_members.c.namespace == namespace, gather_members.c.gather_id == gather_id)
+        .order_by(gather_members.c.position)
+    )
+
+
+async def _member_ids(conn: AsyncConnection, gather: GatherRow, statuses: Sequence[str]) -> list[str]:
+    # ``status || ''`` keeps PostgreSQL off the status index, which it favours with stale statistics
+    # right after a large gather registers many pending jobs; walking members by position is cheap.
+    stmt = (
+        _members_query(gather["namespace"], gather["id"])
+        .where((jobs.c.status + "").in_(statuses))
+        .limit(PREVIEW)
+    )
+    return [r.job_id for r in (await conn.execute(stmt)).all()]
+
+
+async def to_read(conn: AsyncConnection, gather: GatherRow) -> GatherRead:
+    """The gather as the API shows it, with the first pending member ids."""
+    pending = [] if gather["done"] >= gather["total"] else await _member_ids(conn, gather, ACTIVE)
+    return GatherRead.from_row(gather, pending_job_ids=pending)
+
+
+async def event_data(conn: AsyncConnection, gather: GatherRow, *, limit: int) -> dict[str, Any]:
+    """``{gather, members, members_truncated}`` for a resolution event; members in the order given."""
+    stmt = _members_query(gather["namespace"], gather["id"]).limit(limit)
+    members: list[dict[str, Any]] = []
+    size = 0
+    for row in (await conn.execute(stmt)).mappings():
+        member = MemberRead.from_row(cast(MemberJobRow, row), with_outputs=gather["include_outputs"])
+        dumped = member.model_dump(mode="json", exclude={"position"})
+        size += len(json.dumps(dumped, separators=(",", ":")))
+        if size > MAX_INLINE_BYTES:
+            break  # the receiver pages the rest from /members
+        members.append(dumped)
+    read = await to_read(conn, gather)
+    return {
+        "gather": read.model_dump(mode="json"),
+        "members": members,
+        "members_truncated": gather["total"] > len(members),
+    }
+
+
+async def members(
+    conn: AsyncConnection, *, namespace: str, gather_id: str, limit: int, cursor: str | None
+) -> Page[MemberRead]:
+    """Members in the order given, with their status and outputs."""
+    gather = await get(conn, namespace=namespace, gather_id=gather_id)
+    stmt = _members_query(namespace, gather_id).order_by(None)
+    rows, next_cursor = await keyset_page(conn, stmt, gather_members.c.position, limit=limit, cursor=cursor)
+    items = [MemberRead.from_row(cast(MemberJobRow, r), with_outputs=gather["include_outputs"]) for r in rows]
+    return Page[MemberRead](items=items, next_cursor=next_cursor)
+
+
+async def explain(conn: AsyncConnection, *, namespace: str, gather_id: str, now: datetime) -> GatherExplain:
+    """Why the gather has (not) resolved: missing and failed members, seal and deadline."""
+    gather = await get(conn, namespace=namespace, gather_id=gather_id)
+    missing = await _member_ids(conn, gather, ACTIVE)
+    failed = await _member_ids(conn, gather, FAILURES)
+    deadline_at, resolved_at = gather["deadline_at"], gather["resolved_at"]
+    reasons: list[str] = []
+    if gather["status"] != "waiting":
+        assert resolved_at is not None  # set with every resolution
+        reasons.append(f"resolved as {gather['status']} at {resolved_at.isoformat()}")
+    else:
+        if not gather["sealed"]:
+            reasons.append("not sealed: it cannot resolve until POST /v1/gathers/{id}/seal")
+        pending = gather["total"] - gather["done"]
+        if pending:
+            reasons.append(f"waiting for {pending} of {gather['total']} jobs to finish")
+        if gather["failed"] and gather["on_failure"] == "wait_all":
+            reasons.append(f"{gather['failed']} jobs failed; on_failure=wait_all waits for the rest")
+        if deadline_at is None:
+            reasons.append("no deadline: it waits until every job finishes")
+        else:
+            reasons.append(f"times out at {deadline_at.isoformat()}")
+    to_deadline = None
+    if deadline_at is not None and gather["status"] == "waiting":
+        to_deadline = max(0.0, (deadline_at - now).total_seconds())
+    return GatherExplain(
+        id=gather["id"],
+        status=gather["status"],
+        resolved=gather["status"] != "waiting",
+        reasons=reasons,
+        missing_job_ids=missing,
+        failed_job_ids=failed,
+        deadline_at=deadline_at,
+        seconds_to_deadline=to_deadline,
+    )
