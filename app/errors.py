@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.core.problem import invalid_body, problem_body
+from app.core.problem import field_error, invalid_body, problem_body
 from app.core.requestctx import current_request_id
 
 
@@ -88,15 +88,9 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
         if err.get("type") == "json_invalid":
             detail = (err.get("ctx") or {}).get("error", "")
             reason = f"invalid JSON at character {loc[-1] if loc else '?'}: {detail}".rstrip(": ")
-            out.append({"field": "body", "in": "body", "reason": reason})
+            out.append(field_error("body", reason))
             continue
-        out.append(
-            {
-                "field": _field_name(loc),
-                "in": str(loc[0]) if loc else "body",
-                "reason": err.get("msg", "invalid"),
-            }
-        )
+        out.append(field_error(_field_name(loc), err.get("msg", "invalid"), str(loc[0]) if loc else "body"))
     return out
 
 

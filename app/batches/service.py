@@ -20,6 +20,7 @@ from app.batches.models import COUNTERS, BatchLedgerRow, BatchRow, batch_items, 
 from app.batches.schemas import BatchProgress, BatchReport
 from app.core.db import Tx
 from app.core.ids import new_id
+from app.core.problem import field_error
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid
 from app.jobs import reads as job_reads
@@ -90,7 +91,7 @@ def _check_size(items: Sequence[str], max_items: int, field: str) -> list[str]:
     if len(unique) > max_items:
         raise Invalid(
             f"{field} holds {len(unique)} distinct ids; the limit is {max_items}",
-            errors=[{"field": field, "in": "body", "reason": f"at most {max_items} ids, got {len(unique)}"}],
+            errors=[field_error(field, f"at most {max_items} ids, got {len(unique)}")],
         )
     return unique
 
@@ -174,9 +175,7 @@ async def report(
         if isinstance(value, list) and len(value) > max_items:
             raise Invalid(
                 f"{field} names {len(value)} ids; the limit is {max_items}",
-                errors=[
-                    {"field": field, "in": "body", "reason": f"at most {max_items} ids, got {len(value)}"}
-                ],
+                errors=[field_error(field, f"at most {max_items} ids, got {len(value)}")],
             )
     named = body.named()
     removed = await store.remove_items(tx, batch["id"], "pending", named)
@@ -184,7 +183,7 @@ async def report(
         missing = [item for item in named if item not in removed]
         raise Invalid(
             f"{len(missing)} reported ids are not pending in batch {index}; nothing was applied",
-            errors=[{"field": "body", "in": "body", "reason": f"{len(missing)} ids are not pending"}],
+            errors=[field_error("body", f"{len(missing)} ids are not pending")],
             not_pending=missing[:LISTED_NOT_PENDING],
             not_pending_count=len(missing),
         )
@@ -193,7 +192,7 @@ async def report(
     bare = isinstance(body.processed, int)
     if bare and processed > remaining:
         reason = f"{processed} processed, but only {remaining} ids remain pending after the named ones"
-        raise Invalid(reason, errors=[{"field": "processed", "in": "body", "reason": reason}])
+        raise Invalid(reason, errors=[field_error("processed", reason)])
     await store.insert_items(tx, batch["id"], "skipped", body.skipped)
     await store.insert_items(
         tx, batch["id"], "errored", [e.id for e in body.errored], [e.error for e in body.errored]

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import strictjson
 from app.core.ids import SUB_RESOURCES
-from app.core.problem import invalid_body, problem_body, send_problem
+from app.core.problem import field_error, invalid_body, problem_body, send_problem
 from app.core.requestctx import current_request_id
 from app.core.routing import app_path, is_api
 
@@ -98,7 +98,7 @@ def query_problems(query_string: bytes) -> list[dict[str, str]]:
             except UnicodeDecodeError as exc:
                 reason = f"must be percent-encoded UTF-8: invalid byte at offset {exc.start}"
             if reason is not None:
-                errors.append({"field": name or "query", "in": "query", "reason": f"the {label} {reason}"})
+                errors.append(field_error(name or "query", f"the {label} {reason}", "query"))
     return errors
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core import strictjson
+from app.core.problem import field_error
 from app.errors import Invalid
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ def _int_limit(column: sa.ColumnElement[Any]) -> int:
 def bad_cursor() -> Invalid:
     return Invalid(
         "cursor is not valid",
-        errors=[{"field": "cursor", "in": "query", "reason": "not a cursor this service issued"}],
+        errors=[field_error("cursor", "not a cursor this service issued", "query")],
     )
 
 

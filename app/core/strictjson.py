@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from app.core.problem import MAX_LISTED_ERRORS
+from app.core.problem import MAX_LISTED_ERRORS, field_error
 
 # Where a string or key is refused: U+0000 (PostgreSQL text and jsonb cannot hold it) and the surrogate
 # code points, which are not Unicode scalar values (a string holding one cannot be encoded as UTF-8).
@@ -137,7 +137,7 @@ def parse(body: bytes) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         reason = f"the body must be UTF-8 JSON: invalid byte at offset {exc.start}"
-        raise JsonRejected(422, [{"field": "body", "in": "body", "reason": reason}]) from None
+        raise JsonRejected(422, [field_error("body", reason)]) from None
     parser = _Parser()
     try:
         value = json.loads(
@@ -149,10 +149,10 @@ def parse(body: bytes) -> Any:
         )
     except json.JSONDecodeError as exc:
         reason = f"invalid JSON at character {exc.pos}: {exc.msg}"
-        raise JsonRejected(422, [{"field": "body", "in": "body", "reason": reason}]) from None
+        raise JsonRejected(422, [field_error("body", reason)]) from None
     except RecursionError:
         reason = "the JSON nests too deep to parse"
-        raise JsonRejected(400, [{"field": "body", "in": "body", "reason": reason}]) from None
+        raise JsonRejected(400, [field_error("body", reason)]) from None
     if parser.flagged or any(pattern.search(body) for pattern in _SUSPECT_ESCAPES):
         errors = problems(value)
         if errors:
@@ -174,7 +174,7 @@ def problems(value: Any, where: str = "body") -> list[dict[str, str]]:
     path: list[str] = []
 
     def report(reason: str, *more: str) -> None:
-        found.append({"field": ".".join((*path, *more)) or where, "in": where, "reason": reason})
+        found.append(field_error(".".join((*path, *more)) or where, reason, where))
 
     def check(item: Any, key: str | None) -> bool:
         """Report what is wrong with ``item`` itself; True when it is a container to enter."""

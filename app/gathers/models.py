@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.core.db import metadata
 from app.core.types import UTCDateTime, json_type, partial_index
-from app.jobs.schemas import JobStatus
+from app.jobs.models import JobStatus
 
 GatherOutcome = Literal["succeeded", "completed", "failed", "timed_out", "cancelled"]
 GatherStatus = Literal["waiting", GatherOutcome]

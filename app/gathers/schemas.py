@@ -12,7 +12,7 @@ from app.core.ids import SUB_RESOURCES
 from app.core.schemas import ClientId, JobId, Seconds, Strict
 from app.deliveries.schemas import Callback, CallbackRead
 from app.gathers.models import GatherRow, GatherStatus, MemberJobRow, OnFailure
-from app.jobs.schemas import JobStatus
+from app.jobs.models import JobStatus
 
 PARTS = SUB_RESOURCES["gathers"].leaves
 # How many ids a gather holds is a setting (max_gather_jobs), enforced by the service.

@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -20,7 +20,7 @@ from app.gathers.models import GatherEvent, GatherMemberRow, GatherOutcome, Gath
 from app.gathers.reads import FAILURES, event_data, get, to_read, where
 from app.gathers.schemas import GatherCreate, GatherRead
 from app.jobs import store
-from app.jobs.models import ACTIVE
+from app.jobs.models import ACTIVE, JobRow
 
 # The event each resolution sends; the failure callback (when there is one) takes the last two.
 EVENT_TYPES: dict[GatherOutcome, GatherEvent] = {
@@ -46,7 +46,7 @@ def _request_hash(body: GatherCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+def _counts(rows: Sequence[JobRow]) -> dict[str, int]:
     done = [r for r in rows if r["status"] not in ACTIVE]
     return {
         "done": len(done),
