@@ -71,7 +71,18 @@ batch_items = sa.Table(
 )
 
 
-class BatchLedgerRow(TypedDict):
+class _Counts(TypedDict):
+    """The COUNTERS columns, which ledgers and batches share."""
+
+    items: int
+    pending: int
+    processed: int
+    skipped: int
+    errored: int
+    withdrawn: int
+
+
+class BatchLedgerRow(_Counts):
     namespace: str
     job_id: str
     batch_job: bool
@@ -81,19 +92,13 @@ class BatchLedgerRow(TypedDict):
     next_index: int
     batches_total: int
     batches_open: int
-    items: int
-    pending: int
-    processed: int
-    skipped: int
-    errored: int
-    withdrawn: int
     created_at: datetime
     updated_at: datetime
     sealed_at: datetime | None
     completed_at: datetime | None
 
 
-class BatchRow(TypedDict):
+class BatchRow(_Counts):
     id: str
     namespace: str
     job_id: str
@@ -101,12 +106,6 @@ class BatchRow(TypedDict):
     status: BatchStatus
     finished_by: FinishedBy | None
     abort_error: str | None
-    items: int
-    pending: int
-    processed: int
-    skipped: int
-    errored: int
-    withdrawn: int
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
