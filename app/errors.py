@@ -100,20 +100,23 @@ def validation_problem(errors: list[dict[str, Any]], **more: Any) -> JSONRespons
     return JSONResponse(body, status_code=422, media_type="application/problem+json")
 
 
+def render_app_error(exc: AppError) -> JSONResponse:
+    """The problem+json response of an AppError (a 422 lists its ``errors``)."""
+    if exc.status == 422 and "errors" in exc.extra:
+        more = {k: v for k, v in exc.extra.items() if k != "errors"}
+        response = validation_problem(exc.extra["errors"], **more)
+    else:
+        response = problem(status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error as problem+json."""
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        if exc.status == 422 and "errors" in exc.extra:
-            more = {k: v for k, v in exc.extra.items() if k != "errors"}
-            response = validation_problem(exc.extra["errors"], **more)
-        else:
-            response = problem(
-                status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra
-            )
-        response.headers.update(exc.headers)
-        return response
+        return render_app_error(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.access.middleware import CallerMiddleware, IdempotencyMiddleware
@@ -23,11 +24,11 @@ from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.urlguard import Resolver, system_resolver
 from app.deps import query_names, reject_unknown_query
-from app.errors import add_common_responses, install_error_handlers
+from app.errors import add_common_responses, install_error_handlers, render_app_error
 from app.gathers import service as gathers
 from app.gathers.routes import router as gathers_router
 from app.jobs.routes import build_router as jobs_router
-from app.jobs.service import JobsFinished
+from app.jobs.service import JobConflict, JobsFinished
 from app.jobs.views import JobViews
 from app.ops.routes import router as ops_router
 from app.runtime import Runtime
@@ -105,6 +106,12 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+
+    @app.exception_handler(JobConflict)
+    async def _job_conflict(request: Request, exc: JobConflict) -> JSONResponse:
+        exc.extra["job"] = views.bare(exc.row).model_dump(mode="json")  # with every part, as reads show it
+        return render_app_error(exc)
+
     # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (413, then
     # standard JSON and valid query strings) → Idempotency-Key → the routes. Added innermost first.
     app.add_middleware(IdempotencyMiddleware, settings=settings, parts=runtime)
@@ -115,7 +122,6 @@ def create_app(
     )
     app.add_middleware(CallerMiddleware, settings=settings, parts=runtime)
     app.add_middleware(RequestIdMiddleware)
-    # Batch routes first: /v1/jobs/{id:path} would otherwise swallow /v1/jobs/{id}/batches/….
     routers = (
         batches_router,
         batch_job_router(views),

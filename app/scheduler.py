@@ -52,11 +52,12 @@ class Ticks:
         return total
 
     async def reclaim_leases(self) -> int:
-        return await self.db.run(
-            lambda tx: outbox.reclaim_expired(
-                tx, limit=self.batch, schedule=self.schedule, jitter=self.settings.delivery_jitter
+        async def reclaim(tx: Tx, *, limit: int) -> int:
+            return await outbox.reclaim_expired(
+                tx, limit=limit, schedule=self.schedule, jitter=self.settings.delivery_jitter
             )
-        )
+
+        return await self.drain(reclaim, self.batch)
 
     async def housekeeping(self) -> int:
         """Delete what has outlived its retention: batch item sets (a few batches of up to 10,000 ids per

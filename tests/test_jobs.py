@@ -68,6 +68,7 @@ class TestRegister:
         r = await svc.client.put("/v1/jobs/parse-1", json={"name": "other"})
         body = assert_problem(r, 409)
         assert body["job"]["name"] == "parse"
+        assert body["job"] == first.json()  # the job as reads show it, parts included (batches: null)
         assert await get_job(svc, "parse-1") == first.json()
 
     async def test_registration_survives_reports_and_gathers(self, svc: Service) -> None:

@@ -43,12 +43,21 @@ READ_PART = ReadPart(
 
 
 async def get_batch_job(conn: AsyncConnection, *, namespace: str, job_id: str) -> JobRow:
-    """The job, when it was made through /v1/batch-jobs."""
-    row = await job_reads.get(conn, namespace=namespace, job_id=job_id)
-    ledger = (await progress(conn, namespace=namespace, job_ids=[job_id])).get(job_id)
-    if ledger is None or not ledger.batch_job:
+    """The job, when it was made through /v1/batch-jobs: one query reads it and what its ledger says."""
+    on_ledger = sa.and_(batch_ledgers.c.namespace == jobs.c.namespace, batch_ledgers.c.job_id == jobs.c.id)
+    stmt = (
+        sa.select(jobs, batch_ledgers.c.batch_job.label("ledger_batch_job"))
+        .outerjoin(batch_ledgers, on_ledger)
+        .where(jobs.c.namespace == namespace, jobs.c.id == job_id)
+    )
+    found = (await conn.execute(stmt)).mappings().first()
+    if found is None:
+        raise NotFound(f"job {job_id!r} does not exist")
+    if not found["ledger_batch_job"]:
         raise NotFound(f"batch job {job_id!r} does not exist")
-    return row
+    row = dict(found)
+    del row["ledger_batch_job"]
+    return cast(JobRow, row)
 
 
 async def list_batch_jobs(

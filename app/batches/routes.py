@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
 from app.batches import reads, service
+from app.batches.models import BatchRow
 from app.batches.schemas import (
     BatchAbort,
     BatchIndex,
@@ -25,7 +27,7 @@ from app.core import routing  # noqa: F401  (registers the jobid path convertor)
 from app.core.db import Tx
 from app.core.pagination import Page
 from app.core.schemas import PathId
-from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep
+from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, Services
 from app.errors import responses
 from app.jobs.schemas import JobRead, JobRegister, JobStatus
 from app.jobs.views import JobViews
@@ -37,6 +39,15 @@ def _retention(settings: Settings) -> timedelta:
     return timedelta(days=settings.batch_item_retention_days)
 
 
+async def _answer(rt: Services, write: Callable[[Tx], Awaitable[BatchRow]]) -> BatchRead:
+    """Run a batch write and read the batch it answers with in the same transaction."""
+
+    async def run(tx: Tx) -> BatchRead:
+        return await reads.to_read(tx.conn, await write(tx))
+
+    return await rt.db.run(run)
+
+
 @router.post(
     "/jobs/{job_id:jobid}/batches",
     operation_id="createBatch",
@@ -46,13 +57,12 @@ def _retention(settings: Settings) -> timedelta:
 async def create_batch(job_id: PathId, body: ItemList, rt: RuntimeDep, ns: NamespaceDep) -> BatchRead:
     """The job's next batch (indices 1, 2, 3 … never reused); its ids start pending."""
     max_items, retention = rt.settings.max_batch_items, _retention(rt.settings)
-    row = await rt.db.run(
+    return await _answer(
+        rt,
         lambda tx: service.add_batch(
             tx, namespace=ns, job_id=job_id, items=body.items, max_items=max_items, retention=retention
-        )
+        ),
     )
-    async with rt.db.read() as conn:
-        return await reads.to_read(conn, row)
 
 
 @router.get("/jobs/{job_id:jobid}/batches", operation_id="listBatches", responses=responses(404, 422))
@@ -121,7 +131,8 @@ async def replace_set(
     """Replace a set. ``pending`` re-plans an open batch (emptying it finishes the batch); ``skipped`` and
     ``errored`` belong to reports (409); other names are free."""
     settings = rt.settings
-    row = await rt.db.run(
+    return await _answer(
+        rt,
         lambda tx: service.replace_set(
             tx,
             namespace=ns,
@@ -131,10 +142,8 @@ async def replace_set(
             items=body.items,
             max_items=settings.max_batch_items,
             retention=_retention(settings),
-        )
+        ),
     )
-    async with rt.db.read() as conn:
-        return await reads.to_read(conn, row)
 
 
 @router.delete(
@@ -147,13 +156,12 @@ async def remove_set(
 ) -> BatchRead:
     """The seed's ``remove_set``: removing ``pending`` withdraws its ids and finishes the batch."""
     retention = _retention(rt.settings)
-    row = await rt.db.run(
+    return await _answer(
+        rt,
         lambda tx: service.remove_set(
             tx, namespace=ns, job_id=job_id, index=index, set_name=set_name, retention=retention
-        )
+        ),
     )
-    async with rt.db.read() as conn:
-        return await reads.to_read(conn, row)
 
 
 @router.post(
@@ -167,7 +175,8 @@ async def report_batch(
     """Outcomes of pending ids (all must be pending, else 422 and nothing applied). ``done`` or an
     emptied pending set finishes the batch."""
     settings = rt.settings
-    row = await rt.db.run(
+    return await _answer(
+        rt,
         lambda tx: service.report(
             tx,
             namespace=ns,
@@ -176,10 +185,8 @@ async def report_batch(
             body=body,
             max_items=settings.max_batch_items,
             retention=_retention(settings),
-        )
+        ),
     )
-    async with rt.db.read() as conn:
-        return await reads.to_read(conn, row)
 
 
 @router.post(
@@ -192,13 +199,12 @@ async def abort_batch(
 ) -> BatchRead:
     """Every pending id goes to errored with the reason; the batch finishes."""
     retention = _retention(rt.settings)
-    row = await rt.db.run(
+    return await _answer(
+        rt,
         lambda tx: service.abort(
             tx, namespace=ns, job_id=job_id, index=index, error=body.error, retention=retention
-        )
+        ),
     )
-    async with rt.db.read() as conn:
-        return await reads.to_read(conn, row)
 
 
 @router.get(

@@ -457,14 +457,7 @@ async def _complete_job(tx: Tx, ledger: BatchLedgerRow) -> None:
 
 async def expire_items(tx: Tx, *, limit: int) -> int:
     """Delete the item sets of batches finished longer ago than the retention; counts stay."""
-    due = (
-        sa.select(batches.c.id)
-        .where(batches.c.items_expire_at.is_not(None), batches.c.items_expire_at <= tx.now)
-        .order_by(batches.c.items_expire_at)
-        .limit(limit)
-    )
-    if tx.is_postgres:
-        due = due.with_for_update(skip_locked=True)
+    due = tx.due(sa.select(batches.c.id), batches.c.items_expire_at, limit=limit)
     ids = list((await tx.conn.execute(due)).scalars())
     if ids:
         await tx.conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id.in_(ids)))

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.core.ids import CLIENT_ID_PATTERN, RESERVED_JOB_PATH
+from app.core.ids import CLIENT_ID_PATTERN, RESERVED_JOB_PATH, SUB_RESOURCES
 from app.core.strictjson import string_problem
 
 ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN)]
@@ -20,12 +20,21 @@ Seconds = Annotated[float, Field(gt=0, le=366 * 86400, description="A duration i
 PathId = Annotated[str, Path(pattern=CLIENT_ID_PATTERN, description="A client-chosen id")]
 
 
+def _either(names: tuple[str, ...]) -> str:
+    shown = [f"/{name}" for name in names]
+    return " or ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+
+
+_JOB_SEGMENTS = SUB_RESOURCES["jobs"]
+_RESERVED_JOB_REASON = (
+    f"a job id may not contain a {_either(_JOB_SEGMENTS.nested)} segment, nor end in "
+    f"{_either(_JOB_SEGMENTS.leaves)} (those paths address the job's sub-resources)"
+)
+
+
 def not_reserved(value: str) -> str:
     if re.search(RESERVED_JOB_PATH, value):
-        raise ValueError(
-            "a job id may not contain a /batches or /sets segment, nor end in /complete, /heartbeat or /seal "
-            "(those paths address the job's sub-resources)"
-        )
+        raise ValueError(_RESERVED_JOB_REASON)
     return value
 
 

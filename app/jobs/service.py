@@ -1,7 +1,8 @@
 """Job registration, completion reports and timeouts. Services flush, never commit.
 
-Jobs that reach an end publish ``JobsFinished`` in the same transaction; what reacts to it (gathers, batch
-jobs, later workflows) subscribes at the composition root (``app.main``), so this package names none of it."""
+Jobs that reach an end publish ``JobsFinished`` in the same transaction; what reacts to it (the gathers that
+hold them; later, workflows) subscribes at the composition root (``app.main``), so this package names none of
+it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.core.db import Tx
 from app.errors import Conflict
 from app.jobs import store
 from app.jobs.models import ACTIVE, JobRow, jobs
-from app.jobs.schemas import BulkReport, EndStatus, JobRead, JobRegister, ReportOutcome
+from app.jobs.schemas import BulkReport, EndStatus, JobRegister, ReportOutcome
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,15 @@ class ReportResult:
     id: str
     result: ReportOutcome
     job: JobRow
+
+
+class JobConflict(Conflict):
+    """A 409 about a job: the problem carries the job as it is, rendered with the app's read model (the
+    composition root's handler adds it as ``job``)."""
+
+    def __init__(self, detail: str, row: JobRow) -> None:
+        super().__init__(detail)
+        self.row = row
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,7 @@ async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) ->
     if row["registered"]:
         if _same_registration(row, body):
             return row, False
-        raise Conflict(f"job {job_id!r} is already registered with another body", job=_dump(row))
+        raise JobConflict(f"job {job_id!r} is already registered with another body", row)
     # Known only from a gather or a report so far: the registration fills in its details.
     if row["status"] not in ACTIVE:
         values["deadline_at"] = None
@@ -84,10 +94,6 @@ async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) ->
         sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
     )
     return cast(JobRow, {**row, **values}), False
-
-
-def _dump(row: JobRow) -> dict[str, Any]:
-    return JobRead.from_row(row).model_dump(mode="json")
 
 
 def _same_report(row: JobRow, report: Report) -> bool:
@@ -157,12 +163,11 @@ async def _finish(tx: Tx, namespace: str, reports: Sequence[Report]) -> None:
 
 
 async def complete(tx: Tx, *, namespace: str, job_id: str, report: Report) -> JobRow:
-    """Apply one report; a conflicting repeat raises Conflict."""
+    """Apply one report; a conflicting repeat raises JobConflict."""
     (result,) = await complete_many(tx, namespace=namespace, reports=[report])
     if result.result == "conflict":
-        raise Conflict(
-            f"job {job_id!r} already finished as {result.job['status']!r} with another result",
-            job=_dump(result.job),
+        raise JobConflict(
+            f"job {job_id!r} already finished as {result.job['status']!r} with another result", result.job
         )
     return result.job
 
@@ -176,7 +181,7 @@ async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: flo
     rows = await store.ensure_and_lock(tx, namespace, [job_id])
     row = rows[job_id]
     if row["status"] not in ACTIVE:
-        raise Conflict(f"job {job_id!r} already finished as {row['status']!r}", job=_dump(row))
+        raise JobConflict(f"job {job_id!r} already finished as {row['status']!r}", row)
     values: dict[str, Any] = {"status": "running", "updated_at": tx.now}
     if timeout_seconds is not None:
         values["deadline_at"] = tx.now + timedelta(seconds=timeout_seconds)
