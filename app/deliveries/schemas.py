@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import httpx
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from app.core.schemas import SmallJson, Strict
 from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus
@@ -64,25 +64,31 @@ def sendable_url(value: str) -> str:
 SendableUrl = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(sendable_url)]
 
 
+def sendable_headers(value: dict[str, str]) -> dict[str, str]:
+    """Extra request headers: valid names, printable ASCII values, none the service sets itself."""
+    for name, header_value in value.items():
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"{name!r} is not a valid header name")
+        lowered = name.lower()
+        if lowered in RESERVED_HEADERS or lowered.startswith("webhook-"):
+            raise ValueError(f"{name!r} is set by the service and cannot be overridden")
+        if not _HEADER_VALUE.match(header_value):
+            raise ValueError(f"the value of {name!r} must be printable ASCII")
+    return value
+
+
+# Headers sent with each delivery to a URL (callbacks, workflow handlers).
+SendableHeaders = Annotated[
+    dict[str, Annotated[str, Field(max_length=2048)]], Field(max_length=20), AfterValidator(sendable_headers)
+]
+
+
 class Callback(Strict):
     """Where to POST an event, with extra headers and a payload echoed back unchanged."""
 
     url: SendableUrl
-    headers: Annotated[dict[str, Annotated[str, Field(max_length=2048)]], Field(max_length=20)] = {}
+    headers: SendableHeaders = {}
     payload: SmallJson = None
-
-    @field_validator("headers")
-    @classmethod
-    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, header_value in value.items():
-            if not _HEADER_NAME.match(name):
-                raise ValueError(f"{name!r} is not a valid header name")
-            lowered = name.lower()
-            if lowered in RESERVED_HEADERS or lowered.startswith("webhook-"):
-                raise ValueError(f"{name!r} is set by the service and cannot be overridden")
-            if not _HEADER_VALUE.match(header_value):
-                raise ValueError(f"the value of {name!r} must be printable ASCII")
-        return value
 
 
 class CallbackRead(BaseModel):
