@@ -7,6 +7,7 @@ from app.deliveries.models import deliveries, delivery_attempts, namespaces
 from app.gathers.models import gather_members, gathers
 from app.jobs.models import jobs
 from app.waits.models import wait_participants, waits
+from app.workflows.models import handlers, workflow_versions, workflows
 
 __all__ = [
     "api_keys",
@@ -17,10 +18,13 @@ __all__ = [
     "delivery_attempts",
     "gather_members",
     "gathers",
+    "handlers",
     "idempotency_keys",
     "jobs",
     "metadata",
     "namespaces",
     "wait_participants",
     "waits",
+    "workflow_versions",
+    "workflows",
 ]
