@@ -1,0 +1,1 @@
+"""Workflows: named definitions (phases or a task DAG) compiled to one step graph, and their runs."""
