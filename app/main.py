@@ -33,6 +33,9 @@ from app.jobs.views import JobViews
 from app.ops.routes import router as ops_router
 from app.runtime import Runtime
 from app.waits.routes import router as waits_router
+from app.workflows.routes import render_definition_invalid
+from app.workflows.routes import router as workflows_router
+from app.workflows.service import DefinitionInvalid
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -112,6 +115,10 @@ def create_app(
         exc.extra["job"] = views.bare(exc.row).model_dump(mode="json")  # with every part, as reads show it
         return render_app_error(exc)
 
+    @app.exception_handler(DefinitionInvalid)
+    async def _definition_invalid(request: Request, exc: DefinitionInvalid) -> JSONResponse:
+        return render_definition_invalid(exc)
+
     # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (413, then
     # standard JSON and valid query strings) → Idempotency-Key → the routes. Added innermost first.
     app.add_middleware(IdempotencyMiddleware, settings=settings, parts=runtime)
@@ -128,6 +135,7 @@ def create_app(
         jobs_router(views),
         gathers_router,
         waits_router,
+        workflows_router,
         deliveries_router,
         access_router,
         ops_router,
