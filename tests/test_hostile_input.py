@@ -85,6 +85,7 @@ def concrete(template: str) -> str:
         "delivery_id": "dlv_x",
         "wait_id": "wai_x",
         "key_id": "key_x",
+        "version": "1",
     }
     url = template
     while "{" in url:

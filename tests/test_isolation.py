@@ -28,9 +28,12 @@ QUERIES = {
 
 # Operations that address an id in the path and, in another namespace, make that namespace's own resource
 # of the same name (upserts), instead of answering 404. A's resource must still be untouched.
-UPSERTS = {"registerJob", "completeJob", "heartbeatJob", "addWaitParticipant"}
+UPSERTS = {"registerJob", "completeJob", "heartbeatJob", "addWaitParticipant", "putHandler", "putWorkflow"}
 # Operations whose bodies name A's ids: they make B-owned namesakes, so they run last with the upserts.
 NAMESAKES = UPSERTS | {"createGather", "completeJobs"}
+
+
+B_WORKFLOW = {"tasks": {"b-task": {"handler": "b-handler"}}}
 
 
 def bodies(receiver: Receiver) -> dict[str, Any]:
@@ -60,6 +63,9 @@ def bodies(receiver: Receiver) -> dict[str, Any]:
             "wait_seconds": 30,
             "callback": callback,
         },
+        "putHandler": {"url": f"{receiver.url}/b-tasks"},
+        "putWorkflow": B_WORKFLOW,
+        "validateWorkflow": B_WORKFLOW,
     }
 
 
@@ -81,6 +87,10 @@ async def seed_a(svc: Service, a: dict[str, str], receiver: Receiver) -> dict[st
     await svc.settle()
     delivery = (await c.get("/v1/deliveries", headers=a)).json()["items"][0]["id"]
     key = (await c.get("/v1/keys", headers=a)).json()["items"][0]["id"]
+    handler = {"url": f"{receiver.url}/a-tasks", "headers": {"X-A": "a-secret"}}
+    assert (await c.put("/v1/handlers/a-flow", json=handler, headers=a)).status_code == 201
+    flow = {"tasks": {"a-task": {"handler": "a-flow"}}}
+    assert (await c.put("/v1/workflows/a-flow", json=flow, headers=a)).status_code == 201
     return {
         "job_id": batch_job,
         "gather_id": "a-gather",
@@ -90,6 +100,8 @@ async def seed_a(svc: Service, a: dict[str, str], receiver: Receiver) -> dict[st
         "index": "1",
         "set_name": "pending",
         "key_id": key,
+        "name": "a-flow",
+        "version": "1",
     }
 
 
@@ -109,6 +121,11 @@ async def snapshot(svc: Service, a: dict[str, str], ids: dict[str, str]) -> dict
         "/v1/keys",
         "/v1/jobs",
         "/v1/gathers/a-gather/explain",
+        "/v1/handlers/a-flow",
+        "/v1/handlers",
+        "/v1/workflows/a-flow",
+        "/v1/workflows/a-flow/versions/1",
+        "/v1/workflows",
     ]
     seen = {}
     for path in paths:
@@ -149,8 +166,8 @@ async def test_a_key_of_b_never_reads_or_changes_as_resources(
     before = await snapshot(svc, a, ids)
     a_secret = before["/v1/namespace"]["signing_secret"]
     # Names B may reuse for its own resources (upserts) versus values only A's resources carry.
-    names = {ids["job_id"], ids["gather_id"], ids["group_key"], "a-job", "a-done", "team-a"}
-    server_made = {ids["wait_id"], ids["delivery_id"], ids["key_id"], a_secret}
+    names = {ids["job_id"], ids["gather_id"], ids["group_key"], "a-job", "a-done", "team-a", "a-flow"}
+    server_made = {ids["wait_id"], ids["delivery_id"], ids["key_id"], a_secret, "a-task", "a-secret"}
     samples = bodies(receiver)
     calls = [(role, *op) for op in operations() for role in b_keys]
     # Everything that must be 404 runs first, before B's upserts make B-owned namesakes of A's ids.
