@@ -38,13 +38,14 @@ DefinitionJson = Annotated[
             "type": "object",
             "description": "A workflow definition: the phase form (distribot) or the DAG form (JobFlow); at "
             f"most {MAX_DEFINITION_BYTES} bytes as compact JSON",
+            # Free-form as far as the request goes: what the compiler refuses is listed by code, not here.
             "properties": {
-                "phases": {"anyOf": [{"type": "object"}, {"type": "array"}]},
-                "tasks": {"type": "object"},
-                "output": {},
-                "failure_mode": {"type": "string"},
-                "workflow": {"type": "string"},
-                "name": {"type": "string"},
+                "phases": {"description": "Phase form: a map of phases by name, or an array of {name, …}"},
+                "tasks": {"description": "DAG form: a map of tasks by name"},
+                "output": {"description": 'DAG form: the run\'s output, e.g. {"$ptr": "/steps/…"}'},
+                "failure_mode": {"description": "DAG form: continue (default) or fail_fast"},
+                "workflow": {"description": "When present, must equal the workflow's name"},
+                "name": {"description": "When present, must equal the workflow's name"},
             },
             "additionalProperties": {},
         }
