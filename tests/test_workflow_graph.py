@@ -412,6 +412,17 @@ CASES: list[tuple[str, Any, tuple[str, str]]] = [
     ("task without handler", {"tasks": {"a": {}}}, ("/tasks/a/handler", "missing")),
     ("phases not a collection", {"phases": "start"}, ("/phases", "invalid")),
     ("phase body not an object", phases(end=True), ("/phases/end", "invalid")),
+    (
+        "task body not an object",
+        {"tasks": {"a": 5, "b": {"handler": "H", "depends_on": ["a"]}}},
+        ("/tasks/a", "invalid"),
+    ),
+    (
+        "array step not an object",
+        {"phases": [{"name": "a", "is_initial": True, "is_final": True}, 7]},
+        ("/phases/1", "invalid"),
+    ),
+    ("array step name not a string", {"tasks": [{"name": 5, "handler": "H"}]}, ("/tasks/0/name", "invalid")),
     ("array phase without name", {"phases": [{"is_initial": True}]}, ("/phases/0/name", "missing")),
     (
         "array phase named twice",
