@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.workflows.graph import (
     MAX_DELAY_SECONDS,
@@ -784,3 +786,32 @@ class TestValidDetails:
             ("/tasks/b/throttle/key", "bad_throttle"),
             ("/tasks/b/throttle/limit", "bad_throttle"),
         }
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+FIELDS = st.sampled_from(
+    sorted({*ETL["tasks"]["extract_data"], "depends_on", "throttle", "retry", "each", "handlers"})
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=st.sampled_from([SEARCH, ETL, API_AGGREGATION]),
+    field=FIELDS,
+    value=JSON,
+)
+def test_any_value_anywhere_gives_problems_never_an_exception(
+    base: dict[str, Any], field: str, value: Any
+) -> None:
+    definition = copy.deepcopy(base)
+    container = definition.get("phases") or definition["tasks"]
+    for body in container.values():
+        body[field] = value
+    compiled = compile_definition(definition, registered_handlers=())
+    assert (compiled.graph is None) == bool(compiled.errors)
+    for problem in compiled.errors + compiled.warnings:
+        assert problem.loc == "" or problem.loc.startswith("/")
