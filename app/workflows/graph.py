@@ -73,7 +73,7 @@ def compile_definition(
     issues = Issues()
     registered = None if registered_handlers is None else frozenset(registered_handlers)
     graph = _compile(definition, name, registered, issues)
-    return Compiled(None if issues.errors else graph, issues.errors, issues.warnings)
+    return Compiled(graph, issues.errors, issues.warnings)
 
 
 def _compile(
@@ -87,10 +87,13 @@ def _compile(
         return None
     object_at(definition, "", TOP_FIELDS[form], issues)
     _check_name(definition, name, issues)
+    # The graph is built only from a definition without errors: a faulty one may name steps never built.
     if form == "phases":
         steps, entry = compile_phases(definition["phases"], issues, registered)
-        return Graph("phases", entry, tuple(steps), None, "continue")
+        return None if issues.errors else Graph("phases", entry, tuple(steps), None, "continue")
     dag = compile_tasks(definition, issues, registered)
+    if issues.errors:
+        return None
     return Graph("tasks", dag.entry, tuple(dag.steps), dag.output, dag.failure_mode)
 
 
