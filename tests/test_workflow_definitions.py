@@ -61,6 +61,9 @@ FAULTY: dict[str, Any] = {
 }
 
 
+JSON = {"content-type": "application/json"}
+
+
 async def counts(svc: Service) -> dict[str, int]:
     async with svc.runtime.db.engine.connect() as conn:
         names = ("handlers", "workflows", "workflow_versions")
@@ -212,6 +215,20 @@ class TestPutWorkflow:
         assert (several["loc"], several["steps"]) == ("/phases", ["a", "b"])
         assert await counts(svc) == {"handlers": 0, "workflows": 0, "workflow_versions": 0}
         assert (await svc.client.get("/v1/workflows/bad")).status_code == 404
+
+    async def test_a_definition_nested_too_deep_to_render_is_422_and_nothing_is_stored(
+        self, svc: Service
+    ) -> None:
+        deep = '{"tasks": {"a": {"handler": "h", "params": ' + "[" * 253 + "0" + "]" * 253 + "}}}"
+        for url in ("/v1/workflows/deep", "/v1/workflows/validate"):
+            r = await svc.client.request(
+                "PUT" if url.endswith("deep") else "POST", url, content=deep, headers=JSON
+            )
+            assert r.status_code == (422 if url.endswith("deep") else 200), r.text
+            problems = r.json()["errors"]
+            assert [p["code"] for p in problems] == ["too_deep"]
+        assert await counts(svc) == {"handlers": 0, "workflows": 0, "workflow_versions": 0}
+        assert (await svc.client.get("/v1/workflows/deep")).status_code == 404
 
     async def test_a_name_key_must_match_the_path(self, svc: Service) -> None:
         r = await svc.client.put("/v1/workflows/etl", json={**ETL, "name": "other"})

@@ -755,12 +755,28 @@ class TestValidDetails:
         assert compiled.errors == [] and compiled.graph is not None
         assert compiled.graph.entry == ("only",)
 
-    def test_deeply_nested_params_do_not_exhaust_the_stack(self) -> None:
+    def test_deeply_nested_params_are_refused_without_exhausting_the_stack(self) -> None:
         nested: Any = {"$ptr": "/input/x"}
         for _ in range(5_000):
             nested = [nested]
         compiled = compile_definition(tasks(a={"params": nested}))
-        assert compiled.errors == []
+        assert [(p.code, p.loc[:16]) for p in compiled.errors] == [("too_deep", "/tasks/a/params/")]
+
+    def test_params_nested_36_levels_deep_are_fine(self) -> None:
+        nested: Any = {"$ptr": "/input/x"}
+        for _ in range(35):
+            nested = [nested]
+        assert compile_definition(tasks(a={"params": nested})).errors == []
+
+    def test_more_steps_than_the_limit_is_one_problem_at_once(self) -> None:
+        many = {f"t{i}": {"handler": "h", "depends_on": [f"t{j}" for j in range(i)]} for i in range(150)}
+        compiled = compile_definition({"tasks": many})
+        assert [(p.loc, p.code) for p in compiled.errors] == [("/tasks", "too_many_steps")]
+
+    def test_a_flood_of_problems_is_listed_up_to_the_limit_and_counted(self) -> None:
+        compiled = compile_definition(tasks(a={"depends_on": ["zz"] * 5000}))
+        assert len(compiled.errors) == 1001
+        assert compiled.errors[-1].code == "too_many_problems" and "4000 more" in compiled.errors[-1].message
 
     def test_unknown_step_lookup_is_a_key_error(self) -> None:
         compiled = compile_definition(ETL)

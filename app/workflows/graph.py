@@ -19,8 +19,10 @@ from typing import Any
 from app.workflows.graph_fields import Issues, at, is_name, object_at
 from app.workflows.graph_model import (
     MAX_DELAY_SECONDS,
+    MAX_DEPTH,
     MAX_MAP_ITEMS,
     MAX_PHASE_HANDLERS,
+    MAX_PROBLEMS,
     MAX_STEPS,
     NAME_PATTERN,
     STEP_NAME_PATTERN,
@@ -72,8 +74,36 @@ def compile_definition(
     `workflow`/`name` key must equal it; with `registered_handlers`, unknown handlers are warnings."""
     issues = Issues()
     registered = None if registered_handlers is None else frozenset(registered_handlers)
-    graph = _compile(definition, name, registered, issues)
-    return Compiled(graph, issues.errors, issues.warnings)
+    graph = _compile(definition, name, registered, issues) if _within_bounds(definition, issues) else None
+    errors = issues.errors
+    if len(errors) > MAX_PROBLEMS:
+        more = len(errors) - MAX_PROBLEMS
+        errors = [
+            *errors[:MAX_PROBLEMS],
+            Problem("", "too_many_problems", f"{more} more problems not listed"),
+        ]
+    return Compiled(graph, errors, issues.warnings)
+
+
+def _within_bounds(definition: Any, issues: Issues) -> bool:
+    """Checks that bound the rest, made first: nesting at most MAX_DEPTH deep (no answer could render a
+    deeper one), at most MAX_STEPS steps (the graph checks then cost little)."""
+    stack: list[tuple[Any, str, int]] = [(definition, "", 1)]
+    while stack:
+        value, loc, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                issues.error(loc, "too_deep", f"a definition nests at most {MAX_DEPTH} levels deep")
+                return False
+            pairs = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((child, at(loc, key), depth + 1) for key, child in pairs)
+    if isinstance(definition, dict):
+        for key in ("phases", "tasks"):
+            steps = definition.get(key)
+            if isinstance(steps, dict | list) and len(steps) > MAX_STEPS:
+                issues.error(at("", key), "too_many_steps", f"{len(steps)} steps; at most {MAX_STEPS}")
+                return False
+    return True
 
 
 def _compile(

@@ -9,6 +9,7 @@ def cycles(order: Sequence[str], edges: Mapping[str, Sequence[str]]) -> list[tup
     """Each set of steps that lie on a cycle together (a strongly connected component with a cycle), its
     members in definition order; iterative Tarjan, linear in steps and edges."""
     position = {name: i for i, name in enumerate(order)}
+    successors = {name: [n for n in edges.get(name, ()) if n in position] for name in order}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -24,7 +25,7 @@ def cycles(order: Sequence[str], edges: Mapping[str, Sequence[str]]) -> list[tup
                 index[node] = low[node] = len(index)
                 stack.append(node)
                 on_stack.add(node)
-            nexts = [n for n in edges.get(node, ()) if n in position]
+            nexts = successors[node]
             if i < len(nexts):
                 work.append((node, i + 1))
                 nxt = nexts[i]

@@ -156,7 +156,7 @@ def _depends_on(value: Any, loc: str, names: set[str], issues: Issues) -> tuple[
     if not isinstance(value, list):
         issues.error(loc, "invalid", "depends_on must be an array of task names")
         return ()
-    found: list[str] = []
+    found: dict[str, None] = {}  # insertion-ordered set
     for i, dep in enumerate(value):
         if not isinstance(dep, str):
             issues.error(at(loc, i), "invalid", "must be a task name")
@@ -165,7 +165,7 @@ def _depends_on(value: Any, loc: str, names: set[str], issues: Issues) -> tuple[
         elif dep in found:
             issues.error(at(loc, i), "invalid", f"{dep!r} is listed twice")
         else:
-            found.append(dep)
+            found[dep] = None
     return tuple(found)
 
 

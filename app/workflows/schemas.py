@@ -29,6 +29,11 @@ ISSUE_SCHEMA: dict[str, Any] = {
         },
     },
 }
+FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["field", "in", "reason"],
+    "properties": {"field": {"type": "string"}, "in": {"type": "string"}, "reason": {"type": "string"}},
+}
 Issues = Annotated[list[dict[str, Any]], WithJsonSchema({"type": "array", "items": ISSUE_SCHEMA})]
 
 DefinitionJson = Annotated[
@@ -72,7 +77,7 @@ DEFINITION_PROBLEM: dict[str, Any] = {
             "schema": {
                 "allOf": [{"$ref": "#/components/schemas/Problem"}],
                 "properties": {
-                    "errors": {"type": "array", "items": {"type": "object"}},
+                    "errors": {"type": "array", "items": {"anyOf": [ISSUE_SCHEMA, FIELD_ERROR_SCHEMA]}},
                     "warnings": {"type": "array", "items": ISSUE_SCHEMA},
                 },
             }
