@@ -17,8 +17,8 @@ run: $(BIN)/rendezvous
 	$(BIN)/rendezvous serve --dev --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/rendezvous
-	$(BIN)/ruff check app tests bench migrations
-	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/ruff check app tests bench migrations examples
+	$(BIN)/ruff format --check app tests bench migrations examples
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/rendezvous
