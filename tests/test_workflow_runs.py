@@ -10,6 +10,9 @@ from urllib.parse import quote
 
 from standardwebhooks.webhooks import Webhook
 
+from app.core.db import Tx
+from app.workflows import runs_service
+from app.workflows.runs_schemas import RunCancel, RunCreate
 from tests.conftest import Service
 from tests.receiver import Receiver
 
@@ -457,3 +460,27 @@ class TestConcurrentReports:
 async def report_quietly(svc: Service, job_id: str) -> int:
     body = {"status": "succeeded", "output": {"id": job_id}}
     return (await svc.client.post(f"/v1/jobs/{quote(job_id, safe='')}/complete", json=body)).status_code
+
+
+class TestWithdrawnTasks:
+    async def test_a_task_not_yet_sent_is_withdrawn_on_cancel_and_never_told(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        definition = {"tasks": {"one": {"handler": "Worker"}}}
+        assert (await svc.client.put("/v1/workflows/single", json=definition)).status_code == 201
+
+        async def start_and_cancel(tx: Tx) -> None:
+            # One transaction, so no worker can have claimed the task message before the cancel.
+            await runs_service.create(tx, namespace="default", workflow="single", body=RunCreate(id="x"))
+            await runs_service.cancel(tx, namespace="default", run_id="x", body=RunCancel())
+
+        await svc.runtime.db.run(start_and_cancel)
+        await svc.settle()
+        assert receiver.requests == []
+        deliveries = (await svc.client.get("/v1/deliveries")).json()["items"]
+        assert [d for d in deliveries if d["event_type"].startswith("task.")] == []
+        explain = (await svc.client.get("/v1/runs/x/explain")).json()
+        assert explain == {"run_id": "x", "status": "cancelled", "blockers": []}
+        assert (await svc.client.get("/v1/jobs/x:one:0:a1")).json()["status"] == "cancelled"

@@ -258,8 +258,18 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
 
 async def _notify_cancelled(tx: Tx, ctx: Ctx, flying: list[Any], reason: str) -> None:
     await handler_rows(tx, ctx, {handler_name(ctx.graph.step(r.step), r.idx) for r in flying})
+    # A task whose request was never sent has it withdrawn instead: its handler never hears of it.
+    withdrawn = await deliveries.withdraw(
+        tx,
+        namespace=ctx.run["namespace"],
+        event_type="task.requested",
+        subject_kind="task",
+        subject_ids=[r.job_id for r in flying],
+    )
     events = []
     for r in flying:
+        if r.job_id in withdrawn:
+            continue
         handler = ctx.handlers.get(handler_name(ctx.graph.step(r.step), r.idx))
         if handler is None:
             continue
