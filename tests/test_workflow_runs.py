@@ -484,3 +484,43 @@ class TestWithdrawnTasks:
         explain = (await svc.client.get("/v1/runs/x/explain")).json()
         assert explain == {"run_id": "x", "status": "cancelled", "blockers": []}
         assert (await svc.client.get("/v1/jobs/x:one:0:a1")).json()["status"] == "cancelled"
+
+
+class TestExplain:
+    async def test_a_step_waits_for_its_handler_and_dependencies_until_registered(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Extractor")
+        await start(svc, h, "etl", ETL, id="e", input={"date": "d"})
+        for n in range(4):
+            await h.report(f"e:extract_data:{n}:a1", {"source": n, "count": n})
+        explain = (await svc.client.get("/v1/runs/e/explain")).json()
+        assert {
+            "step": "transform_data",
+            "reason": "handler_unavailable",
+            "handler": "Transformer",
+        } in explain["blockers"]
+        waiting = {
+            "step": "load_data",
+            "reason": "dependencies",
+            "waiting_for": [{"step": "transform_data", "done": 0, "total": 1}],
+        }
+        assert waiting in explain["blockers"]
+        await h.register("Transformer")
+        await svc.settle()
+        (transform,) = h.tasks("Transformer")
+        assert transform["task"]["job_id"] == "e:transform_data:0:a1"
+        explain = (await svc.client.get("/v1/runs/e/explain")).json()
+        assert {
+            "step": "transform_data",
+            "reason": "in_flight",
+            "job_ids": ["e:transform_data:0:a1"],
+        } in explain["blockers"]
+
+    async def test_a_full_map_says_concurrency(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        await start(svc, h, "map20", MAP20, id="k")
+        blockers = (await svc.client.get("/v1/runs/k/explain")).json()["blockers"]
+        assert {"step": "each_one", "reason": "concurrency", "limit": 3, "in_flight": 3} in blockers

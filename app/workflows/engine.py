@@ -17,7 +17,7 @@ from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
 from app.workflows.messages import normalise
 from app.workflows.run_context import ATTEMPT_ID, Ctx, load_ctx
-from app.workflows.run_models import IN_FLIGHT, ItemRow, StepRow, run_items, run_steps
+from app.workflows.run_models import IN_FLIGHT, ItemRow, StepRow, run_items, run_steps, runs
 from app.workflows.runs_end import end_run, step_finished
 
 _random = random.Random()
@@ -148,4 +148,31 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
     return len(due)
 
 
-__all__ = ["end_run", "finish_attempt", "on_jobs_finished", "retry_delay", "retry_due"]
+async def handler_registered(tx: Tx, *, namespace: str, name: str) -> None:
+    """Running steps that waited for this handler (``handler_unavailable``) dispatch now: O(running steps of
+    the namespace), paid by a handler's registration only. Each step row is locked first, as reports do."""
+    s, r = run_steps.c, runs.c
+    stmt = (
+        sa.select(run_steps)
+        .join(runs, sa.and_(r.namespace == s.namespace, r.id == s.run_id))
+        .where(s.namespace == namespace, s.status == "running", r.status == "running")
+        .order_by(s.run_id, s.step)
+    )
+    contexts: dict[str, Ctx] = {}
+    for found in (await tx.conn.execute(stmt)).mappings().all():
+        if found["run_id"] not in contexts:
+            contexts[found["run_id"]] = await load_ctx(tx, namespace, found["run_id"])
+        ctx = contexts[found["run_id"]]
+        step = ctx.graph.step(found["step"])
+        if any(h.name == name for h in step.handlers):
+            locked = _where_step_select(found["namespace"], found["run_id"], found["step"])
+            row = cast(StepRow, dict((await tx.conn.execute(tx.for_update(locked))).mappings().one()))
+            await fill(tx, ctx, step, row)
+
+
+def _where_step_select(ns: str, run_id: str, step: str) -> Any:
+    s = run_steps.c
+    return sa.select(run_steps).where(s.namespace == ns, s.run_id == run_id, s.step == step)
+
+
+__all__ = ["end_run", "finish_attempt", "handler_registered", "on_jobs_finished", "retry_delay", "retry_due"]

@@ -153,7 +153,7 @@ async def resume(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
             .values(retry_scheduled=s.retry_scheduled - count)
         )
     running = sa.select(run_steps).where(s.namespace == namespace, s.run_id == run_id, s.status == "running")
-    for row in (await tx.conn.execute(running)).mappings().all():
+    for row in (await tx.conn.execute(tx.for_update(running.order_by(s.step)))).mappings().all():
         await fill(tx, ctx, ctx.graph.step(row["step"]), cast(StepRow, dict(row)))
     return await run_read(tx.conn, ctx.run)
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.core.db import Tx
 from app.errors import AppError, Conflict, NotFound
-from app.workflows import reads
+from app.workflows import engine, reads
 from app.workflows.graph import Compiled, Graph, compile_definition
 from app.workflows.models import HandlerRow, WorkflowRow, WorkflowVersionRow, handlers, workflows
 from app.workflows.models import workflow_versions as versions
@@ -94,6 +94,8 @@ async def put_handler(tx: Tx, *, namespace: str, name: str, body: HandlerPut) ->
     if changed:
         await tx.conn.execute(sa.update(handlers).where(*where).values(**changed, updated_at=tx.now))
     row = cast(HandlerRow, {**stored, **changed, "updated_at": tx.now if changed else stored["updated_at"]})
+    if created:
+        await engine.handler_registered(tx, namespace=namespace, name=name)
     return HandlerRead.from_row(row), created
 
 
