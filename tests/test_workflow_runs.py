@@ -157,6 +157,11 @@ class TestDagRuns:
         run = await get_run(svc, "etl-1")
         assert run["status"] == "succeeded" and run["output"] == {"loaded": 70}
         assert [s["status"] for s in run["steps"]] == ["succeeded"] * 3
+        assert [(t["from"], t["to"]) for t in run["transitions"]] == [
+            (None, "extract_data"),
+            ("extract_data", "transform_data"),
+            ("transform_data", "load_data"),
+        ]
         (event,) = h.events("run.succeeded")
         assert event["run"]["id"] == "etl-1" and event["run"]["output"] == {"loaded": 70}
         job = (await svc.client.get("/v1/jobs/etl-1")).json()
@@ -253,6 +258,13 @@ class TestPhaseRuns:
             "succeeded",
         ]
         assert len(h.events("run.succeeded")) == 1
+        moves = [(t["from"], t["to"], t["reason"]) for t in run["transitions"]]
+        assert moves == [
+            (None, "pending", "start"),
+            ("pending", "searching", "succeeded"),
+            ("searching", "fetching-pages", "succeeded"),
+            ("fetching-pages", "finished", "succeeded"),
+        ]
 
     async def test_a_phase_failing_for_good_moves_to_its_error_phase_and_fails(
         self, svc: Service, receiver: Receiver
@@ -308,6 +320,12 @@ class TestControl:
         assert (await svc.client.post("/v1/runs/p/resume")).json()["status"] == "running"
         await svc.settle()
         assert [t["task"]["index"] for t in h.tasks("Worker")] == [0, 1, 2, 3]
+        moves = [(t["from"], t["to"], t["reason"]) for t in (await get_run(svc, "p"))["transitions"]]
+        assert moves == [
+            (None, "each_one", "start"),
+            (None, "paused", "pause"),
+            ("paused", "running", "resume"),
+        ]
 
     async def test_cancel_reaches_attempts_in_flight(self, svc: Service, receiver: Receiver) -> None:
         h = Handlers(svc, receiver)

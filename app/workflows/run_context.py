@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core.db import Tx
 from app.workflows.graph import Graph, Step, compile_definition
 from app.workflows.models import HandlerRow, handlers, workflow_versions
-from app.workflows.run_models import RunRow, runs
+from app.workflows.run_models import MAX_TRANSITIONS, RunRow, runs
 
 ATTEMPT_ID = re.compile(r"^.+:[^:]+:\d+:a\d+$")
 DEFAULT_TIMEOUT = 3600.0  # seconds an attempt may take when neither the step nor its handler says
@@ -29,6 +29,20 @@ class Ctx:
     run: RunRow
     graph: Graph
     handlers: dict[str, HandlerRow | None] = field(default_factory=dict)
+
+
+async def add_transition(tx: Tx, ctx: Ctx, frm: str | None, to: str, reason: str) -> None:
+    """Record a transition on the run (its row is locked or new in this transaction); past MAX_TRANSITIONS
+    only ``transitions_truncated`` is set."""
+    kept = list(ctx.run["transitions"])
+    if len(kept) >= MAX_TRANSITIONS:
+        values: dict[str, Any] = {"transitions_truncated": True}
+    else:
+        values = {"transitions": [*kept, {"from": frm, "to": to, "at": tx.now.isoformat(), "reason": reason}]}
+    r = runs.c
+    where = (r.namespace == ctx.run["namespace"], r.id == ctx.run["id"])
+    await tx.conn.execute(sa.update(runs).where(*where).values(**values))
+    ctx.run.update(cast(Any, values))
 
 
 def attempt_id(run_id: str, step: str, idx: int, attempt: int) -> str:

@@ -27,6 +27,7 @@ ItemStatus = Literal[
 ]
 RUN_OPEN: tuple[RunStatus, ...] = ("running", "paused")
 IN_FLIGHT: tuple[ItemStatus, ...] = ("dispatched", "running")
+MAX_TRANSITIONS = 1000
 STEP_DONE: tuple[StepStatus, ...] = ("succeeded", "completed", "failed", "skipped", "cancelled")
 
 runs = sa.Table(
@@ -48,6 +49,9 @@ runs = sa.Table(
     sa.Column("timeout_seconds", sa.Float(), nullable=True),
     sa.Column("deadline_at", UTCDateTime(), nullable=True),
     sa.Column("paused_at", UTCDateTime(), nullable=True),
+    # {from, to, at, reason}: phases entered, steps started, pauses and resumes; the first MAX_TRANSITIONS.
+    sa.Column("transitions", json_type(), nullable=False),
+    sa.Column("transitions_truncated", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("redrive_count", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("body_hash", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -78,6 +82,8 @@ class RunRow(TypedDict):
     timeout_seconds: float | None
     deadline_at: datetime | None
     paused_at: datetime | None
+    transitions: list[dict[str, Any]]
+    transitions_truncated: bool
     redrive_count: int
     body_hash: str
     created_at: datetime

@@ -13,7 +13,7 @@ from app.jobs import service as jobs
 from app.workflows.dispatch import fill
 from app.workflows.graph import Step
 from app.workflows.messages import outputs_doc, pointer, resolve, step_output
-from app.workflows.run_context import Ctx, handler_name, handler_rows
+from app.workflows.run_context import Ctx, add_transition, handler_name, handler_rows
 from app.workflows.run_models import (
     IN_FLIGHT,
     RUN_OPEN,
@@ -127,6 +127,9 @@ async def _phase_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, err
 
 async def enter_phase(tx: Tx, ctx: Ctx, name: str, *, error: Any = None) -> None:
     """Make ``name`` the current phase (carrying the error that led there, if any) and start it."""
+    previous = ctx.run["current_phase"]
+    reason = "start" if previous is None else ("on_error" if error is not None else "succeeded")
+    await add_transition(tx, ctx, previous, name, reason)
     values: dict[str, Any] = {"current_phase": name, "updated_at": tx.now}
     if error is not None:
         values["error"] = error
@@ -150,6 +153,7 @@ async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> N
         for name in g.dependents(step.name):
             ready = all(statuses[d] in SUCCESS for d in g.step(name).depends_on)
             if ready and statuses[name] == "waiting":
+                await add_transition(tx, ctx, step.name, name, "dependencies")
                 await start_step(tx, ctx, g.step(name))
     else:
         stack = list(g.dependents(step.name))

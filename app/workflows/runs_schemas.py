@@ -89,6 +89,8 @@ class RunRead(BaseModel):
     timeout_seconds: float | None
     deadline_at: datetime | None
     paused_at: datetime | None
+    transitions: list[dict[str, Any]]
+    transitions_truncated: bool
     redrive_count: int
     created_at: datetime
     finished_at: datetime | None

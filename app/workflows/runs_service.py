@@ -18,7 +18,7 @@ from app.jobs import store
 from app.jobs.models import ACTIVE, jobs
 from app.workflows import reads
 from app.workflows.dispatch import fill
-from app.workflows.run_context import Ctx, graph_of, load_ctx
+from app.workflows.run_context import Ctx, add_transition, graph_of, load_ctx
 from app.workflows.run_models import RUN_OPEN, RunRow, StepRow, run_items, run_steps, runs
 from app.workflows.runs_end import end_run, enter_phase, start_step
 from app.workflows.runs_reads import run_read
@@ -80,6 +80,8 @@ async def create(tx: Tx, *, namespace: str, workflow: str, body: RunCreate) -> t
         "timeout_seconds": body.timeout_seconds,
         "deadline_at": deadline,
         "paused_at": None,
+        "transitions": [],
+        "transitions_truncated": False,
         "redrive_count": 0,
         "body_hash": digest,
         "created_at": tx.now,
@@ -105,6 +107,7 @@ async def create(tx: Tx, *, namespace: str, workflow: str, body: RunCreate) -> t
         await enter_phase(tx, ctx, graph.entry[0])
     else:
         for name in graph.entry:
+            await add_transition(tx, ctx, None, name, "start")
             await start_step(tx, ctx, graph.step(name))
     return await run_read(tx.conn, ctx.run), True
 
@@ -127,6 +130,7 @@ async def pause(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
     if ctx.run["status"] != "running":
         raise Conflict(f"run {run_id!r} is {ctx.run['status']}; only a running run can be paused")
     await tx.conn.execute(_set(ctx, status="paused", paused_at=tx.now, updated_at=tx.now))
+    await add_transition(tx, ctx, ctx.run["current_phase"], "paused", "pause")
     return await run_read(tx.conn, ctx.run)
 
 
@@ -136,6 +140,7 @@ async def resume(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
     if ctx.run["status"] != "paused":
         raise Conflict(f"run {run_id!r} is {ctx.run['status']}; only a paused run can be resumed")
     await tx.conn.execute(_set(ctx, status="running", paused_at=None, updated_at=tx.now))
+    await add_transition(tx, ctx, "paused", ctx.run["current_phase"] or "running", "resume")
     i, s = run_items.c, run_steps.c
     mine = (i.namespace == namespace, i.run_id == run_id)
     overdue = sa.select(i.step, sa.func.count()).where(

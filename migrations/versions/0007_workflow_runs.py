@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.Column("timeout_seconds", sa.Float(), nullable=True),
         _time("deadline_at", True),
         _time("paused_at", True),
+        sa.Column("transitions", _json(), nullable=False),
+        sa.Column("transitions_truncated", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("redrive_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("body_hash", sa.String(length=64), nullable=False),
         _time("created_at", False),
