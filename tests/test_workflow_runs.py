@@ -15,46 +15,8 @@ from app.workflows import runs_service
 from app.workflows.runs_schemas import RunCancel, RunCreate
 from tests.conftest import Service
 from tests.receiver import Receiver
+from tests.test_workflow_definitions import ETL, SEARCH
 
-ETL: dict[str, Any] = {
-    "tasks": {
-        "extract_data": {
-            "handler": "Extractor",
-            "each": ["users", "orders", "products", "inventory"],
-            "concurrency": 4,
-            "output": ["source", "count"],
-        },
-        "transform_data": {
-            "handler": "Transformer",
-            "depends_on": ["extract_data"],
-            "output": ["transformed_count"],
-        },
-        "load_data": {
-            "handler": "Loader",
-            "depends_on": ["transform_data"],
-            "params": {"date": {"$ptr": "/input/date"}},
-        },
-    },
-    "output": {"$ptr": "/steps/load_data/output"},
-}
-SEARCH: dict[str, Any] = {
-    "phases": {
-        "pending": {"is_initial": True, "transitions_to": "searching", "on_error_transition_to": "error"},
-        "searching": {
-            "transitions_to": "fetching-pages",
-            "on_error_transition_to": "error",
-            "handlers": ["GoogleSearcher"],
-            "retry": {"count": 3, "strategy": "exponential", "base_delay": 2},
-        },
-        "fetching-pages": {
-            "transitions_to": "finished",
-            "on_error_transition_to": "error",
-            "handlers": ["PageDownloader"],
-        },
-        "error": {"is_final": True, "handlers": ["ErrorEmailer"]},
-        "finished": {"is_final": True, "handlers": ["JobFinisher"]},
-    }
-}
 MAP20: dict[str, Any] = {
     "tasks": {"each_one": {"handler": "Worker", "each": list(range(20)), "concurrency": 3, "output": ["n"]}}
 }
@@ -422,6 +384,16 @@ class TestCreateAndWait:
         await h.report("g-b:one:0:a1", {"x": 2})
         assert (await svc.client.get("/v1/runs/g-b?wait=5")).json()["status"] == "succeeded"
         assert (await svc.client.get("/v1/gathers/both")).json()["status"] == "succeeded"
+
+    async def test_a_run_adopts_a_job_a_gather_named_first(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        assert (
+            await svc.client.post("/v1/gathers", json={"id": "early", "job_ids": ["late-run"]})
+        ).status_code == 201
+        await start(svc, h, "single", {"tasks": {"one": {"handler": "Worker"}}}, id="late-run")
+        await h.report("late-run:one:0:a1", {"ok": True})
+        assert (await svc.client.get("/v1/gathers/early")).json()["status"] == "succeeded"
 
 
 class TestHandlersInUse:
