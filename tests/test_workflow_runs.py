@@ -514,3 +514,50 @@ class TestExplain:
         await start(svc, h, "map20", MAP20, id="k")
         blockers = (await svc.client.get("/v1/runs/k/explain")).json()["blockers"]
         assert {"step": "each_one", "reason": "concurrency", "limit": 3, "in_flight": 3} in blockers
+
+
+class TestFailureModes:
+    async def test_tolerated_failures_end_a_map_completed_and_its_dependents_run(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker", "Sink")
+        definition = {
+            "tasks": {
+                "m": {"handler": "Worker", "each": [0, 1, 2, 3], "tolerated_failures": {"count": 1}},
+                "after": {"handler": "Sink", "depends_on": ["m"]},
+            }
+        }
+        await start(svc, h, "tolerant", definition, id="tol")
+        for n in range(4):
+            if n == 2:
+                await h.report(f"tol:m:{n}:a1", error={"bad": n})
+            else:
+                await h.report(f"tol:m:{n}:a1", {"n": n})
+        (sink,) = h.tasks("Sink")
+        assert sink["outputs"] == {"m": [{"n": 0}, {"n": 1}, None, {"n": 3}]}
+        await h.report("tol:after:0:a1", {})
+        run = await get_run(svc, "tol")
+        assert run["status"] == "succeeded"
+        assert [s["status"] for s in run["steps"]] == ["completed", "succeeded"]
+
+    async def test_fail_fast_cancels_what_is_in_flight_at_the_first_failure(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker", "Other")
+        definition = {
+            "tasks": {
+                "m": {"handler": "Worker", "each": [0, 1, 2]},
+                "side": {"handler": "Other"},
+            },
+            "failure_mode": "fail_fast",
+        }
+        await start(svc, h, "fast", definition, id="ff")
+        await h.report("ff:m:1:a1", error={"bad": True})
+        run = await get_run(svc, "ff")
+        assert run["status"] == "failed"
+        notes = h.events("task.cancelled")
+        assert sorted(n["task"]["job_id"] for n in notes) == ["ff:m:0:a1", "ff:m:2:a1", "ff:side:0:a1"]
+        assert {n["reason"] for n in notes} == {"fail_fast"}
+        assert await h.report("ff:m:0:a1", {}) == 409

@@ -17,7 +17,7 @@ from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
 from app.workflows.messages import normalise
 from app.workflows.run_context import ATTEMPT_ID, Ctx, load_ctx
-from app.workflows.run_models import IN_FLIGHT, ItemRow, StepRow, run_items, run_steps, runs
+from app.workflows.run_models import IN_FLIGHT, ItemRow, StepRow, StepStatus, run_items, run_steps, runs
 from app.workflows.runs_end import end_run, step_finished
 
 _random = random.Random()
@@ -123,9 +123,26 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         context = {"phase": step.name, "step": step.name, "job_id": item["job_id"], "error": error}
         await step_finished(tx, ctx, step, "failed", error=context)
         return
+    over = row["failed"] > tolerated(step, row["total"])
+    if over and ctx.graph.failure_mode == "fail_fast":
+        await step_finished(tx, ctx, step, "failed")  # ends the run and cancels what is in flight
+        return
     await fill(tx, ctx, step, row)
     if row["succeeded"] + row["failed"] + row["cancelled"] >= row["total"]:
-        await step_finished(tx, ctx, step, "failed" if row["failed"] or row["cancelled"] else "succeeded")
+        outcome: StepStatus = (
+            "failed" if over or row["cancelled"] else "completed" if row["failed"] else "succeeded"
+        )
+        await step_finished(tx, ctx, step, outcome)
+
+
+def tolerated(step: Step, total: int) -> int:
+    """How many items of the step may fail with the step ending ``completed`` (its tolerated_failures)."""
+    t = step.tolerated_failures
+    if t is None:
+        return 0
+    if t.count is not None:
+        return t.count
+    return int(total * (t.percent or 0) / 100)
 
 
 async def retry_due(tx: Tx, *, limit: int) -> int:

@@ -155,6 +155,9 @@ async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> N
             if ready and statuses[name] == "waiting":
                 await add_transition(tx, ctx, step.name, name, "dependencies")
                 await start_step(tx, ctx, g.step(name))
+    elif g.failure_mode == "fail_fast":
+        await end_run(tx, ctx, "failed", error={"failed_steps": [step.name]}, reason="fail_fast")
+        return
     else:
         stack = list(g.dependents(step.name))
         while stack:
