@@ -80,8 +80,6 @@ async def start_step(tx: Tx, ctx: Ctx, step: Step) -> None:
         | {"due_at": None, "dispatched_at": None, "finished_at": None}
         for n, element in enumerate(elements)
     ]
-    for part in chunks(rows, 1000):
-        await tx.conn.execute(run_items.insert(), list(part))
     stmt = (
         _where_step(ctx, step.name)
         .where(run_steps.c.status == "waiting")
@@ -89,8 +87,10 @@ async def start_step(tx: Tx, ctx: Ctx, step: Step) -> None:
         .returning(*run_steps.c)
     )
     row = (await tx.conn.execute(stmt)).mappings().first()
-    if row is None:
+    if row is None:  # started already: a step starts once
         return
+    for part in chunks(rows, 1000):
+        await tx.conn.execute(run_items.insert(), list(part))
     if not rows:
         await step_finished(tx, ctx, step, "succeeded")
         return
