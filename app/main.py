@@ -33,8 +33,10 @@ from app.jobs.views import JobViews
 from app.ops.routes import router as ops_router
 from app.runtime import Runtime
 from app.waits.routes import router as waits_router
+from app.workflows import engine as workflow_engine
 from app.workflows.routes import render_definition_invalid
 from app.workflows.routes import router as workflows_router
+from app.workflows.runs_routes import router as runs_router
 from app.workflows.service import DefinitionInvalid
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -68,9 +70,14 @@ async def _gathers_count(tx: Tx, event: JobsFinished) -> None:
     await gathers.on_jobs_finished(tx, namespace=event.namespace, finished=event.finished)
 
 
+async def _workflows_advance(tx: Tx, event: JobsFinished) -> None:
+    await workflow_engine.on_jobs_finished(tx, namespace=event.namespace, finished=event.finished)
+
+
 # What reacts, in the report's own transaction, to jobs that reached an end, in this order: the gathers
-# holding them count them (and may resolve). A new consumer (workflows) subscribes here, after them.
-JOB_FINISHED_CONSUMERS = (_gathers_count,)
+# holding them count them (and may resolve); then the runs whose attempts they were advance (a run that
+# ends finishes its own job, which the gathers then count in the same transaction).
+JOB_FINISHED_CONSUMERS = (_gathers_count, _workflows_advance)
 # What other domains add to a job's read model (GET /v1/jobs/{id}, lists, batch jobs): batch progress.
 JOB_READ_PARTS = (batch_reads.READ_PART,)
 
@@ -136,6 +143,7 @@ def create_app(
         gathers_router,
         waits_router,
         workflows_router,
+        runs_router,
         deliveries_router,
         access_router,
         ops_router,

@@ -8,6 +8,7 @@ from app.gathers.models import gather_members, gathers
 from app.jobs.models import jobs
 from app.waits.models import wait_participants, waits
 from app.workflows.models import handlers, workflow_versions, workflows
+from app.workflows.run_models import run_items, run_steps, runs
 
 __all__ = [
     "api_keys",
@@ -23,6 +24,9 @@ __all__ = [
     "jobs",
     "metadata",
     "namespaces",
+    "run_items",
+    "run_steps",
+    "runs",
     "wait_participants",
     "waits",
     "workflow_versions",

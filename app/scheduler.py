@@ -16,6 +16,8 @@ from app.deliveries.worker import Deliverer
 from app.gathers import service as gathers
 from app.jobs import service as jobs
 from app.waits import service as waits
+from app.workflows import engine as workflow_engine
+from app.workflows import runs_service as workflow_runs
 
 log = logging.getLogger("rendezvous.scheduler")
 
@@ -45,9 +47,11 @@ class Ticks:
                 return total
 
     async def expire_deadlines(self) -> int:
-        """Time out due jobs, gathers and waits, a bounded batch per transaction until none are left."""
+        """Time out due jobs, gathers, waits and runs, and dispatch due workflow retries, a bounded batch per
+        transaction until none are left."""
         total = 0
-        for expire in (jobs.expire_due, gathers.expire_due, waits.expire_due):
+        work = (jobs.expire_due, workflow_engine.retry_due, workflow_runs.expire_due)
+        for expire in (*work, gathers.expire_due, waits.expire_due):
             total += await self.drain(expire, self.batch)
         return total
 

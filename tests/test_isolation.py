@@ -66,6 +66,10 @@ def bodies(receiver: Receiver) -> dict[str, Any]:
         "putHandler": {"url": f"{receiver.url}/b-tasks"},
         "putWorkflow": B_WORKFLOW,
         "validateWorkflow": B_WORKFLOW,
+        "createRun": {"id": "b-run", "input": {"b": 1}},
+        "pauseRun": None,
+        "resumeRun": None,
+        "cancelRun": None,
     }
 
 
@@ -91,6 +95,9 @@ async def seed_a(svc: Service, a: dict[str, str], receiver: Receiver) -> dict[st
     assert (await c.put("/v1/handlers/a-flow", json=handler, headers=a)).status_code == 201
     flow = {"tasks": {"a-task": {"handler": "a-flow"}}}
     assert (await c.put("/v1/workflows/a-flow", json=flow, headers=a)).status_code == 201
+    run = {"id": "a-run", "input": {"a": 1}}
+    assert (await c.post("/v1/workflows/a-flow/runs", json=run, headers=a)).status_code == 201
+    await svc.settle()
     return {
         "job_id": batch_job,
         "gather_id": "a-gather",
@@ -102,6 +109,8 @@ async def seed_a(svc: Service, a: dict[str, str], receiver: Receiver) -> dict[st
         "key_id": key,
         "name": "a-flow",
         "version": "1",
+        "run_id": "a-run",
+        "step": "a-task",
     }
 
 
@@ -126,6 +135,10 @@ async def snapshot(svc: Service, a: dict[str, str], ids: dict[str, str]) -> dict
         "/v1/workflows/a-flow",
         "/v1/workflows/a-flow/versions/1",
         "/v1/workflows",
+        "/v1/runs/a-run",
+        "/v1/runs/a-run/steps/a-task/items",
+        "/v1/runs/a-run/explain",
+        "/v1/runs",
     ]
     seen = {}
     for path in paths:
@@ -166,7 +179,16 @@ async def test_a_key_of_b_never_reads_or_changes_as_resources(
     before = await snapshot(svc, a, ids)
     a_secret = before["/v1/namespace"]["signing_secret"]
     # Names B may reuse for its own resources (upserts) versus values only A's resources carry.
-    names = {ids["job_id"], ids["gather_id"], ids["group_key"], "a-job", "a-done", "team-a", "a-flow"}
+    names = {
+        ids["job_id"],
+        ids["gather_id"],
+        ids["group_key"],
+        "a-job",
+        "a-done",
+        "team-a",
+        "a-flow",
+        "a-run",
+    }
     server_made = {ids["wait_id"], ids["delivery_id"], ids["key_id"], a_secret, "a-task", "a-secret"}
     samples = bodies(receiver)
     calls = [(role, *op) for op in operations() for role in b_keys]

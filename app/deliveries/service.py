@@ -51,6 +51,23 @@ async def enqueue_many(tx: Tx, events: list[Event]) -> None:
         tx.emit("delivery", None)
 
 
+async def withdraw(
+    tx: Tx, *, namespace: str, event_type: str, subject_kind: str, subject_ids: list[str]
+) -> set[str]:
+    """Delete the deliveries of these subjects that were never attempted (no send can be under way); returns
+    the subject ids withdrawn. One a worker claimed first stays, and its subject is not returned."""
+    if not subject_ids:
+        return set()
+    d = deliveries.c
+    stmt = (
+        sa.delete(deliveries)
+        .where(d.namespace == namespace, d.subject_kind == subject_kind, d.subject_id.in_(subject_ids))
+        .where(d.event_type == event_type, d.status == "pending", d.attempts == 0)
+        .returning(d.subject_id)
+    )
+    return set((await tx.conn.execute(stmt)).scalars())
+
+
 def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
     event_id = new_id("evt")
     body = {

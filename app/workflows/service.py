@@ -11,10 +11,12 @@ import sqlalchemy as sa
 
 from app.core.db import Tx
 from app.errors import AppError, Conflict, NotFound
-from app.workflows import reads
+from app.workflows import engine, reads
 from app.workflows.graph import Compiled, Graph, compile_definition
 from app.workflows.models import HandlerRow, WorkflowRow, WorkflowVersionRow, handlers, workflows
 from app.workflows.models import workflow_versions as versions
+from app.workflows.run_context import graph_of
+from app.workflows.run_models import RUN_OPEN, runs
 from app.workflows.schemas import (
     MAX_DEFINITION_BYTES,
     HandlerPut,
@@ -92,13 +94,22 @@ async def put_handler(tx: Tx, *, namespace: str, name: str, body: HandlerPut) ->
     if changed:
         await tx.conn.execute(sa.update(handlers).where(*where).values(**changed, updated_at=tx.now))
     row = cast(HandlerRow, {**stored, **changed, "updated_at": tx.now if changed else stored["updated_at"]})
+    if created:
+        await engine.handler_registered(tx, namespace=namespace, name=name)
     return HandlerRead.from_row(row), created
 
 
 async def runs_using_handler(tx: Tx, *, namespace: str, name: str) -> list[str]:
-    """The running runs with a step that uses the handler (its deletion is a 409 while there are any).
-    Runs do not exist yet: the engine fills this in."""
-    return []
+    """The running or paused runs with a step that uses the handler (its deletion is a 409 while there are
+    any): O(open runs), which only a deletion pays."""
+    r = runs.c
+    stmt = sa.select(r.id, r.workflow, r.version).where(r.namespace == namespace, r.status.in_(RUN_OPEN))
+    using: list[str] = []
+    for run_id, workflow, version in (await tx.conn.execute(stmt.order_by(r.id))).all():
+        graph = await graph_of(tx.conn, namespace, workflow, version)
+        if any(h.name == name for s in graph.steps for h in s.handlers):
+            using.append(run_id)
+    return using
 
 
 async def delete_handler(tx: Tx, *, namespace: str, name: str) -> None:

@@ -1,0 +1,195 @@
+"""The run engine: an attempt's end moves its item, its step's counters and, when the step ends, the run —
+in the transaction of the report (or timeout) that ended it. O(1) rows per report, plus the next messages."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from app.core.db import Tx
+from app.jobs.models import jobs
+from app.workflows.dispatch import fill
+from app.workflows.graph import RetryPolicy, Step
+from app.workflows.graph_model import MAX_DELAY_SECONDS
+from app.workflows.messages import normalise
+from app.workflows.run_context import ATTEMPT_ID, Ctx, load_ctx
+from app.workflows.run_models import IN_FLIGHT, ItemRow, StepRow, StepStatus, run_items, run_steps, runs
+from app.workflows.runs_end import end_run, step_finished
+
+_random = random.Random()
+
+
+def retry_delay(policy: RetryPolicy, attempt: int, error: Any) -> float:
+    """Seconds before the next attempt: the error's ``retry_after_seconds`` (capped at 24 h) or the policy's
+    delay with its jitter."""
+    if isinstance(error, dict):
+        after = error.get("retry_after_seconds")
+        if isinstance(after, int | float) and not isinstance(after, bool) and after >= 0:
+            return float(min(after, MAX_DELAY_SECONDS))
+    delay = policy.delay_before(attempt)
+    if policy.jitter == "full":
+        return _random.uniform(0, delay)
+    if policy.jitter:
+        return delay * _random.uniform(0.75, 1.25)
+    return delay
+
+
+def _retries(step: Step, item: ItemRow, status: str, error: Any) -> bool:
+    if status == "cancelled":
+        return False
+    if isinstance(error, dict) and error.get("non_retryable") is True:
+        return False
+    return item["attempt"] < step.retry.count
+
+
+async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
+    """Advance the runs whose attempts these jobs were; other jobs cost one regex match each."""
+    status_of = {job_id: status for job_id, status in finished if ATTEMPT_ID.match(job_id)}
+    if not status_of:
+        return
+    i = run_items.c
+    stmt = sa.select(run_items).where(
+        i.namespace == namespace, i.job_id.in_(sorted(status_of)), i.status.in_(IN_FLIGHT)
+    )
+    items = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt.order_by(i.job_id))).mappings()]
+    if not items:
+        return
+    j = jobs.c
+    ends = sa.select(j.id, j.output, j.error).where(
+        j.namespace == namespace, j.id.in_([x["job_id"] for x in items])
+    )
+    results = {r.id: (r.output, r.error) for r in (await tx.conn.execute(ends)).all()}
+    contexts: dict[str, Ctx] = {}
+    for item in items:
+        job_id = cast(str, item["job_id"])
+        if item["run_id"] not in contexts:
+            contexts[item["run_id"]] = await load_ctx(tx, namespace, item["run_id"])
+        output, error = results[job_id]
+        await finish_attempt(tx, contexts[item["run_id"]], item, status_of[job_id], output, error)
+
+
+def _where_item(item: ItemRow) -> Any:
+    i = run_items.c
+    return sa.update(run_items).where(
+        i.namespace == item["namespace"],
+        i.run_id == item["run_id"],
+        i.step == item["step"],
+        i.idx == item["idx"],
+    )
+
+
+def _step_update(ns: str, run_id: str, step: str, **deltas: int) -> Any:
+    s = run_steps.c
+    values = {name: getattr(s, name) + delta for name, delta in deltas.items()}
+    return (
+        sa.update(run_steps)
+        .where(s.namespace == ns, s.run_id == run_id, s.step == step)
+        .values(values)
+        .returning(*run_steps.c)
+    )
+
+
+async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: Any, error: Any) -> None:
+    """One attempt ended: succeeded, failed for now (a retry is scheduled), or failed for good."""
+    step = ctx.graph.step(item["step"])
+    guard = _where_item(item).where(run_items.c.status.in_(IN_FLIGHT), run_items.c.job_id == item["job_id"])
+    ended = {"finished_at": tx.now}
+    if status == "succeeded":
+        values: dict[str, Any] = {
+            "status": "succeeded",
+            "output": normalise(output, step.output),
+            "error": None,
+        }
+        deltas = {"in_flight": -1, "succeeded": 1}
+    elif _retries(step, item, status, error):
+        due = tx.now + timedelta(seconds=retry_delay(step.retry, item["attempt"], error))
+        values, ended = {"status": "retry_scheduled", "error": error, "due_at": due}, {}
+        deltas = {"in_flight": -1, "retry_scheduled": 1}
+    else:
+        final = "timed_out" if status == "timed_out" else "failed"
+        values = {"status": "cancelled" if status == "cancelled" else final, "error": error}
+        deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
+    if (await tx.conn.execute(guard.values(**values, **ended))).rowcount != 1:
+        return
+    stmt = _step_update(item["namespace"], item["run_id"], item["step"], **deltas)
+    row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
+    if row["status"] != "running":
+        return
+    if step.kind == "phase" and values["status"] in ("failed", "timed_out"):
+        context = {"phase": step.name, "step": step.name, "job_id": item["job_id"], "error": error}
+        await step_finished(tx, ctx, step, "failed", error=context)
+        return
+    over = row["failed"] > tolerated(step, row["total"])
+    if over and ctx.graph.failure_mode == "fail_fast":
+        await step_finished(tx, ctx, step, "failed")  # ends the run and cancels what is in flight
+        return
+    await fill(tx, ctx, step, row)
+    if row["succeeded"] + row["failed"] + row["cancelled"] >= row["total"]:
+        outcome: StepStatus = (
+            "failed" if over or row["cancelled"] else "completed" if row["failed"] else "succeeded"
+        )
+        await step_finished(tx, ctx, step, outcome)
+
+
+def tolerated(step: Step, total: int) -> int:
+    """How many items of the step may fail with the step ending ``completed`` (its tolerated_failures)."""
+    t = step.tolerated_failures
+    if t is None:
+        return 0
+    if t.count is not None:
+        return t.count
+    return int(total * (t.percent or 0) / 100)
+
+
+async def retry_due(tx: Tx, *, limit: int) -> int:
+    """Items whose retry delay has passed go back to waiting and are dispatched when their step has room
+    (a paused run dispatches them on resume)."""
+    i = run_items.c
+    stmt = tx.due(sa.select(run_items).where(i.status == "retry_scheduled"), i.due_at, limit=limit)
+    due = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
+    contexts: dict[tuple[str, str], Ctx] = {}
+    for item in due:
+        key = (item["namespace"], item["run_id"])
+        if key not in contexts:
+            contexts[key] = await load_ctx(tx, *key)
+        guard = _where_item(item).where(i.status == "retry_scheduled")
+        if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount != 1:
+            continue
+        stmt2 = _step_update(item["namespace"], item["run_id"], item["step"], retry_scheduled=-1)
+        row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
+        await fill(tx, contexts[key], contexts[key].graph.step(item["step"]), row)
+    return len(due)
+
+
+async def handler_registered(tx: Tx, *, namespace: str, name: str) -> None:
+    """Running steps that waited for this handler (``handler_unavailable``) dispatch now: O(running steps of
+    the namespace), paid by a handler's registration only. Each step row is locked first, as reports do."""
+    s, r = run_steps.c, runs.c
+    stmt = (
+        sa.select(run_steps)
+        .join(runs, sa.and_(r.namespace == s.namespace, r.id == s.run_id))
+        .where(s.namespace == namespace, s.status == "running", r.status == "running")
+        .order_by(s.run_id, s.step)
+    )
+    contexts: dict[str, Ctx] = {}
+    for found in (await tx.conn.execute(stmt)).mappings().all():
+        if found["run_id"] not in contexts:
+            contexts[found["run_id"]] = await load_ctx(tx, namespace, found["run_id"])
+        ctx = contexts[found["run_id"]]
+        step = ctx.graph.step(found["step"])
+        if any(h.name == name for h in step.handlers):
+            locked = _where_step_select(found["namespace"], found["run_id"], found["step"])
+            row = cast(StepRow, dict((await tx.conn.execute(tx.for_update(locked))).mappings().one()))
+            await fill(tx, ctx, step, row)
+
+
+def _where_step_select(ns: str, run_id: str, step: str) -> Any:
+    s = run_steps.c
+    return sa.select(run_steps).where(s.namespace == ns, s.run_id == run_id, s.step == step)
+
+
+__all__ = ["end_run", "finish_attempt", "handler_registered", "on_jobs_finished", "retry_delay", "retry_due"]

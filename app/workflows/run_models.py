@@ -1,0 +1,165 @@
+"""Runs, their steps and their items (one row per map element, handler or single task). An item holds its
+current attempt; each attempt is a job with the id ``{run_id}:{step}:{idx}:a{attempt}``, found again from a
+report through the unique ``job_id`` index. Redrive re-queues items in place: attempt numbers continue."""
+
+from datetime import datetime
+from typing import Any, Literal, TypedDict
+
+import sqlalchemy as sa
+
+from app.core.db import metadata
+from app.core.types import UTCDateTime, json_type, partial_index
+
+RunEnd = Literal["succeeded", "failed", "timed_out", "cancelled"]
+RunStatus = Literal["running", "paused", RunEnd]
+StepStatus = Literal["waiting", "running", "succeeded", "completed", "failed", "skipped", "cancelled"]
+ItemStatus = Literal[
+    "waiting",
+    "ready",
+    "throttled",
+    "dispatched",
+    "running",
+    "retry_scheduled",
+    "succeeded",
+    "failed",
+    "timed_out",
+    "cancelled",
+]
+RUN_OPEN: tuple[RunStatus, ...] = ("running", "paused")
+IN_FLIGHT: tuple[ItemStatus, ...] = ("dispatched", "running")
+MAX_TRANSITIONS = 1000
+STEP_DONE: tuple[StepStatus, ...] = ("succeeded", "completed", "failed", "skipped", "cancelled")
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("workflow", sa.String(100), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("input", json_type(), nullable=True),
+    sa.Column("output", json_type(), nullable=True),
+    sa.Column("error", json_type(), nullable=True),
+    sa.Column("current_phase", sa.String(64), nullable=True),
+    sa.Column("callback", json_type(), nullable=True),
+    sa.Column("failure_callback", json_type(), nullable=True),
+    sa.Column("events", json_type(), nullable=False),
+    sa.Column("meta", json_type(), nullable=True),
+    sa.Column("timeout_seconds", sa.Float(), nullable=True),
+    sa.Column("deadline_at", UTCDateTime(), nullable=True),
+    sa.Column("paused_at", UTCDateTime(), nullable=True),
+    # {from, to, at, reason}: phases entered, steps started, pauses and resumes; the first MAX_TRANSITIONS.
+    sa.Column("transitions", json_type(), nullable=False),
+    sa.Column("transitions_truncated", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("redrive_count", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_runs_namespace_workflow", "namespace", "workflow"),
+    sa.Index("ix_runs_namespace_status", "namespace", "status"),
+    partial_index(
+        "ix_runs_due", "deadline_at", where="status IN ('running', 'paused') AND deadline_at IS NOT NULL"
+    ),
+)
+
+
+class RunRow(TypedDict):
+    namespace: str
+    id: str
+    workflow: str
+    version: int
+    status: RunStatus
+    input: Any
+    output: Any
+    error: Any
+    current_phase: str | None
+    callback: dict[str, Any] | None
+    failure_callback: dict[str, Any] | None
+    events: list[str]
+    meta: Any
+    timeout_seconds: float | None
+    deadline_at: datetime | None
+    paused_at: datetime | None
+    transitions: list[dict[str, Any]]
+    transitions_truncated: bool
+    redrive_count: int
+    body_hash: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+run_steps = sa.Table(
+    "run_steps",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("run_id", sa.String(100), primary_key=True),
+    sa.Column("step", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("total", sa.Integer(), nullable=False),
+    sa.Column("succeeded", sa.Integer(), nullable=False),
+    sa.Column("failed", sa.Integer(), nullable=False),
+    sa.Column("in_flight", sa.Integer(), nullable=False),
+    sa.Column("retry_scheduled", sa.Integer(), nullable=False),
+    sa.Column("cancelled", sa.Integer(), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=True),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
+)
+
+
+class StepRow(TypedDict):
+    namespace: str
+    run_id: str
+    step: str
+    kind: str
+    status: StepStatus
+    total: int
+    succeeded: int
+    failed: int
+    in_flight: int
+    retry_scheduled: int
+    cancelled: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+run_items = sa.Table(
+    "run_items",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("run_id", sa.String(100), primary_key=True),
+    sa.Column("step", sa.String(64), primary_key=True),
+    sa.Column("idx", sa.Integer(), primary_key=True),
+    sa.Column("item", json_type(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempt", sa.Integer(), nullable=False),
+    sa.Column("job_id", sa.String(200), nullable=True),
+    sa.Column("output", json_type(), nullable=True),
+    sa.Column("error", json_type(), nullable=True),
+    sa.Column("due_at", UTCDateTime(), nullable=True),
+    sa.Column("dispatched_at", UTCDateTime(), nullable=True),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
+    sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),
+    partial_index("ix_run_items_due", "due_at", where="status = 'retry_scheduled'"),
+)
+
+
+class ItemRow(TypedDict):
+    namespace: str
+    run_id: str
+    step: str
+    idx: int
+    item: Any
+    status: ItemStatus
+    attempt: int
+    job_id: str | None
+    output: Any
+    error: Any
+    due_at: datetime | None
+    dispatched_at: datetime | None
+    finished_at: datetime | None

@@ -1,0 +1,290 @@
+"""How steps start and end and how a run ends: the decisions taken when a step's counters say it is done,
+or when a run is cancelled or passes its deadline. Called inside the transaction that caused them."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from app.core.db import Tx, chunks
+from app.deliveries import service as deliveries
+from app.jobs import service as jobs
+from app.workflows.dispatch import fill
+from app.workflows.graph import Step
+from app.workflows.messages import outputs_doc, pointer, resolve, step_output
+from app.workflows.run_context import Ctx, add_transition, handler_name, handler_rows
+from app.workflows.run_models import (
+    IN_FLIGHT,
+    RUN_OPEN,
+    ItemStatus,
+    RunEnd,
+    RunStatus,
+    StepRow,
+    StepStatus,
+    run_items,
+    run_steps,
+    runs,
+)
+from app.workflows.runs_schemas import RunRead
+
+OPEN_ITEMS: tuple[ItemStatus, ...] = ("waiting", "retry_scheduled", *IN_FLIGHT)
+SUCCESS: tuple[StepStatus, ...] = ("succeeded", "completed")
+EVENTS: dict[RunStatus, str] = {
+    "succeeded": "run.succeeded",
+    "failed": "run.failed",
+    "timed_out": "run.timed_out",
+}
+
+
+def _where_step(ctx: Ctx, name: str) -> Any:
+    s = run_steps.c
+    return sa.update(run_steps).where(
+        s.namespace == ctx.run["namespace"], s.run_id == ctx.run["id"], s.step == name
+    )
+
+
+async def _lock_run(tx: Tx, ctx: Ctx) -> None:
+    """Reload the run, locked: step ends of one run are decided one at a time."""
+    stmt = sa.select(runs).where(runs.c.namespace == ctx.run["namespace"], runs.c.id == ctx.run["id"])
+    row = (await tx.conn.execute(tx.for_update(stmt))).mappings().one()
+    ctx.run.update(cast(Any, dict(row)))
+
+
+async def _items_of(tx: Tx, ctx: Ctx, step: Step) -> list[Any] | None:
+    """The elements a step starts with: one per map element, handler or single task; None when a map's
+    ``each`` does not resolve to an array."""
+    if step.kind == "phase":
+        return [None] * len(step.handlers)
+    if step.kind == "task":
+        return [None]
+    each = step.each
+    if isinstance(each, dict):
+        ptr = each.get("$ptr", "")
+        names = [ptr.split("/")[2]] if ptr.startswith("/steps/") else []
+        each = pointer(await outputs_doc(tx.conn, ctx, names), ptr)
+    return each if isinstance(each, list) else None
+
+
+async def start_step(tx: Tx, ctx: Ctx, step: Step) -> None:
+    """Create a step's items and dispatch what its limits allow; a step with nothing to do ends at once."""
+    elements = await _items_of(tx, ctx, step)
+    if elements is None:
+        await tx.conn.execute(_where_step(ctx, step.name).values(status="running", started_at=tx.now))
+        await step_finished(tx, ctx, step, "failed", error={"reason": "each_not_array", "step": step.name})
+        return
+    ns, run_id = ctx.run["namespace"], ctx.run["id"]
+    rows = [
+        {"namespace": ns, "run_id": run_id, "step": step.name, "idx": n, "item": element}
+        | {"status": "waiting", "attempt": 0, "job_id": None, "output": None, "error": None}
+        | {"due_at": None, "dispatched_at": None, "finished_at": None}
+        for n, element in enumerate(elements)
+    ]
+    stmt = (
+        _where_step(ctx, step.name)
+        .where(run_steps.c.status == "waiting")
+        .values(status="running", total=len(rows), started_at=tx.now)
+        .returning(*run_steps.c)
+    )
+    row = (await tx.conn.execute(stmt)).mappings().first()
+    if row is None:  # started already: a step starts once
+        return
+    for part in chunks(rows, 1000):
+        await tx.conn.execute(run_items.insert(), list(part))
+    if not rows:
+        await step_finished(tx, ctx, step, "succeeded")
+        return
+    await fill(tx, ctx, step, cast(StepRow, dict(row)))
+
+
+async def step_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, *, error: Any = None) -> None:
+    """A step ended: move the run along (phase form) or start the dependents it freed (DAG form)."""
+    guarded = _where_step(ctx, step.name).where(run_steps.c.status == "running")
+    if (await tx.conn.execute(guarded.values(status=outcome, finished_at=tx.now))).rowcount != 1:
+        return
+    await _lock_run(tx, ctx)
+    if ctx.run["status"] not in RUN_OPEN:
+        return
+    if ctx.graph.form == "phases":
+        await _phase_finished(tx, ctx, step, outcome, error)
+    else:
+        await _task_finished(tx, ctx, step, outcome)
+
+
+async def _phase_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, error: Any) -> None:
+    if outcome == "failed":
+        await cancel_items(tx, ctx, reason="phase_failed", step=step.name)
+        if step.on_error is None or step.final:
+            await end_run(tx, ctx, "failed", error=error)
+            return
+        await enter_phase(tx, ctx, step.on_error, error=error)
+    elif step.final:
+        failed = ctx.run["error"] is not None and step.outcome != "succeeded"
+        await end_run(tx, ctx, "failed" if failed else "succeeded", error=ctx.run["error"])
+    elif step.on_success is not None:
+        await enter_phase(tx, ctx, step.on_success)
+
+
+async def enter_phase(tx: Tx, ctx: Ctx, name: str, *, error: Any = None) -> None:
+    """Make ``name`` the current phase (carrying the error that led there, if any) and start it."""
+    previous = ctx.run["current_phase"]
+    reason = "start" if previous is None else ("on_error" if error is not None else "succeeded")
+    await add_transition(tx, ctx, previous, name, reason)
+    values: dict[str, Any] = {"current_phase": name, "updated_at": tx.now}
+    if error is not None:
+        values["error"] = error
+    r = runs.c
+    where = (r.namespace == ctx.run["namespace"], r.id == ctx.run["id"])
+    await tx.conn.execute(sa.update(runs).where(*where).values(**values))
+    ctx.run.update(cast(Any, values))
+    await start_step(tx, ctx, ctx.graph.step(name))
+
+
+async def _statuses(tx: Tx, ctx: Ctx) -> dict[str, StepStatus]:
+    s = run_steps.c
+    stmt = sa.select(s.step, s.status).where(s.namespace == ctx.run["namespace"], s.run_id == ctx.run["id"])
+    return {r.step: r.status for r in (await tx.conn.execute(stmt)).all()}
+
+
+async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> None:
+    g = ctx.graph
+    if outcome in SUCCESS:
+        statuses = await _statuses(tx, ctx)
+        for name in g.dependents(step.name):
+            ready = all(statuses[d] in SUCCESS for d in g.step(name).depends_on)
+            if ready and statuses[name] == "waiting":
+                await add_transition(tx, ctx, step.name, name, "dependencies")
+                await start_step(tx, ctx, g.step(name))
+    elif g.failure_mode == "fail_fast":
+        await end_run(tx, ctx, "failed", error={"failed_steps": [step.name]}, reason="fail_fast")
+        return
+    else:
+        stack = list(g.dependents(step.name))
+        while stack:
+            name = stack.pop()
+            skip = _where_step(ctx, name).where(run_steps.c.status == "waiting")
+            if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
+                stack.extend(g.dependents(name))
+    statuses = await _statuses(tx, ctx)
+    if ctx.run["status"] in RUN_OPEN and all(s not in ("waiting", "running") for s in statuses.values()):
+        ok = all(s in SUCCESS for s in statuses.values())
+        failed = [n for n, s in statuses.items() if s == "failed"]
+        await end_run(
+            tx, ctx, "succeeded" if ok else "failed", error=None if ok else {"failed_steps": failed}
+        )
+
+
+async def run_output(tx: Tx, ctx: Ctx) -> Any:
+    """DAG form: the definition's ``output`` resolved; phase form: ``{phase: {handler: output}}``."""
+    g = ctx.graph
+    if g.form == "tasks":
+        if g.output is None:
+            return None
+        doc = await outputs_doc(tx.conn, ctx, [s.name for s in g.steps])
+        return resolve(g.output, doc)
+    statuses = await _statuses(tx, ctx)
+    return {s.name: await step_output(tx.conn, ctx.run, s) for s in g.steps if statuses[s.name] in SUCCESS}
+
+
+async def end_run(tx: Tx, ctx: Ctx, status: RunEnd, *, error: Any = None, reason: str | None = None) -> bool:
+    """End an open run (guarded): cancel what is left, finish the run's job, send its event."""
+    output = await run_output(tx, ctx) if status == "succeeded" else None
+    r = runs.c
+    values = {"status": status, "output": output, "error": error, "finished_at": tx.now, "updated_at": tx.now}
+    stmt = sa.update(runs).where(
+        r.namespace == ctx.run["namespace"], r.id == ctx.run["id"], r.status.in_(RUN_OPEN)
+    )
+    if (await tx.conn.execute(stmt.values(**values))).rowcount != 1:
+        return False
+    ctx.run.update(cast(Any, values))
+    await cancel_items(tx, ctx, reason=reason or f"run_{status}")
+    s = run_steps.c
+    open_steps = sa.update(run_steps).where(
+        s.namespace == ctx.run["namespace"], s.run_id == ctx.run["id"], s.status == "running"
+    )
+    await tx.conn.execute(open_steps.values(status="cancelled", finished_at=tx.now))
+    report = jobs.Report(ctx.run["id"], status, output, error)
+    await jobs.complete_many(tx, namespace=ctx.run["namespace"], reports=[report])
+    tx.emit("resolved", ("run", ctx.run["namespace"], ctx.run["id"]))
+    tx.observe("resolution", "run", status)
+    await _send_event(tx, ctx, status)
+    return True
+
+
+async def _send_event(tx: Tx, ctx: Ctx, status: RunStatus) -> None:
+    event = EVENTS.get(status)
+    callback = ctx.run["callback"]
+    if status != "succeeded" and ctx.run["failure_callback"] is not None:
+        callback = ctx.run["failure_callback"]
+    if event is None or callback is None:
+        return
+    data = {"run": RunRead.from_row(ctx.run).model_dump(mode="json")}
+    await deliveries.enqueue(
+        tx,
+        namespace=ctx.run["namespace"],
+        event_type=event,
+        subject=("run", ctx.run["id"]),
+        callback=callback,
+        data=data,
+    )
+
+
+async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None) -> None:
+    """Cancel a run's unfinished items (of one step, or all): attempts in flight end ``cancelled`` (their
+    jobs too, so late reports are 409) and their handlers get a signed ``task.cancelled``."""
+    i = run_items.c
+    where = [i.namespace == ctx.run["namespace"], i.run_id == ctx.run["id"], i.status.in_(OPEN_ITEMS)]
+    if step is not None:
+        where.append(i.step == step)
+    stmt = (
+        sa.select(i.step, i.idx, i.status, i.job_id, i.item, i.attempt).where(*where).order_by(i.step, i.idx)
+    )
+    rows = (await tx.conn.execute(stmt)).all()
+    if not rows:
+        return
+    await tx.conn.execute(sa.update(run_items).where(*where).values(status="cancelled", finished_at=tx.now))
+    per_step: dict[str, dict[str, int]] = {}
+    for r in rows:
+        d = per_step.setdefault(r.step, {"in_flight": 0, "retry_scheduled": 0, "cancelled": 0})
+        d["cancelled"] += 1
+        if r.status in IN_FLIGHT:
+            d["in_flight"] -= 1
+        elif r.status == "retry_scheduled":
+            d["retry_scheduled"] -= 1
+    s = run_steps.c
+    for name, d in per_step.items():
+        values = {k: getattr(s, k) + v for k, v in d.items()}
+        await tx.conn.execute(_where_step(ctx, name).values(values))
+    flying = [r for r in rows if r.status in IN_FLIGHT and r.job_id is not None]
+    error = {"reason": reason}
+    reports = [jobs.Report(r.job_id, "cancelled", None, error) for r in flying]
+    if reports:
+        await jobs.complete_many(tx, namespace=ctx.run["namespace"], reports=reports)
+    await _notify_cancelled(tx, ctx, flying, reason)
+
+
+async def _notify_cancelled(tx: Tx, ctx: Ctx, flying: list[Any], reason: str) -> None:
+    await handler_rows(tx, ctx, {handler_name(ctx.graph.step(r.step), r.idx) for r in flying})
+    # A task whose request was never sent has it withdrawn instead: its handler never hears of it.
+    withdrawn = await deliveries.withdraw(
+        tx,
+        namespace=ctx.run["namespace"],
+        event_type="task.requested",
+        subject_kind="task",
+        subject_ids=[r.job_id for r in flying],
+    )
+    events = []
+    for r in flying:
+        if r.job_id in withdrawn:
+            continue
+        handler = ctx.handlers.get(handler_name(ctx.graph.step(r.step), r.idx))
+        if handler is None:
+            continue
+        task = {"job_id": r.job_id, "task_key": f"{ctx.run['id']}:{r.step}:{r.idx}", "run_id": ctx.run["id"]}
+        task |= {"step": r.step, "index": r.idx, "attempt": r.attempt, "handler": handler["name"]}
+        callback = {"url": handler["url"], "headers": handler["headers"]}
+        data = {"task": task, "reason": reason}
+        events.append(
+            deliveries.Event(ctx.run["namespace"], "task.cancelled", ("task", r.job_id), callback, data)
+        )
+    await deliveries.enqueue_many(tx, events)

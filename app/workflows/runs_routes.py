@@ -1,0 +1,115 @@
+"""/v1/runs and POST /v1/workflows/{name}/runs: start, read, long-poll, list items, explain, pause, resume,
+cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.core.pagination import Page
+from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
+from app.errors import responses
+from app.workflows import runs_reads, runs_service
+from app.workflows.graph import NAME_PATTERN, STEP_NAME_PATTERN
+from app.workflows.run_models import RunStatus
+from app.workflows.runs_schemas import RUN_ID_PATTERN, ItemRead, RunCancel, RunCreate, RunExplain, RunRead
+
+router = APIRouter(prefix="/v1", tags=["runs"])
+WorkflowName = Annotated[str, Path(pattern=NAME_PATTERN, description="A workflow's name")]
+RunId = Annotated[str, Path(pattern=RUN_ID_PATTERN, description="A run's id")]
+StepName = Annotated[str, Path(pattern=STEP_NAME_PATTERN, description="A step's name")]
+
+
+@router.post(
+    "/workflows/{name}/runs",
+    operation_id="createRun",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **responses(404, 409, 413, 422),
+        200: {"model": RunRead, "description": "Started before, same body"},
+    },
+)
+async def create_run(
+    name: WorkflowName, body: RunCreate, response: Response, rt: RuntimeDep, ns: NamespaceDep
+) -> RunRead:
+    """Start a run of the latest version (201); the same id and body again answers 200, another body 409."""
+    read, created = await rt.db.run(
+        lambda tx: runs_service.create(tx, namespace=ns, workflow=name, body=body)
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return read
+
+
+@router.get("/runs", operation_id="listRuns", responses=responses(422))
+async def list_runs(
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    workflow: Annotated[str | None, Query(pattern=NAME_PATTERN, description="Only this workflow's")] = None,
+    status: Annotated[RunStatus | None, Query(description="Only runs in this status")] = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Page[RunRead]:
+    """Runs by id, without their steps."""
+    async with rt.db.read() as conn:
+        return await runs_reads.list_runs(
+            conn, namespace=ns, workflow=workflow, status=status, limit=limit, cursor=cursor
+        )
+
+
+@router.get("/runs/{run_id}", operation_id="getRun", responses=responses(404, 422))
+async def get_run(run_id: RunId, rt: RuntimeDep, ns: NamespaceDep, wait: WaitQuery = None) -> RunRead:
+    """The run with its steps; ``?wait=`` holds the request until it ends (at most 60 s)."""
+    with rt.notifier.subscribe(("run", ns, run_id)) as ended:
+        async with rt.db.read() as conn:
+            row = await runs_reads.get(conn, namespace=ns, run_id=run_id)
+            if not (wait and row["status"] in ("running", "paused")):
+                return await runs_reads.run_read(conn, row)
+        await ended.wait(wait)
+    async with rt.db.read() as conn:
+        return await runs_reads.run_read(conn, await runs_reads.get(conn, namespace=ns, run_id=run_id))
+
+
+@router.get("/runs/{run_id}/steps/{step}/items", operation_id="listRunItems", responses=responses(404, 422))
+async def list_items(
+    run_id: RunId,
+    step: StepName,
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Page[ItemRead]:
+    """A step's items in index order, with status, attempts, job id, output and error."""
+    async with rt.db.read() as conn:
+        return await runs_reads.items(
+            conn, namespace=ns, run_id=run_id, step=step, limit=limit, cursor=cursor
+        )
+
+
+@router.get("/runs/{run_id}/explain", operation_id="explainRun", responses=responses(404, 422))
+async def explain_run(run_id: RunId, rt: RuntimeDep, ns: NamespaceDep) -> RunExplain:
+    """What the run waits for, as a list of blockers."""
+    async with rt.db.read() as conn:
+        return await runs_reads.explain(conn, namespace=ns, run_id=run_id)
+
+
+@router.post("/runs/{run_id}/pause", operation_id="pauseRun", responses=responses(404, 409, 422))
+async def pause_run(run_id: RunId, rt: RuntimeDep, ns: NamespaceDep) -> RunRead:
+    """Dispatch nothing new until resumed; attempts in flight continue."""
+    return await rt.db.run(lambda tx: runs_service.pause(tx, namespace=ns, run_id=run_id))
+
+
+@router.post("/runs/{run_id}/resume", operation_id="resumeRun", responses=responses(404, 409, 422))
+async def resume_run(run_id: RunId, rt: RuntimeDep, ns: NamespaceDep) -> RunRead:
+    """Dispatch what became ready while paused, overdue retries at once."""
+    return await rt.db.run(lambda tx: runs_service.resume(tx, namespace=ns, run_id=run_id))
+
+
+@router.post("/runs/{run_id}/cancel", operation_id="cancelRun", responses=responses(404, 409, 413, 422))
+async def cancel_run(
+    run_id: RunId, rt: RuntimeDep, ns: NamespaceDep, body: RunCancel | None = None
+) -> RunRead:
+    """Cancel a running or paused run; attempts in flight are cancelled and their handlers told."""
+    cancel = body or RunCancel()
+    return await rt.db.run(lambda tx: runs_service.cancel(tx, namespace=ns, run_id=run_id, body=cancel))
