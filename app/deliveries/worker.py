@@ -138,7 +138,10 @@ class Deliverer:
         """Wait until no drain or send is running (for tests and shutdown)."""
         while (self._drain_task is not None and not self._drain_task.done()) or self._inflight:
             pending: list[asyncio.Task[Any]] = [t for t in self._tasks() if not t.done()]
-            await asyncio.wait(pending)
+            if pending:
+                await asyncio.wait(pending)
+            else:  # finished sends whose done-callbacks have not yet run: let them
+                await asyncio.sleep(0)
 
     async def close(self) -> None:
         """Stop claiming; let sends in flight finish (each is bounded by the HTTP timeout), then cancel
