@@ -142,7 +142,8 @@ class TestDagRuns:
             last = flying[-1]  # the newest first: completion order differs from index order
             await h.report(last["job_id"], {"n": last["item"] * 2})
             reported.add(last["job_id"])
-        assert [t["task"]["index"] for t in h.tasks("Worker")][:3] == [0, 1, 2]
+        # The first three went out together; their deliveries may arrive in any order.
+        assert sorted(t["task"]["index"] for t in h.tasks("Worker")[:3]) == [0, 1, 2]
         run = await get_run(svc, "m")
         assert run["status"] == "succeeded"
         assert run["output"] is None
@@ -281,7 +282,7 @@ class TestControl:
         assert explain["blockers"][0]["reason"] == "paused"
         assert (await svc.client.post("/v1/runs/p/resume")).json()["status"] == "running"
         await svc.settle()
-        assert [t["task"]["index"] for t in h.tasks("Worker")] == [0, 1, 2, 3]
+        assert sorted(t["task"]["index"] for t in h.tasks("Worker")) == [0, 1, 2, 3]
         moves = [(t["from"], t["to"], t["reason"]) for t in (await get_run(svc, "p"))["transitions"]]
         assert moves == [
             (None, "each_one", "start"),

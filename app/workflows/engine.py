@@ -51,6 +51,7 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     status_of = {job_id: status for job_id, status in finished if ATTEMPT_ID.match(job_id)}
     if not status_of:
         return
+    await _share_runs(tx, namespace, list(status_of))
     i = run_items.c
     stmt = sa.select(run_items).where(
         i.namespace == namespace, i.job_id.in_(sorted(status_of)), i.status.in_(IN_FLIGHT)
@@ -70,6 +71,22 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
             contexts[item["run_id"]] = await load_ctx(tx, namespace, item["run_id"])
         output, error = results[job_id]
         await finish_attempt(tx, contexts[item["run_id"]], item, status_of[job_id], output, error)
+
+
+async def _share_runs(tx: Tx, namespace: str, attempt_ids: Sequence[str]) -> None:
+    """PostgreSQL: hold the runs these attempts belong to in share mode for the rest of the transaction.
+    Reports of one run still go together, but a pause or a cancel (which lock the run for update) waits for
+    them to commit, and they for it, so neither decides from a state the other is changing."""
+    if not tx.is_postgres:
+        return  # one writer at a time already
+    run_ids = sorted({m.group("run") for a in attempt_ids if (m := ATTEMPT_ID.match(a)) is not None})
+    stmt = (
+        sa.select(runs.c.id)
+        .where(runs.c.namespace == namespace, runs.c.id.in_(run_ids))
+        .order_by(runs.c.id)
+        .with_for_update(read=True)
+    )
+    await tx.conn.execute(stmt)
 
 
 def _where_item(item: ItemRow) -> Any:
@@ -155,7 +172,7 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
     for item in due:
         key = (item["namespace"], item["run_id"])
         if key not in contexts:
-            contexts[key] = await load_ctx(tx, *key)
+            contexts[key] = await load_ctx(tx, *key, lock=True)  # a pause waits for this, or this for it
         guard = _where_item(item).where(i.status == "retry_scheduled")
         if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount != 1:
             continue

@@ -15,7 +15,7 @@ from app.workflows.graph import Graph, Step, compile_definition
 from app.workflows.models import HandlerRow, handlers, workflow_versions
 from app.workflows.run_models import MAX_TRANSITIONS, RunRow, runs
 
-ATTEMPT_ID = re.compile(r"^.+:[^:]+:\d+:a\d+$")
+ATTEMPT_ID = re.compile(r"^(?P<run>.+):[^:]+:\d+:a\d+$")
 DEFAULT_TIMEOUT = 3600.0  # seconds an attempt may take when neither the step nor its handler says
 # Versions never change once stored, so a compiled graph is kept by the version's body hash.
 _GRAPHS: dict[str, Graph] = {}
