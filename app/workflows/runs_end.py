@@ -12,6 +12,7 @@ from app.deliveries import service as deliveries
 from app.jobs import service as jobs
 from app.workflows.dispatch import fill
 from app.workflows.graph import Step
+from app.workflows.graph_model import MAX_MAP_ITEMS
 from app.workflows.messages import outputs_doc, pointer, resolve, step_output
 from app.workflows.run_context import Ctx, add_transition, handler_name, handler_rows
 from app.workflows.run_models import (
@@ -69,9 +70,10 @@ async def _items_of(tx: Tx, ctx: Ctx, step: Step) -> list[Any] | None:
 async def start_step(tx: Tx, ctx: Ctx, step: Step) -> None:
     """Create a step's items and dispatch what its limits allow; a step with nothing to do ends at once."""
     elements = await _items_of(tx, ctx, step)
-    if elements is None:
+    if elements is None or len(elements) > MAX_MAP_ITEMS:
+        reason = "each_not_array" if elements is None else "each_too_long"
         await tx.conn.execute(_where_step(ctx, step.name).values(status="running", started_at=tx.now))
-        await step_finished(tx, ctx, step, "failed", error={"reason": "each_not_array", "step": step.name})
+        await step_finished(tx, ctx, step, "failed", error={"reason": reason, "step": step.name})
         return
     ns, run_id = ctx.run["namespace"], ctx.run["id"]
     rows = [
