@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.models import metadata
 from app.workflows.graph import compile_definition
 from tests.conftest import Service
+from tests.test_workflow_graph import ETL
 
 HANDLER = {"url": "https://w.example/tasks", "headers": {"X-Team": "etl"}, "timeout_seconds": 3600}
 SEARCH: dict[str, Any] = {
@@ -31,27 +32,6 @@ SEARCH: dict[str, Any] = {
         "error": {"is_final": True, "handlers": ["ErrorEmailer"]},
         "finished": {"is_final": True, "handlers": ["JobFinisher"]},
     }
-}
-ETL: dict[str, Any] = {
-    "tasks": {
-        "extract_data": {
-            "handler": "Extractor",
-            "each": ["users", "orders", "products", "inventory"],
-            "concurrency": 4,
-            "output": ["source", "count"],
-        },
-        "transform_data": {
-            "handler": "Transformer",
-            "depends_on": ["extract_data"],
-            "output": ["transformed_count"],
-        },
-        "load_data": {
-            "handler": "Loader",
-            "depends_on": ["transform_data"],
-            "params": {"date": {"$ptr": "/input/date"}},
-        },
-    },
-    "output": {"$ptr": "/steps/load_data/output"},
 }
 FAULTY: dict[str, Any] = {
     "phases": {

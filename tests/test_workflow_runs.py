@@ -345,6 +345,18 @@ class TestControl:
 
 
 class TestCreateAndWait:
+    async def test_input_nested_too_deep_to_render_is_422_and_runs_still_list(self, svc: Service) -> None:
+        assert (await svc.client.put("/v1/workflows/etl", json=ETL)).status_code == 201
+        deep = '{"id": "deep", "input": ' + "[" * 200 + "]" * 200 + "}"
+        r = await svc.client.post(
+            "/v1/workflows/etl/runs", content=deep, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["input"], r.text
+        listed = await svc.client.get("/v1/runs")
+        assert listed.status_code == 200 and listed.json()["items"] == []
+        events = {"id": "many", "events": ["run.paused"] * 21}
+        assert (await svc.client.post("/v1/workflows/etl/runs", json=events)).status_code == 422
+
     async def test_creation_is_idempotent_and_refuses_conflicts(
         self, svc: Service, receiver: Receiver
     ) -> None:

@@ -86,6 +86,8 @@ def _json_size_limit(value: Any) -> Any:
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)]
+# Free-form JSON without the 64 KiB bound (a run's input has its own), still storable and at most 32 deep.
+DeepBoundedJson = Annotated[Any, AfterValidator(storable), AfterValidator(_json_depth_limit)]
 SmallJson = Annotated[
     Any, AfterValidator(storable), AfterValidator(_json_depth_limit), AfterValidator(_json_size_limit)
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from app.core.schemas import SmallJson, Strict, storable
+from app.core.schemas import DeepBoundedJson, SmallJson, Strict, storable
 from app.deliveries.schemas import Callback, CallbackRead
 from app.workflows.run_context import ATTEMPT_ID
 from app.workflows.run_models import ItemRow, ItemStatus, RunRow, RunStatus, StepStatus
@@ -35,10 +35,10 @@ class RunCreate(Strict):
     """Start a run of the workflow's latest version."""
 
     id: Annotated[str, Field(pattern=RUN_ID_PATTERN)] | None = None
-    input: Annotated[Any, AfterValidator(storable)] = None
+    input: DeepBoundedJson = None
     callback: Callback | None = None
     failure_callback: Callback | None = None
-    events: list[RunEvent] = []
+    events: Annotated[list[RunEvent], Field(max_length=20)] = []
     timeout_seconds: Annotated[float, Field(gt=0, le=366 * 86400)] | None = None
     metadata: SmallJson | None = None
 
