@@ -22,6 +22,10 @@ jobs = sa.Table(
     sa.Column("registered", sa.Boolean(), nullable=False, default=False),
     sa.Column("timeout_seconds", sa.Float(), nullable=True),
     sa.Column("deadline_at", UTCDateTime(), nullable=True),
+    # With a heartbeat interval, each heartbeat moves deadline_at to now + heartbeat_seconds, never past
+    # timeout_at (the deadline set by timeout_seconds).
+    sa.Column("heartbeat_seconds", sa.Float(), nullable=True),
+    sa.Column("timeout_at", UTCDateTime(), nullable=True),
     sa.Column("output", json_type(), nullable=True),
     sa.Column("error", json_type(), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -44,6 +48,8 @@ class JobRow(TypedDict):
     registered: bool
     timeout_seconds: float | None
     deadline_at: datetime | None
+    heartbeat_seconds: float | None
+    timeout_at: datetime | None
     output: Any
     error: Any
     created_at: datetime

@@ -36,6 +36,8 @@ def new_row(namespace: str, job_id: str, now: datetime, **values: Any) -> JobRow
         "registered": False,
         "timeout_seconds": None,
         "deadline_at": None,
+        "heartbeat_seconds": None,
+        "timeout_at": None,
         "output": None,
         "error": None,
         "created_at": now,

@@ -31,6 +31,7 @@ _MARK_DISPATCHED = (
         job_id=sa.bindparam("b_job"),
         due_at=None,
         dispatched_at=sa.bindparam("b_now", type_=run_items.c.dispatched_at.type),
+        handler=sa.bindparam("b_handler"),
     )
 )
 
@@ -59,7 +60,7 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow]) -> int:
         )
         marks.append(
             {"b_ns": ns, "b_run": run["id"], "b_step": step.name, "b_idx": it["idx"]}
-            | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now}
+            | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
         )
         task = task_json(ctx, step, it, handler, job_id, attempt) | {"deadline_at": deadline.isoformat()}
         data = {"task": task, "input": run["input"], "params": base["params"], "outputs": base["outputs"]}

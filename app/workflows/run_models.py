@@ -105,6 +105,8 @@ run_steps = sa.Table(
     sa.Column("in_flight", sa.Integer(), nullable=False),
     sa.Column("retry_scheduled", sa.Integer(), nullable=False),
     sa.Column("cancelled", sa.Integer(), nullable=False),
+    # Items held back by a throttle key (they count against the step's concurrency, not the key's limit).
+    sa.Column("throttled", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("started_at", UTCDateTime(), nullable=True),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
@@ -123,6 +125,7 @@ class StepRow(TypedDict):
     in_flight: int
     retry_scheduled: int
     cancelled: int
+    throttled: int
     started_at: datetime | None
     finished_at: datetime | None
 
@@ -143,9 +146,19 @@ run_items = sa.Table(
     sa.Column("due_at", UTCDateTime(), nullable=True),
     sa.Column("dispatched_at", UTCDateTime(), nullable=True),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
+    # The throttle key (internal form, see throttles) the item waits on or holds, and the handler of the
+    # attempt in flight.
+    sa.Column("throttle_key", sa.String(210), nullable=True),
+    sa.Column("handler", sa.String(100), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
     sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),
     partial_index("ix_run_items_due", "due_at", where="status = 'retry_scheduled'"),
+    partial_index(
+        "ix_run_items_throttle", "namespace", "throttle_key", "status", where="throttle_key IS NOT NULL"
+    ),
+    partial_index(
+        "ix_run_items_handler", "namespace", "handler", where="status IN ('dispatched', 'running')"
+    ),
 )
 
 
@@ -163,3 +176,33 @@ class ItemRow(TypedDict):
     due_at: datetime | None
     dispatched_at: datetime | None
     finished_at: datetime | None
+    throttle_key: str | None
+    handler: str | None
+
+
+# A throttle key's attempts in flight across the namespace. Keys are stored in an internal form: a step's key
+# as "k:<key>", a handler's max_in_flight as "h:<handler>", so the two never meet.
+throttles = sa.Table(
+    "throttles",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(210), primary_key=True),
+    sa.Column("in_flight", sa.Integer(), nullable=False),
+    sa.Column("grants", sa.BigInteger(), nullable=False),  # slots handed out so far: the round-robin clock
+)
+
+# Run steps with items waiting on a key, served round-robin: the least recent ``last_grant`` first, the older
+# run on a tie. ``lim`` is the step's own limit for the key.
+throttle_queue = sa.Table(
+    "throttle_queue",
+    metadata,
+    sa.Column("namespace", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(210), primary_key=True),
+    sa.Column("run_id", sa.String(100), primary_key=True),
+    sa.Column("step", sa.String(64), primary_key=True),
+    sa.Column("lim", sa.Integer(), nullable=False),
+    sa.Column("last_grant", sa.BigInteger(), nullable=False),
+    sa.Column("run_created_at", UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
+    sa.Index("ix_throttle_queue_turn", "namespace", "key", "last_grant", "run_created_at", "run_id", "step"),
+)
