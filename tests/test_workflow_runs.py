@@ -452,6 +452,8 @@ class TestConcurrentReports:
         assert run["steps"][0]["items"] | {} == {
             "total": 30,
             "waiting": 0,
+            "ready": 0,
+            "throttled": 0,
             "in_flight": 0,
             "retry_scheduled": 0,
             "succeeded": 30,

@@ -1,5 +1,6 @@
 """Dispatching attempts: each is a job registered with its deadline and a signed ``task.requested`` written
-to the outbox, in the caller's transaction; ``fill`` dispatches a step's waiting items as its limits allow."""
+to the outbox, in the caller's transaction; ``fill`` dispatches a step's waiting items as its limits allow
+(its concurrency, and the throttle key it runs under), ``grant`` hands a key's freed slots to waiting runs."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from app.core.db import Tx
 from app.deliveries import service as deliveries
 from app.jobs import store
 from app.jobs.models import ACTIVE, JobRow, jobs
+from app.workflows import throttles as th
 from app.workflows.graph import Step
+from app.workflows.graph_model import MAX_THROTTLE_LIMIT
 from app.workflows.messages import message_base, task_json
-from app.workflows.run_context import DEFAULT_TIMEOUT, Ctx, attempt_id, handler_name, handler_rows
-from app.workflows.run_models import ItemRow, StepRow, run_items, run_steps
+from app.workflows.run_context import DEFAULT_TIMEOUT, Ctx, attempt_id, handler_name, handler_rows, load_ctx
+from app.workflows.run_models import ItemRow, StepRow, run_items, run_steps, throttle_queue, throttles
 
 _MARK_DISPATCHED = (
     sa.update(run_items)
@@ -32,12 +35,14 @@ _MARK_DISPATCHED = (
         due_at=None,
         dispatched_at=sa.bindparam("b_now", type_=run_items.c.dispatched_at.type),
         handler=sa.bindparam("b_handler"),
+        throttle_key=sa.bindparam("b_key"),
     )
 )
 
 
-async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow]) -> int:
-    """Dispatch the next attempt of each item whose handler is registered; returns how many went out."""
+async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: th.Slot | None = None) -> int:
+    """Dispatch the next attempt of each item whose handler is registered, under the slot's key (locked, with
+    room for them all) if any; returns how many went out. Step counters are the caller's."""
     await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in items})
     run, ns = ctx.run, ctx.run["namespace"]
     base = await message_base(tx, ctx, step) if items else {}
@@ -61,6 +66,7 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow]) -> int:
         marks.append(
             {"b_ns": ns, "b_run": run["id"], "b_step": step.name, "b_idx": it["idx"]}
             | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
+            | {"b_key": None if slot is None else slot.key}
         )
         task = task_json(ctx, step, it, handler, job_id, attempt) | {"deadline_at": deadline.isoformat()}
         data = {"task": task, "input": run["input"], "params": base["params"], "outputs": base["outputs"]}
@@ -73,15 +79,17 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow]) -> int:
         await _register(tx, new_jobs)
         await tx.conn.execute(_MARK_DISPATCHED, marks)
         await deliveries.enqueue_many(tx, events)
+        if slot is not None:
+            await th.take(tx, ns, slot.key, len(new_jobs))
     return len(new_jobs)
 
 
 async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
-    """Dispatch waiting items in index order while the step has free slots (nothing while paused)."""
+    """Dispatch waiting items in index order while the step has room (nothing while paused); an item whose
+    key is full becomes ``throttled`` and its run step is queued for the key's next free slot."""
     if ctx.run["status"] != "running" or row["status"] != "running":
         return 0
-    limit = step.concurrency if step.kind == "map" else row["total"]
-    free = limit - row["in_flight"]
+    free = th.step_room(step, row)
     if free <= 0:
         return 0
     i = run_items.c
@@ -93,16 +101,114 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
         .limit(free)
     )
     waiting = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
-    sent = await dispatch(tx, ctx, step, waiting)
-    if sent:
+    await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in waiting})
+    groups: dict[th.Slot | None, list[ItemRow]] = {}
+    for it in waiting:
+        if ctx.handlers[handler_name(step, it["idx"])] is not None:  # else: handler_unavailable
+            groups.setdefault(await th.slot_of(tx, ctx, step, it["idx"]), []).append(it)
+    sent = held = 0
+    ns = row["namespace"]
+    for slot in sorted(groups, key=lambda g: "" if g is None else g.key):  # keys locked in one order
+        group = groups[slot]
+        if slot is None:
+            sent += await dispatch(tx, ctx, step, group)
+            continue
+        room = min(await th.room(tx, ns, slot), len(group))
+        sent += await dispatch(tx, ctx, step, group[:room], slot=slot)
+        rest = [it["idx"] for it in group[room:]]
+        if rest:
+            await tx.conn.execute(
+                sa.update(run_items)
+                .where(i.namespace == ns, i.run_id == row["run_id"], i.step == row["step"], i.idx.in_(rest))
+                .values(status="throttled", throttle_key=slot.key)
+            )
+            await th.enqueue(tx, ctx, step.name, slot, served=room > 0 or row["in_flight"] > 0)
+            held += len(rest)
+    if sent or held:
         s = run_steps.c
         await tx.conn.execute(
             sa.update(run_steps)
-            .where(s.namespace == row["namespace"], s.run_id == row["run_id"], s.step == row["step"])
-            .values(in_flight=s.in_flight + sent)
+            .where(s.namespace == ns, s.run_id == row["run_id"], s.step == row["step"])
+            .values(in_flight=s.in_flight + sent, throttled=s.throttled + held)
         )
         row["in_flight"] += sent
+        row["throttled"] += held
     return sent
+
+
+async def grant(
+    tx: Tx, namespace: str, key: str, *, contexts: dict[str, Ctx] | None = None
+) -> set[tuple[str, str]]:
+    """Hand the key's free slots to queued run steps, round-robin; returns the (run, step) pairs served.
+    The key must be locked; a paused or ended run's items keep waiting (they are served after resume)."""
+    contexts = {} if contexts is None else contexts
+    served: set[tuple[str, str]] = set()
+    passed: set[tuple[str, str]] = set()  # runs not running, and steps whose waiting items are locked
+    q, t = throttle_queue.c, throttles.c
+    while True:
+        row = (
+            await tx.conn.execute(sa.select(throttles).where(t.namespace == namespace, t.key == key))
+        ).one()
+        turns = (
+            sa.select(q.run_id, q.step, q.lim)
+            .where(q.namespace == namespace, q.key == key, q.lim > row.in_flight)
+            .order_by(q.last_grant, q.run_created_at, q.run_id, q.step)
+            .limit(len(passed) + 1)
+        )
+        turn = next(
+            (r for r in (await tx.conn.execute(turns)).all() if (r.run_id, r.step) not in passed), None
+        )
+        if turn is None:
+            return served
+        ctx = contexts.get(turn.run_id) or await load_ctx(tx, namespace, turn.run_id)
+        contexts[turn.run_id] = ctx
+        item = await th.next_waiting(tx, namespace, key, turn.run_id, turn.step)
+        if item is None or ctx.run["status"] != "running":
+            if item is None and not await th.has_waiting(tx, namespace, key, turn.run_id, turn.step):
+                await tx.conn.execute(sa.delete(throttle_queue).where(*th.queued(namespace, key, turn)))
+            else:
+                passed.add((turn.run_id, turn.step))
+            continue
+        step = ctx.graph.step(turn.step)
+        if await dispatch(tx, ctx, step, [item], slot=th.Slot(key, int(turn.lim))) != 1:
+            passed.add((turn.run_id, turn.step))
+            continue
+        grants = (
+            await tx.conn.execute(sa.select(t.grants).where(t.namespace == namespace, t.key == key))
+        ).scalar_one()
+        await tx.conn.execute(
+            sa.update(throttle_queue).where(*th.queued(namespace, key, turn)).values(last_grant=grants)
+        )
+        s = run_steps.c
+        await tx.conn.execute(
+            sa.update(run_steps)
+            .where(s.namespace == namespace, s.run_id == turn.run_id, s.step == turn.step)
+            .values(in_flight=s.in_flight + 1, throttled=s.throttled - 1)
+        )
+        served.add((turn.run_id, turn.step))
+
+
+async def limit_changed(tx: Tx, *, namespace: str, handler: str, max_in_flight: int | None) -> None:
+    """A handler's cap changed: its queued steps take the new limit (no cap: the largest) and are served."""
+    key = th.HANDLER_KEY + handler
+    await th.lock(tx, namespace, key)
+    q = throttle_queue.c
+    await tx.conn.execute(
+        sa.update(throttle_queue)
+        .where(q.namespace == namespace, q.key == key)
+        .values(lim=max_in_flight or MAX_THROTTLE_LIMIT)
+    )
+    await grant(tx, namespace, key)
+
+
+async def grant_queued(tx: Tx, ctx: Ctx) -> None:
+    """Serve the keys a (resumed) run has items queued on: they may have room now."""
+    q = throttle_queue.c
+    stmt = sa.select(q.key).distinct().where(q.namespace == ctx.run["namespace"], q.run_id == ctx.run["id"])
+    contexts = {ctx.run["id"]: ctx}
+    for key in sorted((await tx.conn.execute(stmt)).scalars()):
+        await th.lock(tx, ctx.run["namespace"], key)
+        await grant(tx, ctx.run["namespace"], key, contexts=contexts)
 
 
 async def _register(tx: Tx, rows: list[JobRow]) -> None:

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from app.core.db import Tx
 from app.jobs.models import jobs
-from app.workflows.dispatch import fill
+from app.workflows import throttles as th
+from app.workflows.dispatch import fill, grant
 from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
 from app.workflows.messages import normalise
@@ -132,8 +133,15 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
     if (await tx.conn.execute(guard.values(**values, **ended))).rowcount != 1:
         return
-    stmt = _step_update(item["namespace"], item["run_id"], item["step"], **deltas)
+    key, ns = item["throttle_key"], item["namespace"]
+    if key is not None:
+        await th.lock(tx, ns, key)  # before the step's row, as a grant does
+    stmt = _step_update(ns, item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
+    if key is not None:
+        await th.release(tx, ns, key)
+        if (item["run_id"], item["step"]) in await grant(tx, ns, key, contexts={ctx.run["id"]: ctx}):
+            row = await _step_row(tx, ns, item["run_id"], item["step"])
     if row["status"] != "running":
         return
     if step.kind == "phase" and values["status"] in ("failed", "timed_out"):
@@ -176,6 +184,8 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
         guard = _where_item(item).where(i.status == "retry_scheduled")
         if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount != 1:
             continue
+        if item["throttle_key"] is not None:
+            await th.lock(tx, item["namespace"], item["throttle_key"])  # before the step's row
         stmt2 = _step_update(item["namespace"], item["run_id"], item["step"], retry_scheduled=-1)
         row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
         await fill(tx, contexts[key], contexts[key].graph.step(item["step"]), row)
@@ -202,6 +212,11 @@ async def handler_registered(tx: Tx, *, namespace: str, name: str) -> None:
             locked = _where_step_select(found["namespace"], found["run_id"], found["step"])
             row = cast(StepRow, dict((await tx.conn.execute(tx.for_update(locked))).mappings().one()))
             await fill(tx, ctx, step, row)
+
+
+async def _step_row(tx: Tx, ns: str, run_id: str, step: str) -> StepRow:
+    stmt = _where_step_select(ns, run_id, step)
+    return cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
 
 
 def _where_step_select(ns: str, run_id: str, step: str) -> Any:

@@ -24,7 +24,7 @@ from app.workflows.graph_model import (
 )
 
 _NAME = re.compile(NAME_PATTERN)
-_TEMPLATE = re.compile(r"\{([^{}]*)\}")
+TEMPLATE = re.compile(r"\{([^{}]*)\}")
 _BAD_ESCAPE = re.compile(r"~(?![01])")
 RETRY_FIELDS = frozenset({"count", "strategy", "base_delay", "max_delay", "jitter"})
 THROTTLE_FIELDS = frozenset({"key", "limit"})
@@ -199,10 +199,10 @@ def _throttle_key(key: Any, loc: str, owner: str, issues: Issues, refs: list[Ref
 
 def _template_refs(key: str, loc: str, owner: str, issues: Issues, refs: list[Ref]) -> bool:
     """Record the pointer of each {…} template in a throttle key; False when a brace is unbalanced."""
-    if "{" in _TEMPLATE.sub("", key) or "}" in _TEMPLATE.sub("", key):
+    if "{" in TEMPLATE.sub("", key) or "}" in TEMPLATE.sub("", key):
         issues.error(loc, "bad_throttle", "unbalanced brace in the key template")
         return False
-    return all(read_pointer(m.group(1), loc, owner, issues, refs) for m in _TEMPLATE.finditer(key))
+    return all(read_pointer(m.group(1), loc, owner, issues, refs) for m in TEMPLATE.finditer(key))
 
 
 def pointer_target(ptr: str) -> tuple[Literal["input", "steps"], str | None] | None:

@@ -19,9 +19,6 @@ handlers = sa.Table(
     sa.Column("timeout_seconds", sa.Float(), nullable=False),
     sa.Column("heartbeat_seconds", sa.Float(), nullable=True),
     sa.Column("max_in_flight", sa.Integer(), nullable=True),
-    # Attempts of this handler dispatched and not yet finished, across all runs: the engine moves it in the
-    # transactions that dispatch and finish attempts.
-    sa.Column("in_flight", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -35,7 +32,7 @@ class HandlerRow(TypedDict):
     timeout_seconds: float
     heartbeat_seconds: float | None
     max_in_flight: int | None
-    in_flight: int
+    in_flight: int  # not a column: counted from run_items when read
     created_at: datetime
     updated_at: datetime
 

@@ -18,11 +18,23 @@ from app.workflows.models import (
     workflow_versions,
     workflows,
 )
+from app.workflows.run_models import IN_FLIGHT, run_items
 from app.workflows.schemas import HandlerRead, WorkflowSummary, WorkflowVersionRead
 
 
+def _handlers_read() -> sa.Select[Any]:
+    """Handlers with ``in_flight``: their attempts dispatched and not finished, counted by an index."""
+    i, h = run_items.c, handlers.c
+    flying = (
+        sa.select(sa.func.count())
+        .where(i.namespace == h.namespace, i.handler == h.name, i.status.in_(IN_FLIGHT))
+        .scalar_subquery()
+    )
+    return sa.select(handlers, flying.label("in_flight"))
+
+
 async def get_handler(conn: AsyncConnection, *, namespace: str, name: str) -> HandlerRow:
-    stmt = sa.select(handlers).where(handlers.c.namespace == namespace, handlers.c.name == name)
+    stmt = _handlers_read().where(handlers.c.namespace == namespace, handlers.c.name == name)
     row = (await conn.execute(stmt)).mappings().first()
     if row is None:
         raise NotFound(f"handler {name!r} does not exist")
@@ -39,7 +51,7 @@ async def list_handlers(
     conn: AsyncConnection, *, namespace: str, limit: int, cursor: str | None
 ) -> Page[HandlerRead]:
     """Handlers by name."""
-    stmt = sa.select(handlers).where(handlers.c.namespace == namespace)
+    stmt = _handlers_read().where(handlers.c.namespace == namespace)
     rows, next_cursor = await keyset_page(conn, stmt, handlers.c.name, limit=limit, cursor=cursor)
     items = [HandlerRead.from_row(cast(HandlerRow, dict(r))) for r in rows]
     return Page[HandlerRead](items=items, next_cursor=next_cursor)

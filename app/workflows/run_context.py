@@ -29,6 +29,7 @@ class Ctx:
     run: RunRow
     graph: Graph
     handlers: dict[str, HandlerRow | None] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # steps' throttle keys, rendered
 
 
 async def add_transition(tx: Tx, ctx: Ctx, frm: str | None, to: str, reason: str) -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from app.core.db import Tx, chunks
 from app.deliveries import service as deliveries
 from app.jobs import service as jobs
-from app.workflows.dispatch import fill
+from app.workflows import throttles as th
+from app.workflows.dispatch import fill, grant
 from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_MAP_ITEMS
 from app.workflows.messages import outputs_doc, pointer, resolve, step_output
@@ -26,10 +27,11 @@ from app.workflows.run_models import (
     run_items,
     run_steps,
     runs,
+    throttle_queue,
 )
 from app.workflows.runs_schemas import RunRead
 
-OPEN_ITEMS: tuple[ItemStatus, ...] = ("waiting", "retry_scheduled", *IN_FLIGHT)
+OPEN_ITEMS: tuple[ItemStatus, ...] = ("waiting", "throttled", "retry_scheduled", *IN_FLIGHT)
 SUCCESS: tuple[StepStatus, ...] = ("succeeded", "completed")
 EVENTS: dict[RunStatus, str] = {
     "succeeded": "run.succeeded",
@@ -238,25 +240,38 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
     where = [i.namespace == ctx.run["namespace"], i.run_id == ctx.run["id"], i.status.in_(OPEN_ITEMS)]
     if step is not None:
         where.append(i.step == step)
-    stmt = (
-        sa.select(i.step, i.idx, i.status, i.job_id, i.item, i.attempt).where(*where).order_by(i.step, i.idx)
-    )
-    rows = (await tx.conn.execute(stmt)).all()
+    ns = ctx.run["namespace"]
+    keyed = sa.select(i.throttle_key).distinct().where(*where, i.throttle_key.is_not(None))
+    keys = set((await tx.conn.execute(keyed)).scalars())
+    await th.lock_keys(tx, ns, keys)  # before the items and steps, as grants do
+    stmt = sa.select(i.step, i.idx, i.status, i.job_id, i.item, i.attempt, i.throttle_key)
+    rows = (await tx.conn.execute(stmt.where(*where).order_by(i.step, i.idx))).all()
     if not rows:
         return
     await tx.conn.execute(sa.update(run_items).where(*where).values(status="cancelled", finished_at=tx.now))
     per_step: dict[str, dict[str, int]] = {}
+    freed: dict[str, int] = {}
     for r in rows:
-        d = per_step.setdefault(r.step, {"in_flight": 0, "retry_scheduled": 0, "cancelled": 0})
+        d = per_step.setdefault(
+            r.step, {"in_flight": 0, "retry_scheduled": 0, "throttled": 0, "cancelled": 0}
+        )
         d["cancelled"] += 1
         if r.status in IN_FLIGHT:
             d["in_flight"] -= 1
-        elif r.status == "retry_scheduled":
-            d["retry_scheduled"] -= 1
+            if r.throttle_key is not None:
+                freed[r.throttle_key] = freed.get(r.throttle_key, 0) + 1
+        elif r.status in ("retry_scheduled", "throttled"):
+            d[r.status] -= 1
     s = run_steps.c
     for name, d in per_step.items():
         values = {k: getattr(s, k) + v for k, v in d.items()}
         await tx.conn.execute(_where_step(ctx, name).values(values))
+    q = throttle_queue.c
+    queued = [q.namespace == ns, q.run_id == ctx.run["id"]] + ([] if step is None else [q.step == step])
+    await tx.conn.execute(sa.delete(throttle_queue).where(*queued))
+    for key in sorted(freed):  # the slots go to other runs at once
+        await th.release(tx, ns, key, freed[key])
+        await grant(tx, ns, key, contexts={ctx.run["id"]: ctx})
     flying = [r for r in rows if r.status in IN_FLIGHT and r.job_id is not None]
     error = {"reason": reason}
     reports = [jobs.Report(r.job_id, "cancelled", None, error) for r in flying]

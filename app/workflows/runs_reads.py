@@ -9,10 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.pagination import Page, keyset_page
 from app.errors import NotFound
+from app.workflows import throttles as th
+from app.workflows.graph import Step
 from app.workflows.models import handlers
 from app.workflows.run_context import graph_of
-from app.workflows.run_models import ItemRow, RunRow, RunStatus, StepRow, run_items, run_steps, runs
-from app.workflows.runs_schemas import ItemRead, RunExplain, RunRead, StepItems, StepRead
+from app.workflows.run_models import (
+    ItemRow,
+    RunRow,
+    RunStatus,
+    StepRow,
+    run_items,
+    run_steps,
+    runs,
+    throttle_queue,
+    throttles,
+)
+from app.workflows.runs_schemas import ItemRead, RunExplain, RunRead, StepItems, StepRead, ThrottleRead
 
 PREVIEW = 100
 
@@ -34,12 +46,23 @@ async def _steps(conn: AsyncConnection, run: RunRow) -> list[StepRow]:
     return sorted(rows, key=lambda r: order.get(r["step"], 0))
 
 
-def _step_read(row: StepRow) -> StepRead:
-    done = row["succeeded"] + row["failed"] + row["cancelled"]
-    waiting = row["total"] - done - row["in_flight"] - row["retry_scheduled"]
+def _unstarted(row: StepRow) -> int:
+    return row["total"] - _done(row) - row["in_flight"] - row["retry_scheduled"] - row["throttled"]
+
+
+def _step_read(row: StepRow, step: Step | None) -> StepRead:
+    unstarted = _unstarted(row)
+    limit = row["total"] if step is None or step.kind != "map" else step.concurrency
+    ready = (
+        max(min(unstarted, limit - row["in_flight"] - row["throttled"]), 0)
+        if row["status"] == "running"
+        else 0
+    )
     items = StepItems(
         total=row["total"],
-        waiting=waiting,
+        waiting=unstarted - ready,
+        ready=ready,
+        throttled=row["throttled"],
         in_flight=row["in_flight"],
         retry_scheduled=row["retry_scheduled"],
         succeeded=row["succeeded"],
@@ -58,7 +81,8 @@ def _step_read(row: StepRow) -> StepRead:
 
 async def run_read(conn: AsyncConnection, run: RunRow) -> RunRead:
     """The run as the API shows it, with its steps' progress."""
-    return RunRead.from_row(run, [_step_read(r) for r in await _steps(conn, run)])
+    graph = await graph_of(conn, run["namespace"], run["workflow"], run["version"])
+    return RunRead.from_row(run, [_step_read(r, graph.step(r["step"])) for r in await _steps(conn, run)])
 
 
 async def list_runs(
@@ -141,8 +165,8 @@ async def _running_blockers(
         stmt = sa.select(i.job_id).where(*mine, i.status.in_(("dispatched", "running"))).order_by(i.idx)
         job_ids = list((await conn.execute(stmt.limit(PREVIEW))).scalars())
         found.append({"step": row["step"], "reason": "in_flight", "job_ids": job_ids})
-    waiting = row["total"] - _done(row) - row["in_flight"] - row["retry_scheduled"]
-    if concurrency is not None and waiting and row["in_flight"] >= concurrency:
+    waiting = _unstarted(row)
+    if concurrency is not None and waiting and row["in_flight"] + row["throttled"] >= concurrency:
         found.append(
             {
                 "step": row["step"],
@@ -151,6 +175,8 @@ async def _running_blockers(
                 "in_flight": row["in_flight"],
             }
         )
+    if row["throttled"]:
+        found += await _throttled_blockers(conn, run, row["step"])
     if row["retry_scheduled"]:
         stmt = sa.select(run_items).where(*mine, i.status == "retry_scheduled").order_by(i.idx).limit(PREVIEW)
         for it in (await conn.execute(stmt)).mappings():
@@ -161,9 +187,47 @@ async def _running_blockers(
     return found
 
 
+async def _throttled_blockers(conn: AsyncConnection, run: RunRow, step: str) -> list[dict[str, Any]]:
+    """One blocker per key the step has items waiting on: its count in flight, this step's limit for it and
+    the first holders (of every run)."""
+    q, t = throttle_queue.c, throttles.c
+    stmt = (
+        sa.select(q.key, q.lim, t.in_flight)
+        .join(throttles, sa.and_(t.namespace == q.namespace, t.key == q.key))
+        .where(q.namespace == run["namespace"], q.run_id == run["id"], q.step == step)
+        .order_by(q.key)
+    )
+    found = []
+    for key, lim, in_flight in (await conn.execute(stmt)).all():
+        found.append(
+            {"step": step, "reason": "throttled", "key": th.public_key(key), "limit": lim}
+            | {"in_flight": in_flight, "holders": await th.holders(conn, run["namespace"], key)}
+        )
+    return found
+
+
 async def _handler_blockers(
     conn: AsyncConnection, namespace: str, step: str, names: list[str]
 ) -> list[dict[str, Any]]:
     stmt = sa.select(handlers.c.name).where(handlers.c.namespace == namespace, handlers.c.name.in_(names))
     present = set((await conn.execute(stmt)).scalars())
     return [{"step": step, "reason": "handler_unavailable", "handler": n} for n in names if n not in present]
+
+
+async def throttle(conn: AsyncConnection, *, namespace: str, key: str) -> ThrottleRead:
+    """A step throttle key as the namespace uses it now; a key never used reads as empty."""
+    stored, t, i = th.STEP_KEY + key, throttles.c, run_items.c
+    in_flight = (
+        await conn.execute(sa.select(t.in_flight).where(t.namespace == namespace, t.key == stored))
+    ).scalar()
+    waiting = sa.select(sa.func.count()).where(
+        i.namespace == namespace, i.throttle_key == stored, i.status == "throttled"
+    )
+    return ThrottleRead.model_validate(
+        {
+            "key": key,
+            "in_flight": in_flight or 0,
+            "waiting": (await conn.execute(waiting)).scalar_one(),
+            "holders": await th.holders(conn, namespace, stored),
+        }
+    )

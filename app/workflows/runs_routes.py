@@ -1,5 +1,5 @@
 """/v1/runs and POST /v1/workflows/{name}/runs: start, read, long-poll, list items, explain, pause, resume,
-cancel."""
+cancel; and /v1/throttles/{key}, the keys runs share."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuer
 from app.errors import responses
 from app.workflows import runs_reads, runs_service
 from app.workflows.graph import NAME_PATTERN, STEP_NAME_PATTERN
+from app.workflows.graph_model import MAX_THROTTLE_KEY
 from app.workflows.run_models import RunStatus
-from app.workflows.runs_schemas import RUN_ID_PATTERN, ItemRead, RunCancel, RunCreate, RunExplain, RunRead
+from app.workflows.runs_schemas import (
+    RUN_ID_PATTERN,
+    ItemRead,
+    RunCancel,
+    RunCreate,
+    RunExplain,
+    RunRead,
+    ThrottleRead,
+)
 
 router = APIRouter(prefix="/v1", tags=["runs"])
 WorkflowName = Annotated[str, Path(pattern=NAME_PATTERN, description="A workflow's name")]
@@ -113,3 +122,17 @@ async def cancel_run(
     """Cancel a running or paused run; attempts in flight are cancelled and their handlers told."""
     cancel = body or RunCancel()
     return await rt.db.run(lambda tx: runs_service.cancel(tx, namespace=ns, run_id=run_id, body=cancel))
+
+
+@router.get("/throttles/{key:path}", operation_id="getThrottle", tags=["throttles"], responses=responses(422))
+async def get_throttle(
+    key: Annotated[
+        str, Path(min_length=1, max_length=MAX_THROTTLE_KEY, description="A throttle key, as steps name it")
+    ],
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+) -> ThrottleRead:
+    """A throttle key: attempts in flight under it across the namespace's runs, attempts waiting for a
+    slot, and the first holders."""
+    async with rt.db.read() as conn:
+        return await runs_reads.throttle(conn, namespace=ns, key=key)

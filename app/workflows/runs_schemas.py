@@ -11,6 +11,7 @@ from app.core.schemas import DeepBoundedJson, SmallJson, Strict, storable
 from app.deliveries.schemas import Callback, CallbackRead
 from app.workflows.run_context import ATTEMPT_ID
 from app.workflows.run_models import ItemRow, ItemStatus, RunRow, RunStatus, StepStatus
+from app.workflows.throttles import HOLDERS_SHOWN
 
 # A client id without ``/`` and at most 100 characters: attempt ids (``{run}:{step}:{n}:a{k}``) then fit the
 # 200-character job id, and ``/v1/runs/{id}/…`` paths mean one thing.
@@ -56,7 +57,9 @@ class RunCancel(Strict):
 
 class StepItems(BaseModel):
     total: int
-    waiting: int
+    waiting: int = Field(description="Not started: held back by the step's concurrency or not yet reached")
+    ready: int = Field(description="Not started, with room to start: waiting for their handler to register")
+    throttled: int = Field(description="Waiting for a slot of the step's throttle key or handler's cap")
     in_flight: int
     retry_scheduled: int
     succeeded: int
@@ -130,3 +133,20 @@ class RunExplain(BaseModel):
     run_id: str
     status: RunStatus
     blockers: list[dict[str, Any]]
+
+
+class ThrottleHolder(BaseModel):
+    run_id: str
+    step: str
+    job_id: str
+    since: datetime
+
+
+class ThrottleRead(BaseModel):
+    """A throttle key across the namespace: its attempts in flight, the attempts waiting for a slot, and the
+    first holders (oldest first)."""
+
+    key: str
+    in_flight: int
+    waiting: int
+    holders: list[ThrottleHolder] = Field(description=f"The first {HOLDERS_SHOWN} attempts holding a slot")

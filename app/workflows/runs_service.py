@@ -17,7 +17,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.jobs import store
 from app.jobs.models import ACTIVE, jobs
 from app.workflows import reads
-from app.workflows.dispatch import fill
+from app.workflows.dispatch import fill, grant_queued
 from app.workflows.run_context import Ctx, add_transition, graph_of, load_ctx
 from app.workflows.run_models import RUN_OPEN, RunRow, StepRow, run_items, run_steps, runs
 from app.workflows.runs_end import end_run, enter_phase, start_step
@@ -94,7 +94,8 @@ async def create(tx: Tx, *, namespace: str, workflow: str, body: RunCreate) -> t
         .where(jobs.c.namespace == namespace, jobs.c.id == run_id)
         .values(registered=True, name=f"workflow:{workflow}", updated_at=tx.now)
     )
-    zero = {"total": 0, "succeeded": 0, "failed": 0, "in_flight": 0, "retry_scheduled": 0, "cancelled": 0}
+    counters = ("total", "succeeded", "failed", "in_flight", "retry_scheduled", "cancelled", "throttled")
+    zero = dict.fromkeys(counters, 0)
     steps = [
         {"namespace": namespace, "run_id": run_id, "step": s.name, "kind": s.kind, "status": "waiting"}
         | zero
@@ -160,6 +161,7 @@ async def resume(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
     running = sa.select(run_steps).where(s.namespace == namespace, s.run_id == run_id, s.status == "running")
     for row in (await tx.conn.execute(tx.for_update(running.order_by(s.step)))).mappings().all():
         await fill(tx, ctx, ctx.graph.step(row["step"]), cast(StepRow, dict(row)))
+    await grant_queued(tx, ctx)  # items that waited on a throttle key take the slots free now
     return await run_read(tx.conn, ctx.run)
 
 

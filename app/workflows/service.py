@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from app.core.db import Tx
 from app.errors import AppError, Conflict, NotFound
 from app.workflows import engine, reads
+from app.workflows.dispatch import limit_changed
 from app.workflows.graph import Compiled, Graph, compile_definition
-from app.workflows.models import HandlerRow, WorkflowRow, WorkflowVersionRow, handlers, workflows
+from app.workflows.models import WorkflowRow, WorkflowVersionRow, handlers, workflows
 from app.workflows.models import workflow_versions as versions
 from app.workflows.run_context import graph_of
 from app.workflows.run_models import RUN_OPEN, runs
@@ -83,7 +84,8 @@ def body_hash(definition: Any, graph: Graph) -> str:
 
 
 async def put_handler(tx: Tx, *, namespace: str, name: str, body: HandlerPut) -> tuple[HandlerRead, bool]:
-    """Register or replace a handler; returns it and whether it is new. ``in_flight`` stays as it is."""
+    """Register or replace a handler; returns it and whether it is new. A new ``max_in_flight`` applies to
+    the attempts waiting for it at once."""
     values = body.model_dump(mode="json")
     new = {"namespace": namespace, "name": name, **values, "created_at": tx.now, "updated_at": tx.now}
     stmt = tx.insert(handlers).values(new).on_conflict_do_nothing().returning(handlers.c.name)
@@ -93,10 +95,11 @@ async def put_handler(tx: Tx, *, namespace: str, name: str, body: HandlerPut) ->
     changed = {k: v for k, v in values.items() if stored[k] != v}
     if changed:
         await tx.conn.execute(sa.update(handlers).where(*where).values(**changed, updated_at=tx.now))
-    row = cast(HandlerRow, {**stored, **changed, "updated_at": tx.now if changed else stored["updated_at"]})
     if created:
         await engine.handler_registered(tx, namespace=namespace, name=name)
-    return HandlerRead.from_row(row), created
+    elif "max_in_flight" in changed:
+        await limit_changed(tx, namespace=namespace, handler=name, max_in_flight=body.max_in_flight)
+    return HandlerRead.from_row(await reads.get_handler(tx.conn, namespace=namespace, name=name)), created
 
 
 async def runs_using_handler(tx: Tx, *, namespace: str, name: str) -> list[str]:

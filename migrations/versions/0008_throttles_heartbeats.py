@@ -1,5 +1,6 @@
 """throttles and heartbeats: throttle counters and their round-robin queue, the key and handler of an
-attempt in flight, a step's throttled count, and a job's heartbeat interval and hard deadline
+attempt in flight, a step's throttled count, a job's heartbeat interval and hard deadline; a handler's
+in_flight is counted, not stored
 
 Revision ID: 0008
 Revises: 0007
@@ -71,6 +72,8 @@ def upgrade() -> None:
             sqlite_where=sa.text(ITEMS_FLYING),
             postgresql_where=sa.text(ITEMS_FLYING),
         )
+    with op.batch_alter_table("handlers", schema=None) as batch_op:
+        batch_op.drop_column("in_flight")  # counted from run_items instead
     # Plain ALTER TABLE: other tables reference jobs, so SQLite must not rebuild it.
     op.add_column("jobs", sa.Column("heartbeat_seconds", sa.Float(), nullable=True))
     op.add_column("jobs", sa.Column("timeout_at", sa.DateTime(timezone=True), nullable=True))
@@ -79,6 +82,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("jobs", "timeout_at")
     op.drop_column("jobs", "heartbeat_seconds")
+    with op.batch_alter_table("handlers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("in_flight", sa.Integer(), nullable=False, server_default=sa.text("0")))
     with op.batch_alter_table("run_items", schema=None) as batch_op:
         batch_op.drop_index("ix_run_items_handler")
         batch_op.drop_index("ix_run_items_throttle")

@@ -1,0 +1,193 @@
+"""Throttles across runs and a handler's max_in_flight: the limit always holds, freed slots go round-robin
+across runs in the transaction that frees them, /explain and /v1/throttles show who holds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Service
+from tests.receiver import Receiver
+from tests.test_workflow_runs import Handlers, get_run
+
+USERS = [f"u{n}" for n in range(10)]
+
+
+def aggregation(key: str = "external_api", limit: int = 5) -> dict[str, Any]:
+    """The seed's API aggregation: one call per user, at most ``limit`` calls to the API at a time."""
+    return {
+        "tasks": {
+            "fetch_user": {
+                "handler": "Fetcher",
+                "each": {"$ptr": "/input/users"},
+                "concurrency": 10,
+                "throttle": {"key": key, "limit": limit},
+                "output": ["user", "score"],
+            },
+            "aggregate": {"handler": "Aggregator", "depends_on": ["fetch_user"]},
+        }
+    }
+
+
+class Flight:
+    """What the handlers have been asked and what was reported back: in flight is the difference."""
+
+    def __init__(self, h: Handlers) -> None:
+        self.h = h
+        self.done: set[str] = set()
+
+    def flying(self, handler: str = "Fetcher") -> list[dict[str, Any]]:
+        return [t["task"] for t in self.h.tasks(handler) if t["task"]["job_id"] not in self.done]
+
+    async def report(self, task: dict[str, Any]) -> None:
+        assert await self.h.report(task["job_id"], {"user": task["item"], "score": 1}) == 200
+        self.done.add(task["job_id"])
+
+
+async def put(svc: Service, name: str, definition: dict[str, Any]) -> None:
+    assert (await svc.client.put(f"/v1/workflows/{name}", json=definition)).status_code == 201
+
+
+async def run(svc: Service, workflow: str, run_id: str, users: list[str]) -> None:
+    body = {"id": run_id, "input": {"users": users}}
+    response = await svc.client.post(f"/v1/workflows/{workflow}/runs", json=body)
+    assert response.status_code == 201, response.text
+    await svc.settle()
+
+
+class TestThrottle:
+    async def test_two_runs_share_five_slots_round_robin(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        await put(svc, "agg", aggregation())
+        f = Flight(h)
+        await run(svc, "agg", "a", USERS)
+        await run(svc, "agg", "b", USERS)
+        assert sorted(t["job_id"] for t in f.flying()) == [f"a:fetch_user:{n}:a1" for n in range(5)]
+        b = (await get_run(svc, "b"))["steps"][0]["items"]
+        assert b["throttled"] == 10 and b["in_flight"] == 0
+        explain = (await svc.client.get("/v1/runs/b/explain")).json()
+        (blocker,) = [x for x in explain["blockers"] if x["reason"] == "throttled"]
+        assert blocker["key"] == "external_api" and blocker["limit"] == 5 and blocker["in_flight"] == 5
+        assert sorted(x["job_id"] for x in blocker["holders"]) == [f"a:fetch_user:{n}:a1" for n in range(5)]
+        key = (await svc.client.get("/v1/throttles/external_api")).json()
+        assert key["in_flight"] == 5 and key["waiting"] == 15 and len(key["holders"]) == 5
+        # Each report frees a slot, taken at once by the run that least recently got one.
+        order: list[str] = []
+        most = 0
+        while f.flying():
+            before = {t["job_id"] for t in f.flying()}
+            await f.report(min(f.flying(), key=lambda t: (t["run_id"], t["index"])))
+            new = [t for t in f.flying() if t["job_id"] not in before]
+            order += [t["run_id"] for t in new]
+            most = max(most, len(f.flying()))
+        assert most <= 5
+        assert order[:10] == ["b", "a"] * 5  # alternating while both wait
+        assert [t["task"]["index"] for t in h.tasks("Fetcher") if t["task"]["run_id"] == "b"] == list(
+            range(10)
+        )
+        for run_id in ("a", "b"):
+            assert (await get_run(svc, run_id))["steps"][0]["status"] == "succeeded"
+        key = (await svc.client.get("/v1/throttles/external_api")).json()
+        assert key == {"key": "external_api", "in_flight": 0, "waiting": 0, "holders": []}
+
+    async def test_another_workflow_on_the_key_shares_the_limit(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        await put(svc, "agg", aggregation())
+        other = aggregation(limit=5)
+        other["tasks"]["fetch_user"]["concurrency"] = 3
+        await put(svc, "other", other)
+        f = Flight(h)
+        await run(svc, "agg", "a", USERS[:4])
+        await run(svc, "other", "c", USERS[:3])
+        assert len(f.flying()) == 5
+        assert sorted(t["run_id"] for t in f.flying()) == ["a"] * 4 + ["c"]
+        c = (await get_run(svc, "c"))["steps"][0]["items"]
+        assert c["in_flight"] == 1 and c["throttled"] == 2
+        while f.flying():
+            await f.report(f.flying()[0])
+            assert len(f.flying()) <= 5
+        assert (await get_run(svc, "c"))["steps"][0]["status"] == "succeeded"
+
+    async def test_a_templated_key_counts_per_tenant(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        await put(svc, "agg", aggregation(key="tenant:{/input/tenant}", limit=2))
+        f = Flight(h)
+        for run_id, tenant in (("t1", "acme"), ("t2", "acme"), ("t3", "globex")):
+            body = {"id": run_id, "input": {"users": USERS[:3], "tenant": tenant}}
+            assert (await svc.client.post("/v1/workflows/agg/runs", json=body)).status_code == 201
+            await svc.settle()
+        assert sorted(t["run_id"] for t in f.flying()) == ["t1", "t1", "t3", "t3"]
+        assert (await svc.client.get("/v1/throttles/tenant:acme")).json()["waiting"] == 4
+        assert (await svc.client.get("/v1/throttles/tenant:globex")).json()["in_flight"] == 2
+
+    async def test_cancel_frees_its_slots_for_the_other_run_at_once(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        await put(svc, "agg", aggregation())
+        f = Flight(h)
+        await run(svc, "agg", "a", USERS)
+        await run(svc, "agg", "b", USERS)
+        assert (await svc.client.post("/v1/runs/a/cancel", json={})).status_code == 200
+        await svc.settle()
+        flying = [t for t in f.flying() if t["run_id"] == "b"]
+        assert sorted(t["index"] for t in flying) == [0, 1, 2, 3, 4]
+        key = (await svc.client.get("/v1/throttles/external_api")).json()
+        assert key["in_flight"] == 5 and {x["run_id"] for x in key["holders"]} == {"b"}
+        assert key["waiting"] == 5
+
+    async def test_a_paused_run_waits_while_the_other_takes_the_slots(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        await put(svc, "agg", aggregation())
+        f = Flight(h)
+        await run(svc, "agg", "a", USERS)
+        await run(svc, "agg", "b", USERS)
+        assert (await svc.client.post("/v1/runs/b/pause")).status_code == 200
+        for task in [t for t in f.flying() if t["run_id"] == "a"]:
+            await f.report(task)
+        assert sorted(t["index"] for t in f.flying()) == [5, 6, 7, 8, 9]  # all a's: b is paused
+        assert {t["run_id"] for t in f.flying()} == {"a"}
+        for task in f.flying():
+            await f.report(task)
+        assert f.flying() == []
+        assert (await svc.client.post("/v1/runs/b/resume")).status_code == 200
+        await svc.settle()
+        assert sorted(t["index"] for t in f.flying()) == [0, 1, 2, 3, 4]
+
+
+class TestHandlerCap:
+    async def test_max_in_flight_caps_a_handler_across_runs(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        capped = {"url": f"{receiver.url}/Fetcher", "timeout_seconds": 600, "max_in_flight": 2}
+        assert (await svc.client.put("/v1/handlers/Fetcher", json=capped)).status_code == 200
+        plain = aggregation()
+        del plain["tasks"]["fetch_user"]["throttle"]
+        await put(svc, "plain", plain)
+        f = Flight(h)
+        await run(svc, "plain", "p", USERS[:4])
+        await run(svc, "plain", "q", USERS[:4])
+        assert sorted(t["run_id"] for t in f.flying()) == ["p", "p"]
+        assert (await svc.client.get("/v1/handlers/Fetcher")).json()["in_flight"] == 2
+        explain = (await svc.client.get("/v1/runs/q/explain")).json()
+        (blocker,) = [x for x in explain["blockers"] if x["reason"] == "throttled"]
+        assert blocker["key"] == "handler:Fetcher" and blocker["limit"] == 2
+        await f.report(f.flying()[0])
+        assert sorted(t["run_id"] for t in f.flying()) == ["p", "q"]
+        capped["max_in_flight"] = 4
+        assert (await svc.client.put("/v1/handlers/Fetcher", json=capped)).status_code == 200
+        await svc.settle()
+        assert len(f.flying()) == 4
+        assert (await svc.client.get("/v1/handlers/Fetcher")).json()["in_flight"] == 4
+        while f.flying():
+            await f.report(f.flying()[0])
+            assert len(f.flying()) <= 4
+        assert (await svc.client.get("/v1/handlers/Fetcher")).json()["in_flight"] == 0
