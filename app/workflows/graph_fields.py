@@ -16,6 +16,7 @@ from app.workflows.graph_model import (
     MAX_THROTTLE_LIMIT,
     MAX_TIMEOUT_SECONDS,
     NAME_PATTERN,
+    THROTTLE_KEY_PATTERN,
     HandlerRef,
     Problem,
     RetryPolicy,
@@ -191,8 +192,9 @@ def read_throttle(value: Any, loc: str, owner: str, issues: Issues, refs: list[R
 
 
 def _throttle_key(key: Any, loc: str, owner: str, issues: Issues, refs: list[Ref]) -> str | None:
-    if not (isinstance(key, str) and 0 < len(key) <= MAX_THROTTLE_KEY):
-        issues.error(loc, "bad_throttle", f"key must be a string of 1–{MAX_THROTTLE_KEY} characters")
+    if not (isinstance(key, str) and re.match(THROTTLE_KEY_PATTERN, key)):
+        message = f"key must be a string of 1–{MAX_THROTTLE_KEY} characters without control characters"
+        issues.error(loc, "bad_throttle", message)
         return None
     return key if _template_refs(key, loc, owner, issues, refs) else None
 

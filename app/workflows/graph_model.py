@@ -23,6 +23,8 @@ MAX_TIMEOUT_SECONDS = 366 * 86_400
 MAX_CONCURRENCY = 10_000
 DEFAULT_MAP_CONCURRENCY = 100
 MAX_THROTTLE_KEY = 200
+# A key is printable: no control characters, and no U+FFFD (what a server makes of bytes that are not UTF-8).
+THROTTLE_KEY_PATTERN = r"^[^\x00-\x1f\x7f\ufffd]{1,200}$"
 MAX_THROTTLE_LIMIT = 100_000
 # 2^64 · base is past any cap already; a larger exponent could overflow a float for a huge attempt number.
 _MAX_EXPONENT = 64

@@ -12,7 +12,7 @@ from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuer
 from app.errors import responses
 from app.workflows import runs_reads, runs_service
 from app.workflows.graph import NAME_PATTERN, STEP_NAME_PATTERN
-from app.workflows.graph_model import MAX_THROTTLE_KEY
+from app.workflows.graph_model import THROTTLE_KEY_PATTERN
 from app.workflows.run_models import RunStatus
 from app.workflows.runs_schemas import (
     RUN_ID_PATTERN,
@@ -126,9 +126,7 @@ async def cancel_run(
 
 @router.get("/throttles/{key:path}", operation_id="getThrottle", tags=["throttles"], responses=responses(422))
 async def get_throttle(
-    key: Annotated[
-        str, Path(min_length=1, max_length=MAX_THROTTLE_KEY, description="A throttle key, as steps name it")
-    ],
+    key: Annotated[str, Path(pattern=THROTTLE_KEY_PATTERN, description="A throttle key, as steps name it")],
     rt: RuntimeDep,
     ns: NamespaceDep,
 ) -> ThrottleRead:
