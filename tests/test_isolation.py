@@ -93,7 +93,7 @@ async def seed_a(svc: Service, a: dict[str, str], receiver: Receiver) -> dict[st
     key = (await c.get("/v1/keys", headers=a)).json()["items"][0]["id"]
     handler = {"url": f"{receiver.url}/a-tasks", "headers": {"X-A": "a-secret"}}
     assert (await c.put("/v1/handlers/a-flow", json=handler, headers=a)).status_code == 201
-    flow = {"tasks": {"a-task": {"handler": "a-flow"}}}
+    flow = {"tasks": {"a-task": {"handler": "a-flow", "throttle": {"key": "a-limit", "limit": 2}}}}
     assert (await c.put("/v1/workflows/a-flow", json=flow, headers=a)).status_code == 201
     run = {"id": "a-run", "input": {"a": 1}}
     assert (await c.post("/v1/workflows/a-flow/runs", json=run, headers=a)).status_code == 201
@@ -111,6 +111,7 @@ async def seed_a(svc: Service, a: dict[str, str], receiver: Receiver) -> dict[st
         "version": "1",
         "run_id": "a-run",
         "step": "a-task",
+        "key": "a-limit",
     }
 
 
@@ -139,6 +140,7 @@ async def snapshot(svc: Service, a: dict[str, str], ids: dict[str, str]) -> dict
         "/v1/runs/a-run/steps/a-task/items",
         "/v1/runs/a-run/explain",
         "/v1/runs",
+        "/v1/throttles/a-limit",
     ]
     seen = {}
     for path in paths:
@@ -188,6 +190,7 @@ async def test_a_key_of_b_never_reads_or_changes_as_resources(
         "team-a",
         "a-flow",
         "a-run",
+        "a-limit",
     }
     server_made = {ids["wait_id"], ids["delivery_id"], ids["key_id"], a_secret, "a-task", "a-secret"}
     samples = bodies(receiver)

@@ -215,18 +215,20 @@ async def _handler_blockers(
 
 
 async def throttle(conn: AsyncConnection, *, namespace: str, key: str) -> ThrottleRead:
-    """A step throttle key as the namespace uses it now; a key never used reads as empty."""
+    """A step throttle key as the namespace uses it now; 404 for a key no step of the namespace used."""
     stored, t, i = th.STEP_KEY + key, throttles.c, run_items.c
     in_flight = (
         await conn.execute(sa.select(t.in_flight).where(t.namespace == namespace, t.key == stored))
     ).scalar()
+    if in_flight is None:
+        raise NotFound(f"throttle key {key!r} has not been used in this namespace")
     waiting = sa.select(sa.func.count()).where(
         i.namespace == namespace, i.throttle_key == stored, i.status == "throttled"
     )
     return ThrottleRead.model_validate(
         {
             "key": key,
-            "in_flight": in_flight or 0,
+            "in_flight": in_flight,
             "waiting": (await conn.execute(waiting)).scalar_one(),
             "holders": await th.holders(conn, namespace, stored),
         }

@@ -124,13 +124,15 @@ async def cancel_run(
     return await rt.db.run(lambda tx: runs_service.cancel(tx, namespace=ns, run_id=run_id, body=cancel))
 
 
-@router.get("/throttles/{key:path}", operation_id="getThrottle", tags=["throttles"], responses=responses(422))
+@router.get(
+    "/throttles/{key:path}", operation_id="getThrottle", tags=["throttles"], responses=responses(404, 422)
+)
 async def get_throttle(
     key: Annotated[str, Path(pattern=THROTTLE_KEY_PATTERN, description="A throttle key, as steps name it")],
     rt: RuntimeDep,
     ns: NamespaceDep,
 ) -> ThrottleRead:
     """A throttle key: attempts in flight under it across the namespace's runs, attempts waiting for a
-    slot, and the first holders."""
+    slot, and the first holders; 404 until a step of the namespace uses it."""
     async with rt.db.read() as conn:
         return await runs_reads.throttle(conn, namespace=ns, key=key)
