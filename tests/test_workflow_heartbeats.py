@@ -1,5 +1,5 @@
-"""Attempt deadlines: timeouts and heartbeats, each counted under the step's retry policy. Time moves on the
-injected clock."""
+"""Attempt deadlines and task messages that cannot be delivered: timeouts, heartbeats and dispatch_failed,
+each counted under the step's retry policy. Time moves on the injected clock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from app.deliveries import service as outbox
 from tests.conftest import Service
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.test_validation import assert_problem
 from tests.test_workflow_runs import Handlers, get_run, start
 
@@ -158,3 +159,117 @@ class TestTimeouts:
         current = await item(svc, "d")
         assert (current["status"], current["job_id"]) == ("dispatched", "d:one:0:a2")
         assert job_ids(h) == ["d:one:0:a1", "d:one:0:a2"]
+
+
+class TestDispatchFailed:
+    async def test_a_task_message_refused_until_its_schedule_is_spent_fails_the_attempt(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc: Service = await service_factory(delivery_retry_schedule=[0, 10], delivery_jitter=0)
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        receiver.reply_with(Reply(503), Reply(503))
+        await start(svc, h, "single", single(retry={"count": 2, "base_delay": 5}), id="e")
+        assert len(receiver.requests) == 1
+        failing = [b for b in await blockers(svc, "e") if b["reason"] == "dispatch_failing"]
+        assert len(failing) == 1
+        assert failing[0] | {"next_attempt_at": None} == {
+            "step": "one",
+            "reason": "dispatch_failing",
+            "last_status": 503,
+            "next_attempt_at": None,
+            "job_ids": ["e:one:0:a1"],
+        }
+        assert seconds(svc.clock.now().isoformat(), failing[0]["next_attempt_at"]) == 10
+        assert {"step": "one", "reason": "in_flight", "job_ids": ["e:one:0:a1"]} in await blockers(svc, "e")
+        await svc.tick(9.9)
+        assert len(receiver.requests) == 1 and (await job(svc, "e:one:0:a1"))["status"] == "pending"
+        await svc.tick(0.1)
+        assert len(receiver.requests) == 2
+        failed = await job(svc, "e:one:0:a1")
+        assert failed["status"] == "failed"
+        assert failed["error"] == {"reason": "dispatch_failed", "last_status": 503}
+        now = await blockers(svc, "e")
+        assert [b["reason"] for b in now] == ["retry_scheduled"]
+        assert now[0]["last_error"] == {"reason": "dispatch_failed", "last_status": 503}
+        steps = (await get_run(svc, "e"))["steps"][0]["items"]
+        assert (steps["in_flight"], steps["retry_scheduled"], steps["failed"]) == (0, 1, 0)
+        dead = (await svc.client.get("/v1/deliveries", params={"status": "dead"})).json()["items"]
+        assert [(d["event_type"], d["last_status_code"]) for d in dead] == [("task.requested", 503)]
+        await svc.tick(5)
+        assert job_ids(h) == ["e:one:0:a1", "e:one:0:a1", "e:one:0:a2"]  # a1 refused twice
+        second = h.tasks("Worker")[2]
+        assert second["previous_error"] == {"reason": "dispatch_failed", "last_status": 503}
+        assert await h.report("e:one:0:a2", {"ok": True}) == 200
+        run = await get_run(svc, "e")
+        assert run["status"] == "succeeded"
+        assert run["steps"][0]["items"] | {} == {
+            "total": 1,
+            "waiting": 0,
+            "in_flight": 0,
+            "retry_scheduled": 0,
+            "succeeded": 1,
+            "failed": 0,
+            "cancelled": 0,
+        }
+
+    async def test_410_fails_the_attempt_at_once(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        receiver.reply_with(Reply(410))
+        await start(svc, h, "single", single(), id="f")
+        assert len(receiver.requests) == 1
+        failed = await job(svc, "f:one:0:a1")
+        assert failed["error"] == {"reason": "dispatch_failed", "last_status": 410}
+        run = await get_run(svc, "f")
+        assert run["status"] == "failed" and run["error"] == {"failed_steps": ["one"]}
+        last = await item(svc, "f")
+        assert (last["status"], last["error"]) == ("failed", failed["error"])
+        await svc.tick(86400)
+        assert len(receiver.requests) == 1
+
+    async def test_410_counts_under_the_retry_policy(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        receiver.reply_with(Reply(410))
+        await start(svc, h, "single", single(retry={"count": 2, "base_delay": 3}), id="f2")
+        assert (await item(svc, "f2"))["status"] == "retry_scheduled"
+        await svc.tick(3)
+        assert (await item(svc, "f2"))["job_id"] == "f2:one:0:a2"
+        assert job_ids(h) == ["f2:one:0:a1", "f2:one:0:a2"]
+
+    async def test_an_attempt_reported_before_its_message_goes_dead_stays_as_reported(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc: Service = await service_factory(delivery_retry_schedule=[0, 10], delivery_jitter=0)
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        receiver.reply_with(Reply(500), Reply(500))  # the handler got the task but answered badly
+        await start(svc, h, "single", single(retry={"count": 3, "base_delay": 1}), id="g")
+        assert await h.report("g:one:0:a1", {"done": True}) == 200
+        await svc.tick(10)
+        assert len(receiver.requests) == 2
+        dead = (await svc.client.get("/v1/deliveries", params={"status": "dead"})).json()["items"]
+        assert len(dead) == 1
+        assert (await job(svc, "g:one:0:a1"))["status"] == "succeeded"
+        run = await get_run(svc, "g")
+        assert run["status"] == "succeeded" and run["output"] is None
+        assert (await item(svc, "g"))["attempts"] == 1
+
+    async def test_a_message_whose_last_lease_ran_out_fails_the_attempt_with_no_status(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc: Service = await service_factory(delivery_retry_schedule=[0], delivery_jitter=0)
+        svc.runtime.db.listeners.pop("delivery")  # keep the live deliverer from taking it first
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        assert (await svc.client.put("/v1/workflows/single", json=single())).status_code == 201
+        assert (await svc.client.post("/v1/workflows/single/runs", json={"id": "l"})).status_code == 201
+        async with svc.runtime.db.transaction() as tx:
+            (claimed,) = await outbox.claim_due(tx, worker="wrk_gone", limit=10, lease_seconds=30)
+        assert claimed.subject_id == "l:one:0:a1"
+        await svc.tick(31)
+        assert receiver.requests == []
+        failed = await job(svc, "l:one:0:a1")
+        assert failed["error"] == {"reason": "dispatch_failed", "last_status": None}
+        assert (await get_run(svc, "l"))["status"] == "failed"
