@@ -22,6 +22,7 @@ from app.core.db import Tx
 from app.core.limits import InputMiddleware
 from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
+from app.deliveries.service import DeliveriesDead
 from app.deliveries.urlguard import Resolver, system_resolver
 from app.deps import query_names, reject_unknown_query
 from app.errors import add_common_responses, install_error_handlers, render_app_error
@@ -78,6 +79,15 @@ async def _workflows_advance(tx: Tx, event: JobsFinished) -> None:
 # holding them count them (and may resolve); then the runs whose attempts they were advance (a run that
 # ends finishes its own job, which the gathers then count in the same transaction).
 JOB_FINISHED_CONSUMERS = (_gathers_count, _workflows_advance)
+
+
+async def _workflows_dispatch_failed(tx: Tx, event: DeliveriesDead) -> None:
+    await workflow_engine.on_deliveries_dead(tx, namespace=event.namespace, dead=event.dead)
+
+
+# What reacts, in the same transaction, to deliveries that went dead: a run's task message that failed for
+# good fails its attempt (``dispatch_failed``), through the jobs' own path, so the consumers above run too.
+DELIVERIES_DEAD_CONSUMERS = (_workflows_dispatch_failed,)
 # What other domains add to a job's read model (GET /v1/jobs/{id}, lists, batch jobs): batch progress.
 JOB_READ_PARTS = (batch_reads.READ_PART,)
 
@@ -95,7 +105,10 @@ def create_app(
         settings=settings,
         clock=clock or SystemClock(),
         resolver=resolver,
-        subscriptions=[(JobsFinished, consumer) for consumer in JOB_FINISHED_CONSUMERS],
+        subscriptions=[
+            *((JobsFinished, consumer) for consumer in JOB_FINISHED_CONSUMERS),
+            *((DeliveriesDead, consumer) for consumer in DELIVERIES_DEAD_CONSUMERS),
+        ],
     )
     views = JobViews(JOB_READ_PARTS)
 

@@ -427,5 +427,79 @@ class TestHeartbeat:
         assert (await get_job(svc, "j1"))["status"] == "failed"
 
 
+class TestHeartbeatInterval:
+    async def test_registration_sets_a_heartbeat_deadline_within_the_timeout(self, svc: Service) -> None:
+        r = await svc.client.put("/v1/jobs/j1", json={"timeout_seconds": 60, "heartbeat_seconds": 10})
+        assert r.status_code == 201, r.text
+        job = r.json()
+        assert (job["timeout_seconds"], job["heartbeat_seconds"]) == (60, 10)
+        assert _seconds_between(job["created_at"], job["deadline_at"]) == 10
+        assert _seconds_between(job["created_at"], job["timeout_at"]) == 60
+        assert await get_job(svc, "j1") == job
+        again = await svc.client.put("/v1/jobs/j1", json={"timeout_seconds": 60, "heartbeat_seconds": 10})
+        assert again.status_code == 200
+        other = {"timeout_seconds": 60, "heartbeat_seconds": 20}
+        assert_problem(await svc.client.put("/v1/jobs/j1", json=other), 409)
+
+    async def test_a_heartbeat_longer_than_the_timeout_is_422_naming_it(self, svc: Service) -> None:
+        body = {"timeout_seconds": 10, "heartbeat_seconds": 11}
+        assert_problem(await svc.client.put("/v1/jobs/j1", json=body), 422, "heartbeat_seconds")
+        assert_problem(await svc.client.post("/v1/jobs", json=body), 422, "heartbeat_seconds")
+        assert (await svc.client.get("/v1/jobs/j1")).status_code == 404
+
+    async def test_heartbeats_extend_it_up_to_the_timeout_and_no_further(self, svc: Service) -> None:
+        job = (
+            await svc.client.put("/v1/jobs/j1", json={"timeout_seconds": 30, "heartbeat_seconds": 10})
+        ).json()
+        for _ in range(2):
+            await svc.tick(8)
+            beat = (await svc.client.post("/v1/jobs/j1/heartbeat")).json()
+            assert _seconds_between(svc.clock.now().isoformat(), beat["deadline_at"]) == 10
+        await svc.tick(8)  # 24 s: one more interval would pass the timeout
+        beat = (await svc.client.post("/v1/jobs/j1/heartbeat")).json()
+        assert beat["deadline_at"] == job["timeout_at"]
+        await svc.tick(4)  # 28 s: a heartbeat asking for more still stops at the timeout
+        beat = (await svc.client.post("/v1/jobs/j1/heartbeat", json={"timeout_seconds": 100})).json()
+        assert beat["deadline_at"] == beat["timeout_at"] == job["timeout_at"]
+        await svc.tick(1.9)
+        assert (await get_job(svc, "j1"))["status"] == "running"
+        await svc.tick(0.1)
+        timed_out = await get_job(svc, "j1")
+        assert timed_out["status"] == "timed_out" and timed_out["error"]["reason"] == "timeout"
+
+    async def test_a_missed_heartbeat_times_it_out_with_its_own_reason(self, svc: Service) -> None:
+        await svc.client.put("/v1/jobs/j1", json={"timeout_seconds": 60, "heartbeat_seconds": 10})
+        await svc.tick(5)
+        await svc.client.post("/v1/jobs/j1/heartbeat")
+        await svc.tick(9.9)
+        assert (await get_job(svc, "j1"))["status"] == "running"
+        await svc.tick(0.1)
+        job = await get_job(svc, "j1")
+        assert job["status"] == "timed_out"
+        assert job["error"] == {
+            "reason": "heartbeat_missed",
+            "detail": "no heartbeat came within 10 s",
+            "heartbeat_seconds": 10,
+        }
+        assert_problem(await svc.client.post("/v1/jobs/j1/heartbeat"), 409)
+
+    async def test_a_heartbeat_interval_without_a_timeout_has_no_hard_deadline(self, svc: Service) -> None:
+        job = (await svc.client.put("/v1/jobs/j1", json={"heartbeat_seconds": 10})).json()
+        assert job["timeout_at"] is None
+        for _ in range(5):
+            await svc.tick(9)
+            await svc.client.post("/v1/jobs/j1/heartbeat")
+        assert (await get_job(svc, "j1"))["status"] == "running"
+        await svc.tick(10)
+        assert (await get_job(svc, "j1"))["error"]["reason"] == "heartbeat_missed"
+
+    async def test_a_job_without_an_interval_keeps_its_lease_behaviour(self, svc: Service) -> None:
+        job = (await svc.client.put("/v1/jobs/j1", json={"timeout_seconds": 10})).json()
+        assert (job["heartbeat_seconds"], job["timeout_at"]) == (None, None)
+        await svc.tick(8)
+        beat = (await svc.client.post("/v1/jobs/j1/heartbeat", json={"timeout_seconds": 30})).json()
+        assert _seconds_between(job["created_at"], beat["deadline_at"]) == 38
+
+
 def _seconds_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()

@@ -1,4 +1,8 @@
-"""The outbox's writes: enqueue in the caller's transaction; claim with a lease; record; redeliver."""
+"""The outbox's writes: enqueue in the caller's transaction; claim with a lease; record; redeliver.
+
+Deliveries that go dead (their retry schedule spent, a ``410 Gone``, a blocked address) publish
+``DeliveriesDead`` in the transaction that marks them; the domain whose event a delivery carried may react to
+it (a workflow fails the attempt whose task message it was), subscribed at the composition root."""
 
 from __future__ import annotations
 
@@ -102,6 +106,25 @@ def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
 
 
 @dataclass(frozen=True)
+class DeadDelivery:
+    """A delivery that failed for good: what it was about, and the HTTP status of its last attempt (None when
+    that attempt got no answer)."""
+
+    event_type: str
+    subject_kind: str
+    subject_id: str
+    last_status: int | None
+
+
+@dataclass(frozen=True)
+class DeliveriesDead:
+    """Deliveries of one namespace that went dead in this transaction."""
+
+    namespace: str
+    dead: tuple[DeadDelivery, ...]
+
+
+@dataclass(frozen=True)
 class Claimed:
     """A delivery taken by one worker until ``locked_until``."""
 
@@ -116,6 +139,8 @@ class Claimed:
     secrets: list[str]
     event_type: str
     created_at: datetime
+    subject_kind: str
+    subject_id: str
 
 
 async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -147,6 +172,8 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             deliveries.c.round_start,
             deliveries.c.event_type,
             deliveries.c.created_at,
+            deliveries.c.subject_kind,
+            deliveries.c.subject_id,
         )
     )
     rows = (await tx.conn.execute(stmt)).all()
@@ -164,6 +191,8 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
             secrets[r.namespace],
             r.event_type,
             r.created_at,
+            r.subject_kind,
+            r.subject_id,
         )
         for r in rows
     ]
@@ -260,16 +289,23 @@ async def record(
     )
     if (await tx.conn.execute(stmt)).rowcount != 1:
         return "lost"
+    if step["status"] == "dead":
+        dead = DeadDelivery(claimed.event_type, claimed.subject_kind, claimed.subject_id, result.status_code)
+        await tx.publish(DeliveriesDead(claimed.namespace, (dead,)))
     return step["status"]
 
 
 async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: float) -> int:
-    """Leases that ran out count as failed attempts: retried on the schedule, or dead when it is spent."""
-    delivering = sa.select(
-        deliveries.c.id, deliveries.c.namespace, deliveries.c.attempts, deliveries.c.round_start
-    ).where(deliveries.c.status == "delivering")
-    rows = (await tx.conn.execute(tx.due(delivering, deliveries.c.locked_until, limit=limit))).all()
+    """Leases that ran out count as failed attempts (with no status): retried on the schedule, or dead when it
+    is spent."""
+    d = deliveries.c
+    what = (d.event_type, d.subject_kind, d.subject_id)
+    delivering = sa.select(d.id, d.namespace, d.attempts, d.round_start, *what).where(
+        d.status == "delivering"
+    )
+    rows = (await tx.conn.execute(tx.due(delivering, d.locked_until, limit=limit))).all()
     error = "lease expired: the worker did not report an outcome"
+    dead: dict[str, list[DeadDelivery]] = {}
     for row in rows:
         await _log_attempt(
             tx,
@@ -286,11 +322,16 @@ async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: 
         )
         position = row.attempts - row.round_start
         step = _after_failure(tx.now, schedule, position, jitter, None)
-        await tx.conn.execute(
+        moved = await tx.conn.execute(
             sa.update(deliveries)
-            .where(deliveries.c.id == row.id, deliveries.c.status == "delivering")
-            .values(locked_by=None, locked_until=None, last_error=error, **step)
+            .where(d.id == row.id, d.status == "delivering")
+            .values(locked_by=None, locked_until=None, last_status_code=None, last_error=error, **step)
         )
+        if moved.rowcount == 1 and step["status"] == "dead":
+            gone = DeadDelivery(row.event_type, row.subject_kind, row.subject_id, None)
+            dead.setdefault(row.namespace, []).append(gone)
+    for namespace, found in dead.items():
+        await tx.publish(DeliveriesDead(namespace, tuple(found)))
     if rows:
         tx.emit("delivery", None)
     return len(rows)

@@ -101,8 +101,9 @@ class Deliverer:
             response_cap=self.settings.delivery_response_cap_bytes,
             deadline=self.settings.delivery_timeout_seconds,
         )
-        async with self.db.transaction() as tx:
-            status = await outbox.record(
+        # Retried on a PostgreSQL deadlock: what reacts to a delivery going dead runs in this transaction too.
+        status = await self.db.run(
+            lambda tx: outbox.record(
                 tx,
                 item,
                 result,
@@ -112,6 +113,7 @@ class Deliverer:
                 jitter=self.settings.delivery_jitter,
                 max_retry_after=self.settings.delivery_max_retry_after_seconds,
             )
+        )
         self.metrics.attempt(
             ok=result.ok,
             first=item.attempt == 1,

@@ -114,7 +114,11 @@ def build_router(views: JobViews) -> APIRouter:
     async def heartbeat_job(
         job_id: PathId, rt: RuntimeDep, ns: NamespaceDep, body: JobHeartbeat | None = None
     ) -> Any:
-        """Mark the job running; with timeout_seconds, its deadline moves to now + that."""
+        """Mark the job running and move its deadline. With timeout_seconds the deadline moves to now +
+        that; without it, a job registered with heartbeat_seconds moves it to now + heartbeat_seconds, and
+        others keep it. A job with heartbeat_seconds never gets a deadline past its timeout_at (its
+        timeout_seconds after registration or dispatch). A finished job (timed out, cancelled…) is 409 with
+        the job, and nothing changes."""
         timeout = (body or JobHeartbeat()).timeout_seconds
         row = await rt.db.run(
             lambda tx: service.heartbeat(tx, namespace=ns, job_id=job_id, timeout_seconds=timeout)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.core.schemas import JobId, Name, Seconds, SmallJson, Strict
 from app.jobs.models import JobRow
@@ -24,7 +24,22 @@ class JobRegister(Strict):
 
     name: Name | None = None
     metadata: SmallJson | None = None
-    timeout_seconds: Seconds | None = None
+    timeout_seconds: Seconds | None = Field(
+        default=None, description="The job times out this long after registration (a heartbeat may extend it)"
+    )
+    heartbeat_seconds: Seconds | None = Field(
+        default=None,
+        description="The job also times out when no heartbeat came for this long; with it, no heartbeat "
+        "moves the deadline past timeout_seconds after registration. At most timeout_seconds",
+    )
+
+    @field_validator("heartbeat_seconds")
+    @classmethod
+    def _heartbeat_within_timeout(cls, value: float | None, info: ValidationInfo) -> float | None:
+        timeout = info.data.get("timeout_seconds")  # absent when it was refused itself
+        if value is not None and timeout is not None and value > timeout:
+            raise ValueError(f"must not exceed timeout_seconds ({timeout:g})")
+        return value
 
 
 class JobCreate(JobRegister):
@@ -42,9 +57,12 @@ class JobComplete(Strict):
 
 
 class JobHeartbeat(Strict):
-    """Mark a job running; optionally push its deadline ``timeout_seconds`` past now."""
+    """Mark a job running and move its deadline: ``timeout_seconds`` (else the job's ``heartbeat_seconds``)
+    past now, never past the hard deadline of a job with ``heartbeat_seconds``."""
 
-    timeout_seconds: Seconds | None = None
+    timeout_seconds: Seconds | None = Field(
+        default=None, description="Move the deadline to now + this (default: the job's heartbeat_seconds)"
+    )
 
 
 class BulkReport(JobComplete):
@@ -75,7 +93,11 @@ class JobRead(BaseModel):
     output: Any
     error: Any
     timeout_seconds: float | None
-    deadline_at: datetime | None
+    heartbeat_seconds: float | None = Field(description="Heartbeat interval; null when the job has none")
+    deadline_at: datetime | None = Field(description="When the job times out unless it ends (or beats) first")
+    timeout_at: datetime | None = Field(
+        description="A job with heartbeat_seconds: the hard deadline no heartbeat moves past"
+    )
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
@@ -92,7 +114,9 @@ class JobRead(BaseModel):
             output=m["output"],
             error=m["error"],
             timeout_seconds=m["timeout_seconds"],
+            heartbeat_seconds=m["heartbeat_seconds"],
             deadline_at=m["deadline_at"],
+            timeout_at=m["timeout_at"],
             created_at=m["created_at"],
             updated_at=m["updated_at"],
             finished_at=m["finished_at"],

@@ -56,22 +56,35 @@ class JobsFinished:
 
 
 def registration_values(body: JobRegister, now: datetime) -> dict[str, Any]:
-    """The jobs columns a registration sets."""
+    """The jobs columns a registration sets. With ``heartbeat_seconds`` the timeout becomes a hard deadline
+    (``timeout_at``) and the first deadline is one heartbeat away."""
     deadline = now + timedelta(seconds=body.timeout_seconds) if body.timeout_seconds else None
+    timeout_at = deadline if body.heartbeat_seconds else None
+    if body.heartbeat_seconds:
+        deadline = beat_deadline(now, body.heartbeat_seconds, timeout_at)
     return {
         "name": body.name,
         "meta": body.metadata,
         "timeout_seconds": body.timeout_seconds,
+        "heartbeat_seconds": body.heartbeat_seconds,
+        "timeout_at": timeout_at,
         "deadline_at": deadline,
         "registered": True,
     }
 
 
+def beat_deadline(now: datetime, seconds: float, timeout_at: datetime | None) -> datetime:
+    """The deadline a heartbeat (or a dispatch) sets: ``seconds`` from now, never past ``timeout_at``."""
+    deadline = now + timedelta(seconds=seconds)
+    return deadline if timeout_at is None else min(deadline, timeout_at)
+
+
 def _same_registration(row: JobRow, body: JobRegister) -> bool:
-    return (row["name"], row["meta"], row["timeout_seconds"]) == (
+    return (row["name"], row["meta"], row["timeout_seconds"], row["heartbeat_seconds"]) == (
         body.name,
         body.metadata,
         body.timeout_seconds,
+        body.heartbeat_seconds,
     )
 
 
@@ -88,7 +101,7 @@ async def register(tx: Tx, *, namespace: str, job_id: str, body: JobRegister) ->
         raise JobConflict(f"job {job_id!r} is already registered with another body", row)
     # Known only from a gather or a report so far: the registration fills in its details.
     if row["status"] not in ACTIVE:
-        values["deadline_at"] = None
+        values["deadline_at"] = values["timeout_at"] = None
     values["updated_at"] = tx.now
     await tx.conn.execute(
         sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
@@ -177,31 +190,45 @@ def reports_from(items: Sequence[BulkReport]) -> list[Report]:
 
 
 async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None) -> JobRow:
-    """Mark an unfinished job running and, when asked, move its deadline."""
+    """Mark an unfinished job running and move its deadline ``timeout_seconds`` (else the job's
+    ``heartbeat_seconds``) past now; a job with ``heartbeat_seconds`` never past its ``timeout_at``."""
     rows = await store.ensure_and_lock(tx, namespace, [job_id])
     row = rows[job_id]
     if row["status"] not in ACTIVE:
         raise JobConflict(f"job {job_id!r} already finished as {row['status']!r}", row)
     values: dict[str, Any] = {"status": "running", "updated_at": tx.now}
-    if timeout_seconds is not None:
-        values["deadline_at"] = tx.now + timedelta(seconds=timeout_seconds)
+    interval = timeout_seconds if timeout_seconds is not None else row["heartbeat_seconds"]
+    if interval is not None:
+        values["deadline_at"] = beat_deadline(tx.now, interval, row["timeout_at"])
     await tx.conn.execute(
         sa.update(jobs).where(jobs.c.namespace == namespace, jobs.c.id == job_id).values(**values)
     )
     return cast(JobRow, {**row, **values})
 
 
+def _expiry_error(heartbeat: float | None, deadline: datetime, timeout_at: datetime | None) -> dict[str, Any]:
+    """Why a job timed out: a heartbeat that did not come in time, or its timeout."""
+    if heartbeat is not None and (timeout_at is None or deadline < timeout_at):
+        detail = f"no heartbeat came within {heartbeat:g} s"
+        return {"reason": "heartbeat_missed", "detail": detail, "heartbeat_seconds": heartbeat}
+    return {"reason": "timeout", "detail": "the job passed its timeout_seconds"}
+
+
 async def expire_due(tx: Tx, *, limit: int) -> int:
-    """Time out unfinished jobs whose deadline has passed; they count as failures in their gathers."""
+    """Time out unfinished jobs whose deadline has passed (``reason``: ``timeout`` or ``heartbeat_missed``);
+    they count as failures in their gathers."""
+    j = jobs.c
     stmt = tx.due(
-        sa.select(jobs.c.namespace, jobs.c.id).where(jobs.c.status.in_(ACTIVE)),
-        jobs.c.deadline_at,
+        sa.select(j.namespace, j.id, j.heartbeat_seconds, j.deadline_at, j.timeout_at).where(
+            j.status.in_(ACTIVE)
+        ),
+        j.deadline_at,
         limit=limit,
     )
     due = (await tx.conn.execute(stmt)).all()
     by_namespace: dict[str, list[Report]] = {}
-    for namespace, job_id in due:
-        error = {"reason": "timeout", "detail": "the job passed its timeout_seconds"}
+    for namespace, job_id, heartbeat_seconds, deadline_at, timeout_at in due:
+        error = _expiry_error(heartbeat_seconds, deadline_at, timeout_at)
         by_namespace.setdefault(namespace, []).append(Report(job_id, "timed_out", None, error))
     for namespace, reports in by_namespace.items():
         await complete_many(tx, namespace=namespace, reports=reports)

@@ -13,6 +13,7 @@ from app.core.db import Tx
 from app.deliveries import service as deliveries
 from app.jobs import store
 from app.jobs.models import ACTIVE, JobRow, jobs
+from app.jobs.service import beat_deadline
 from app.workflows import throttles as th
 from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_THROTTLE_LIMIT
@@ -56,19 +57,20 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: 
         attempt = it["attempt"] + 1
         job_id = attempt_id(run["id"], step.name, it["idx"], attempt)
         timeout = step.timeout_seconds or handler["timeout_seconds"] or DEFAULT_TIMEOUT
-        deadline = tx.now + timedelta(seconds=timeout)
+        timeout_at = tx.now + timedelta(seconds=timeout)
+        beat = step.heartbeat_seconds or handler["heartbeat_seconds"]
+        deadline = beat_deadline(tx.now, beat, timeout_at) if beat else timeout_at
         name = f"{run['workflow']}:{step.name}"
+        limits = {"timeout_seconds": timeout, "heartbeat_seconds": beat, "timeout_at": timeout_at}
         new_jobs.append(
-            store.new_row(
-                ns, job_id, tx.now, name=name, registered=True, timeout_seconds=timeout, deadline_at=deadline
-            )
+            store.new_row(ns, job_id, tx.now, name=name, registered=True, deadline_at=deadline, **limits)
         )
         marks.append(
             {"b_ns": ns, "b_run": run["id"], "b_step": step.name, "b_idx": it["idx"]}
             | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
             | {"b_key": None if slot is None else slot.key}
         )
-        task = task_json(ctx, step, it, handler, job_id, attempt) | {"deadline_at": deadline.isoformat()}
+        task = task_json(ctx, step, it, handler, job_id, attempt) | {"deadline_at": timeout_at.isoformat()}
         data = {"task": task, "input": run["input"], "params": base["params"], "outputs": base["outputs"]}
         data |= {"previous_error": it["error"], "input_truncated": False, "outputs_truncated": False}
         if base.get("error") is not None:
@@ -218,5 +220,8 @@ async def _register(tx: Tx, rows: list[JobRow]) -> None:
         if row["id"] not in inserted:
             j = jobs.c
             where = (j.namespace == row["namespace"], j.id == row["id"], j.status.in_(ACTIVE), ~j.registered)
-            values = {k: row[k] for k in ("name", "timeout_seconds", "deadline_at")}
+            values = {
+                k: row[k]
+                for k in ("name", "timeout_seconds", "deadline_at", "heartbeat_seconds", "timeout_at")
+            }
             await tx.conn.execute(sa.update(jobs).where(*where).values(registered=True, **values))

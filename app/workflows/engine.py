@@ -11,7 +11,9 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from app.core.db import Tx
-from app.jobs.models import jobs
+from app.deliveries.service import DeadDelivery
+from app.jobs.models import ACTIVE, jobs
+from app.jobs.service import Report, complete_many
 from app.workflows import throttles as th
 from app.workflows.dispatch import fill, grant
 from app.workflows.graph import RetryPolicy, Step
@@ -224,4 +226,37 @@ def _where_step_select(ns: str, run_id: str, step: str) -> Any:
     return sa.select(run_steps).where(s.namespace == ns, s.run_id == run_id, s.step == step)
 
 
-__all__ = ["end_run", "finish_attempt", "handler_registered", "on_jobs_finished", "retry_delay", "retry_due"]
+async def on_deliveries_dead(tx: Tx, *, namespace: str, dead: Sequence[DeadDelivery]) -> None:
+    """Task messages that failed for good fail their attempts with ``{reason: "dispatch_failed",
+    last_status}``: each attempt's job ends ``failed``, and ``on_jobs_finished`` (its consumer) counts it
+    under the step's retry policy, once. Attempts that ended already (reported, timed out, cancelled) stay
+    as they are."""
+    last_status = {
+        d.subject_id: d.last_status
+        for d in dead
+        if d.event_type == "task.requested" and d.subject_kind == "task" and ATTEMPT_ID.match(d.subject_id)
+    }
+    if not last_status:
+        return
+    j = jobs.c
+    stmt = sa.select(j.id).where(
+        j.namespace == namespace, j.id.in_(sorted(last_status)), j.status.in_(ACTIVE)
+    )
+    open_ids = sorted((await tx.conn.execute(stmt)).scalars())
+    reports = [
+        Report(job_id, "failed", None, {"reason": "dispatch_failed", "last_status": last_status[job_id]})
+        for job_id in open_ids
+    ]
+    if reports:
+        await complete_many(tx, namespace=namespace, reports=reports)
+
+
+__all__ = [
+    "end_run",
+    "finish_attempt",
+    "handler_registered",
+    "on_deliveries_dead",
+    "on_jobs_finished",
+    "retry_delay",
+    "retry_due",
+]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.pagination import Page, keyset_page
+from app.deliveries.models import deliveries
 from app.errors import NotFound
 from app.workflows import throttles as th
 from app.workflows.graph import Step
@@ -165,6 +166,7 @@ async def _running_blockers(
         stmt = sa.select(i.job_id).where(*mine, i.status.in_(("dispatched", "running"))).order_by(i.idx)
         job_ids = list((await conn.execute(stmt.limit(PREVIEW))).scalars())
         found.append({"step": row["step"], "reason": "in_flight", "job_ids": job_ids})
+        found += await _dispatch_failing(conn, run, row["step"])
     waiting = _unstarted(row)
     if concurrency is not None and waiting and row["in_flight"] + row["throttled"] >= concurrency:
         found.append(
@@ -204,6 +206,33 @@ async def _throttled_blockers(conn: AsyncConnection, run: RunRow, step: str) -> 
             | {"in_flight": in_flight, "holders": await th.holders(conn, run["namespace"], key)}
         )
     return found
+
+
+async def _dispatch_failing(conn: AsyncConnection, run: RunRow, step: str) -> list[dict[str, Any]]:
+    """The step's attempts in flight whose task message failed and waits for its next try (not dead yet): one
+    blocker with the status and next try of the one due first, and their job ids (the first 100). Each
+    attempt in flight costs one look-up by subject."""
+    i, d = run_items.c, deliveries.c
+    stmt = (
+        sa.select(i.job_id, d.last_status_code, d.next_attempt_at)
+        .join(
+            deliveries,
+            sa.and_(d.namespace == i.namespace, d.subject_kind == "task", d.subject_id == i.job_id),
+        )
+        .where(i.namespace == run["namespace"], i.run_id == run["id"], i.step == step)
+        .where(i.status.in_(("dispatched", "running")), d.event_type == "task.requested")
+        .where(d.status.in_(("pending", "delivering")), d.last_error.is_not(None))
+        .order_by(d.next_attempt_at, i.idx)
+        .limit(PREVIEW)
+    )
+    rows = (await conn.execute(stmt)).all()
+    if not rows:
+        return []
+    first = rows[0]
+    return [
+        {"step": step, "reason": "dispatch_failing", "last_status": first.last_status_code}
+        | {"next_attempt_at": first.next_attempt_at, "job_ids": [r.job_id for r in rows]}
+    ]
 
 
 async def _handler_blockers(
