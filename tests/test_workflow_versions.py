@@ -59,3 +59,26 @@ async def test_pause_and_cancel_replay_under_an_idempotency_key(svc: Service, re
     await svc.settle()
     assert len(h.events("task.cancelled")) == 3  # once, for the three in flight
     assert (await get_run(svc, "idem"))["status"] == "cancelled"
+
+
+async def test_an_attempt_id_taken_by_another_job_is_passed_over(svc: Service, receiver: Receiver) -> None:
+    """A report that came before the run, or a job registered under an attempt's id, is never taken over:
+    that attempt number is skipped and the task goes out as the next one."""
+    h = Handlers(svc, receiver)
+    await h.register("Worker")
+    early = await svc.client.post("/v1/jobs/t:each_one:0:a1/complete", json={"output": {"n": "early"}})
+    assert early.status_code == 200
+    assert (await svc.client.put("/v1/jobs/t:each_one:1:a1", json={"name": "mine"})).status_code == 201
+    assert (
+        await svc.client.post("/v1/gathers", json={"id": "g", "job_ids": ["t:each_one:2:a1"]})
+    ).status_code == 201
+    small = copy.deepcopy(MAP20)
+    small["tasks"]["each_one"]["each"] = [0, 1, 2]
+    await start(svc, h, "taken", small, id="t")
+    sent = sorted(t["task"]["job_id"] for t in h.tasks("Worker"))
+    assert sent == ["t:each_one:0:a2", "t:each_one:1:a2", "t:each_one:2:a1"]  # a placeholder is adopted
+    assert (await svc.client.get("/v1/jobs/t:each_one:1:a1")).json()["name"] == "mine"
+    for job_id in sent:
+        assert await h.report(job_id, {"n": 1}) == 200
+    assert (await get_run(svc, "t"))["status"] == "succeeded"
+    assert (await svc.client.get("/v1/gathers/g")).json()["status"] == "succeeded"

@@ -4,6 +4,7 @@ to the outbox, in the caller's transaction; ``fill`` dispatches a step's waiting
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from app.workflows.messages import message_base, task_json
 from app.workflows.run_context import DEFAULT_TIMEOUT, Ctx, attempt_id, handler_name, handler_rows, load_ctx
 from app.workflows.run_models import ItemRow, StepRow, run_items, run_steps, throttle_queue, throttles
 
+log = logging.getLogger("rendezvous.workflows")
 _MARK_DISPATCHED = (
     sa.update(run_items)
     .where(
@@ -55,7 +57,7 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: 
         if handler is None:
             continue  # waits until the handler is registered (explain: handler_unavailable)
         attempt = it["attempt"] + 1
-        job_id = attempt_id(run["id"], step.name, it["idx"], attempt)
+        job_id = _next_id(run["id"], step, it)
         timeout = step.timeout_seconds or handler["timeout_seconds"] or DEFAULT_TIMEOUT
         timeout_at = tx.now + timedelta(seconds=timeout)
         beat = step.heartbeat_seconds or handler["heartbeat_seconds"]
@@ -77,13 +79,24 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: 
             data["error"] = base["error"]
         callback = {"url": handler["url"], "headers": handler["headers"]}
         events.append(deliveries.Event(ns, "task.requested", ("task", job_id), callback, data))
-    if new_jobs:
-        await _register(tx, new_jobs)
+    if not new_jobs:
+        return 0
+    taken = await _register(tx, new_jobs)
+    if taken:  # never another's job: such an attempt number is passed over, the next one used
+        log.warning("attempt ids taken by other jobs, passed over: %s", sorted(taken))
+        marks = [m for m in marks if m["b_job"] not in taken]
+        events = [e for e in events if e.subject[1] not in taken]
+    if marks:
         await tx.conn.execute(_MARK_DISPATCHED, marks)
         await deliveries.enqueue_many(tx, events)
         if slot is not None:
-            await th.take(tx, ns, slot.key, len(new_jobs))
-    return len(new_jobs)
+            await th.take(tx, ns, slot.key, len(marks))
+    again = [it | {"attempt": it["attempt"] + 1} for it in items if _next_id(run["id"], step, it) in taken]
+    return len(marks) + (await dispatch(tx, ctx, step, again, slot=slot) if again else 0)
+
+
+def _next_id(run_id: str, step: Step, item: ItemRow) -> str:
+    return attempt_id(run_id, step.name, item["idx"], item["attempt"] + 1)
 
 
 async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
@@ -213,9 +226,11 @@ async def grant_queued(tx: Tx, ctx: Ctx) -> None:
         await grant(tx, ctx.run["namespace"], key, contexts=contexts)
 
 
-async def _register(tx: Tx, rows: list[JobRow]) -> None:
-    """Insert the attempts' jobs; one a gather named first (a pending placeholder) is adopted."""
+async def _register(tx: Tx, rows: list[JobRow]) -> set[str]:
+    """Insert the attempts' jobs; one a gather named first (a pending placeholder) is adopted. Returns the
+    ids that are taken: registered by someone else, or already finished by a report that came first."""
     inserted = await store.insert_new(tx, rows)
+    taken: set[str] = set()
     for row in rows:
         if row["id"] not in inserted:
             j = jobs.c
@@ -224,4 +239,7 @@ async def _register(tx: Tx, rows: list[JobRow]) -> None:
                 k: row[k]
                 for k in ("name", "timeout_seconds", "deadline_at", "heartbeat_seconds", "timeout_at")
             }
-            await tx.conn.execute(sa.update(jobs).where(*where).values(registered=True, **values))
+            adopted = await tx.conn.execute(sa.update(jobs).where(*where).values(registered=True, **values))
+            if adopted.rowcount != 1:
+                taken.add(row["id"])
+    return taken
