@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.core.db import Tx
 from app.jobs.models import jobs
+from app.workflows import run_events
 from app.workflows.dispatch import fill
 from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
@@ -132,6 +133,7 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
     if (await tx.conn.execute(guard.values(**values, **ended))).rowcount != 1:
         return
+    await run_events.attempt_ended(tx, ctx, item, values)
     stmt = _step_update(item["namespace"], item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
     if row["status"] != "running":

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.core.db import Tx, chunks
 from app.deliveries import service as deliveries
 from app.jobs import service as jobs
+from app.workflows import run_events
 from app.workflows.dispatch import fill
 from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_MAP_ITEMS
@@ -20,22 +21,15 @@ from app.workflows.run_models import (
     RUN_OPEN,
     ItemStatus,
     RunEnd,
-    RunStatus,
     StepRow,
     StepStatus,
     run_items,
     run_steps,
     runs,
 )
-from app.workflows.runs_schemas import RunRead
 
 OPEN_ITEMS: tuple[ItemStatus, ...] = ("waiting", "retry_scheduled", *IN_FLIGHT)
 SUCCESS: tuple[StepStatus, ...] = ("succeeded", "completed")
-EVENTS: dict[RunStatus, str] = {
-    "succeeded": "run.succeeded",
-    "failed": "run.failed",
-    "timed_out": "run.timed_out",
-}
 
 
 def _where_step(ctx: Ctx, name: str) -> Any:
@@ -105,6 +99,7 @@ async def step_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, *, er
     if (await tx.conn.execute(guarded.values(status=outcome, finished_at=tx.now))).rowcount != 1:
         return
     await _lock_run(tx, ctx)
+    await run_events.step_ended(tx, ctx, step.name, outcome)
     if ctx.run["status"] not in RUN_OPEN:
         return
     if ctx.graph.form == "phases":
@@ -139,6 +134,7 @@ async def enter_phase(tx: Tx, ctx: Ctx, name: str, *, error: Any = None) -> None
     where = (r.namespace == ctx.run["namespace"], r.id == ctx.run["id"])
     await tx.conn.execute(sa.update(runs).where(*where).values(**values))
     ctx.run.update(cast(Any, values))
+    await run_events.phase_entered(tx, ctx, name)
     await start_step(tx, ctx, ctx.graph.step(name))
 
 
@@ -166,6 +162,7 @@ async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> N
             name = stack.pop()
             skip = _where_step(ctx, name).where(run_steps.c.status == "waiting")
             if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
+                await run_events.step_ended(tx, ctx, name, "skipped")
                 stack.extend(g.dependents(name))
     statuses = await _statuses(tx, ctx)
     if ctx.run["status"] in RUN_OPEN and all(s not in ("waiting", "running") for s in statuses.values()):
@@ -209,26 +206,8 @@ async def end_run(tx: Tx, ctx: Ctx, status: RunEnd, *, error: Any = None, reason
     await jobs.complete_many(tx, namespace=ctx.run["namespace"], reports=[report])
     tx.emit("resolved", ("run", ctx.run["namespace"], ctx.run["id"]))
     tx.observe("resolution", "run", status)
-    await _send_event(tx, ctx, status)
+    await run_events.run_ended(tx, ctx, status)
     return True
-
-
-async def _send_event(tx: Tx, ctx: Ctx, status: RunStatus) -> None:
-    event = EVENTS.get(status)
-    callback = ctx.run["callback"]
-    if status != "succeeded" and ctx.run["failure_callback"] is not None:
-        callback = ctx.run["failure_callback"]
-    if event is None or callback is None:
-        return
-    data = {"run": RunRead.from_row(ctx.run).model_dump(mode="json")}
-    await deliveries.enqueue(
-        tx,
-        namespace=ctx.run["namespace"],
-        event_type=event,
-        subject=("run", ctx.run["id"]),
-        callback=callback,
-        data=data,
-    )
 
 
 async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None) -> None:
