@@ -19,6 +19,7 @@ from app.workflows.run_context import Ctx, add_transition, handler_name, handler
 from app.workflows.run_models import (
     IN_FLIGHT,
     RUN_OPEN,
+    STEP_DONE,
     ItemStatus,
     RunEnd,
     StepRow,
@@ -146,31 +147,45 @@ async def _statuses(tx: Tx, ctx: Ctx) -> dict[str, StepStatus]:
 
 async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> None:
     g = ctx.graph
-    if outcome in SUCCESS:
-        statuses = await _statuses(tx, ctx)
-        for name in g.dependents(step.name):
-            ready = all(statuses[d] in SUCCESS for d in g.step(name).depends_on)
-            if ready and statuses[name] == "waiting":
-                await add_transition(tx, ctx, step.name, name, "dependencies")
-                await start_step(tx, ctx, g.step(name))
-    elif g.failure_mode == "fail_fast":
+    if outcome not in SUCCESS and g.failure_mode == "fail_fast":
         await end_run(tx, ctx, "failed", error={"failed_steps": [step.name]}, reason="fail_fast")
         return
-    else:
-        stack = list(g.dependents(step.name))
-        while stack:
-            name = stack.pop()
-            skip = _where_step(ctx, name).where(run_steps.c.status == "waiting")
-            if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
-                await run_events.step_ended(tx, ctx, name, "skipped")
-                stack.extend(g.dependents(name))
+    await _release_dependents(tx, ctx, step.name, await _statuses(tx, ctx))
     statuses = await _statuses(tx, ctx)
     if ctx.run["status"] in RUN_OPEN and all(s not in ("waiting", "running") for s in statuses.values()):
-        ok = all(s in SUCCESS for s in statuses.values())
+        # Nothing more can start: the run succeeded when every sink did (a failure upstream of a sink that
+        # allows failed dependencies does not fail the run).
+        ok = all(statuses[n] in SUCCESS for n in statuses if not g.dependents(n))
         failed = [n for n, s in statuses.items() if s == "failed"]
         await end_run(
             tx, ctx, "succeeded" if ok else "failed", error=None if ok else {"failed_steps": failed}
         )
+
+
+async def _release_dependents(tx: Tx, ctx: Ctx, name: str, statuses: dict[str, StepStatus]) -> None:
+    """Decide the waiting dependents of a step that ended, in definition order: start those now ready (every
+    dependency succeeded or completed; with ``allow_failed_dependencies``, every dependency ended), skip
+    those that never can (a dependency failed or was skipped), and decide the dependents of a skipped one."""
+    g = ctx.graph
+    queue = [(name, d) for d in g.dependents(name)]
+    while queue and ctx.run["status"] in RUN_OPEN:
+        frm, dependent = queue.pop(0)
+        step = g.step(dependent)
+        if statuses[step.name] != "waiting":
+            continue
+        ups = [statuses[d] for d in step.depends_on]
+        if all(u in SUCCESS for u in ups) or (
+            step.allow_failed_dependencies and all(u in STEP_DONE for u in ups)
+        ):
+            statuses[step.name] = "running"
+            await add_transition(tx, ctx, frm, step.name, "dependencies")
+            await start_step(tx, ctx, step)
+        elif not step.allow_failed_dependencies and any(u in STEP_DONE and u not in SUCCESS for u in ups):
+            skip = _where_step(ctx, step.name).where(run_steps.c.status == "waiting")
+            if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
+                statuses[step.name] = "skipped"
+                await run_events.step_ended(tx, ctx, step.name, "skipped")
+                queue += [(step.name, d) for d in g.dependents(step.name)]
 
 
 async def run_output(tx: Tx, ctx: Ctx) -> Any:
