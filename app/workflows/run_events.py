@@ -30,19 +30,19 @@ def route(run: RunRow, event_type: str) -> dict[str, Any] | None:
     return run["callback"]
 
 
-async def _send(tx: Tx, ctx: Ctx, event_type: str, *, step: Any = None, task: Any = None) -> None:
-    """``data: {run, step?, task?}``: the run as GET shows it, its steps without their item counts; a step
-    event's ``step`` is that step as GET shows it (with them)."""
+async def _send(
+    tx: Tx, ctx: Ctx, event_type: str, *, step: str | None = None, task: dict[str, Any] | None = None
+) -> None:
+    """``data: {run, step?, task?}``: the run as GET shows it, its steps without their item counts; a
+    ``step.*`` event's ``step`` is that step as GET shows it (with them), ``phase.entered``'s its name."""
     callback = route(ctx.run, event_type)
     if callback is None:
         return
     read = await run_read(tx.conn, ctx.run)
     data: dict[str, Any] = {"run": read.model_dump(mode="json", exclude={"steps": {"__all__": {"items"}}})}
-    if isinstance(step, str) and event_type.startswith("step."):
-        found = [s for s in read.steps or [] if s.name == step]
-        data["step"] = found[0].model_dump(mode="json") if found else step
-    elif step is not None:
-        data["step"] = step
+    if step is not None:
+        steps = {s.name: s for s in read.steps or []}
+        data["step"] = steps[step].model_dump(mode="json") if event_type.startswith("step.") else step
     if task is not None:
         data["task"] = task
     await deliveries.enqueue(
