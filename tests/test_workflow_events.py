@@ -5,31 +5,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from app.config import Settings
+from app.workflows.runs_schemas import RunEvent
 from tests.conftest import Service
 from tests.receiver import Receiver
 from tests.test_workflow_definitions import SEARCH
-from tests.test_workflow_runs import MAP20, Handlers, get_run, start
+from tests.test_workflow_runs import MAP20, TIMEOUT_TWICE, Handlers, get_run, start
 
-RUN_EVENTS = ("run.succeeded", "run.failed", "run.timed_out", "run.cancelled", "run.paused", "run.resumed")
-OPT_IN = (
-    "run.cancelled",
-    "run.paused",
-    "run.resumed",
-    "phase.entered",
-    "step.succeeded",
-    "step.completed",
-    "step.failed",
-    "step.skipped",
-    "task.failed",
-    "task.retry_scheduled",
-)
+# Every event a run may opt in to; run.redriven belongs to redrive, not built yet.
+OPT_IN = [e for e in get_args(RunEvent) if e != "run.redriven"]
+# A task "a", a cleanup that runs even when "a" failed, and what "a" would have started next.
+CLEANUP: dict[str, Any] = {
+    "a": {"handler": "Worker"},
+    "cleanup": {"handler": "Sink", "depends_on": ["a"], "allow_failed_dependencies": True},
+}
 
 
 def callbacks(receiver: Receiver) -> dict[str, Any]:
@@ -201,14 +196,9 @@ class TestTaskEvents:
     ) -> None:
         h = Handlers(svc, receiver)
         await h.register("Worker")
-        definition = {
-            "tasks": {
-                "one": {"handler": "Worker", "timeout_seconds": 30, "retry": {"count": 2, "base_delay": 1}}
-            }
-        }
         callback = {"url": f"{receiver.url}/hooks"}  # no failure_callback: failures go here too
         events = ["task.failed", "task.retry_scheduled"]
-        await start(svc, h, "single", definition, id="tt", events=events, callback=callback)
+        await start(svc, h, "single", TIMEOUT_TWICE, id="tt", events=events, callback=callback)
         await svc.tick(31)
         await svc.settle()
         ((path, retry),) = calls(h, "task.retry_scheduled")
@@ -267,13 +257,7 @@ class TestAllowFailedDependencies:
     ) -> None:
         h = Handlers(svc, receiver)
         await h.register("Worker", "Sink")
-        definition = {
-            "tasks": {
-                "a": {"handler": "Worker"},
-                "cleanup": {"handler": "Sink", "depends_on": ["a"], "allow_failed_dependencies": True},
-                "next": {"handler": "Sink", "depends_on": ["a"]},
-            }
-        }
+        definition = {"tasks": CLEANUP | {"next": {"handler": "Sink", "depends_on": ["a"]}}}
         await start(svc, h, "cleanup", definition, id="cl")
         await h.report("cl:a:0:a1", error={"bad": True})
         (cleanup,) = h.tasks("Sink")
@@ -310,13 +294,7 @@ class TestAllowFailedDependencies:
     ) -> None:
         h = Handlers(svc, receiver)
         await h.register("Worker", "Sink")
-        definition = {
-            "tasks": {
-                "a": {"handler": "Worker"},
-                "cleanup": {"handler": "Sink", "depends_on": ["a"], "allow_failed_dependencies": True},
-            },
-            "failure_mode": "fail_fast",
-        }
+        definition = {"tasks": CLEANUP, "failure_mode": "fail_fast"}
         await start(svc, h, "fastallow", definition, id="fa")
         await h.report("fa:a:0:a1", error={"bad": True})
         run = await get_run(svc, "fa")
