@@ -244,6 +244,15 @@ class TestAllowFailedDependencies:
         await h.report("al:m:1:a1", error={"bad": 1})
         await h.report("al:m:2:a1", {"n": 2})
         assert h.tasks("Sink") == []  # "one" has not ended yet
+        explain = (await svc.client.get("/v1/runs/al/explain")).json()
+        waiting = [b for b in explain["blockers"] if b["reason"] == "dependencies"]
+        assert waiting == [
+            {
+                "step": "report",
+                "reason": "dependencies",
+                "waiting_for": [{"step": "one", "done": 0, "total": 1}],
+            }
+        ]
         await h.report("al:one:0:a1", error={"bad": 2})
         (sink,) = h.tasks("Sink")
         assert sink["outputs"] == {"m": [{"n": 0}, None, {"n": 2}], "one": None}
