@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_RETRY_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 LOOPBACK_CIDRS = ("127.0.0.0/8", "::1/128")
+
+
+@dataclass(frozen=True)
+class TaskMessages:
+    """What a workflow's task message carries inline, and the address handlers reach the service at."""
+
+    public_url: str | None = None  # without a trailing slash; None: the message's URLs are paths
+    input_bytes: int = 64 << 10
+    outputs: int = 1000
+    outputs_bytes: int = 1 << 20
 
 
 class Settings(BaseSettings):
@@ -53,6 +65,13 @@ class Settings(BaseSettings):
     delivery_max_retry_after_seconds: float = Field(default=86_400.0, gt=0)
     inline_members_limit: int = Field(default=1000, ge=0)
 
+    # Workflows: the address handlers reach the service at (complete_url and heartbeat_url are absolute when
+    # it is set), and what a task message inlines before it says *_truncated and the handler pages /items
+    public_url: str | None = None
+    task_inline_input_bytes: int = Field(default=64 << 10, ge=0)
+    task_inline_outputs: int = Field(default=1000, ge=0)
+    task_inline_outputs_bytes: int = Field(default=1 << 20, ge=0)
+
     # Scheduler
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
@@ -74,6 +93,38 @@ class Settings(BaseSettings):
         if not value or any(v < 0 for v in value):
             raise ValueError("needs at least one attempt and no negative delays")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host, perhaps a path prefix; no query, fragment or credentials."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if any(c.isspace() or not c.isprintable() for c in value):
+            raise ValueError("must not contain spaces or control characters")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+        except ValueError as exc:
+            raise ValueError(f"is not a URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http or https URL with a host, e.g. https://rdv.example.com")
+        if "?" in value or "#" in value:
+            raise ValueError("must not have a query or a fragment")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not carry credentials")
+        return value.rstrip("/")
+
+    @property
+    def task_messages(self) -> TaskMessages:
+        """The settings that shape workflow task messages, as the engine reads them from its transaction."""
+        return TaskMessages(
+            public_url=self.public_url,
+            input_bytes=self.task_inline_input_bytes,
+            outputs=self.task_inline_outputs,
+            outputs_bytes=self.task_inline_outputs_bytes,
+        )
 
     @property
     def lease_seconds(self) -> float:

@@ -45,7 +45,9 @@ class Runtime:
         """Open the engine and client, wire the in-process signals, start the scheduler."""
         s = self.settings
         engine = make_engine(s.database_url, pool_size=s.db_pool_size)
-        self.db = Database(engine, self.clock, inline_members=s.inline_members_limit)
+        self.db = Database(
+            engine, self.clock, inline_members=s.inline_members_limit, task_messages=s.task_messages
+        )
         for event_type, handler in self.subscriptions:
             self.db.subscribe(event_type, handler)
         self.notifier = Notifier()

@@ -20,6 +20,10 @@ from tests.test_workflow_definitions import ETL, SEARCH
 MAP20: dict[str, Any] = {
     "tasks": {"each_one": {"handler": "Worker", "each": list(range(20)), "concurrency": 3, "output": ["n"]}}
 }
+# One task whose attempts time out after 30 s, tried twice a second apart.
+TIMEOUT_TWICE: dict[str, Any] = {
+    "tasks": {"one": {"handler": "Worker", "timeout_seconds": 30, "retry": {"count": 2, "base_delay": 1}}}
+}
 
 
 class Handlers:
@@ -330,12 +334,7 @@ class TestControl:
     ) -> None:
         h = Handlers(svc, receiver)
         await h.register("Worker")
-        definition = {
-            "tasks": {
-                "one": {"handler": "Worker", "timeout_seconds": 30, "retry": {"count": 2, "base_delay": 1}}
-            }
-        }
-        await start(svc, h, "single", definition, id="to")
+        await start(svc, h, "single", TIMEOUT_TWICE, id="to")
         await svc.tick(31)
         await svc.tick(1)
         assert [t["task"]["job_id"] for t in h.tasks("Worker")] == ["to:one:0:a1", "to:one:0:a2"]

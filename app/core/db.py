@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app.config import TaskMessages
 from app.core.clock import Clock
 from app.core.ids import new_id
 
@@ -82,6 +83,7 @@ class Tx:
     now: datetime
     signals: dict[str, list[Any]] = field(default_factory=dict)
     inline_members: int = 1000
+    task_messages: TaskMessages = field(default_factory=TaskMessages)
     # Counts for /metrics, handed to this process only (never broadcast) once the transaction commits.
     observations: list[tuple[str, str, str]] = field(default_factory=list)
     handlers: Mapping[type, Sequence[Handler]] = field(default_factory=dict)
@@ -127,10 +129,18 @@ class Tx:
 class Database:
     """Owns the engine; on SQLite it also serialises writers inside this process."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock, *, inline_members: int = 1000) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        *,
+        inline_members: int = 1000,
+        task_messages: TaskMessages | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.inline_members = inline_members
+        self.task_messages = task_messages or TaskMessages()
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock()
         self.listeners: dict[str, Callable[[list[Any]], None]] = {}
@@ -150,7 +160,11 @@ class Database:
         lock: Any = self._write_lock if self.is_sqlite else nullcontext()
         async with lock, self.engine.connect() as conn:
             tx = Tx(
-                conn=conn, now=self.clock.now(), inline_members=self.inline_members, handlers=self.handlers
+                conn=conn,
+                now=self.clock.now(),
+                inline_members=self.inline_members,
+                task_messages=self.task_messages,
+                handlers=self.handlers,
             )
             async with conn.begin():
                 yield tx

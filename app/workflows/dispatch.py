@@ -72,11 +72,9 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: 
             | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
             | {"b_key": None if slot is None else slot.key}
         )
-        task = task_json(ctx, step, it, handler, job_id, attempt) | {"deadline_at": timeout_at.isoformat()}
-        data = {"task": task, "input": run["input"], "params": base["params"], "outputs": base["outputs"]}
-        data |= {"previous_error": it["error"], "input_truncated": False, "outputs_truncated": False}
-        if base.get("error") is not None:
-            data["error"] = base["error"]
+        task = task_json(ctx, step, it, handler, job_id, attempt, tx.task_messages.public_url)
+        task["deadline_at"] = timeout_at.isoformat()
+        data = {"task": task, **base, "previous_error": it["error"]}
         callback = {"url": handler["url"], "headers": handler["headers"]}
         events.append(deliveries.Event(ns, "task.requested", ("task", job_id), callback, data))
     if not new_jobs:

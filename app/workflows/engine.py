@@ -14,6 +14,7 @@ from app.core.db import Tx
 from app.deliveries.service import DeadDelivery
 from app.jobs.models import ACTIVE, jobs
 from app.jobs.service import Report, complete_many
+from app.workflows import run_events
 from app.workflows import throttles as th
 from app.workflows.dispatch import fill, grant
 from app.workflows.graph import RetryPolicy, Step
@@ -135,6 +136,7 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
     if (await tx.conn.execute(guard.values(**values, **ended))).rowcount != 1:
         return
+    await run_events.attempt_ended(tx, ctx, item, values)
     key, ns = item["throttle_key"], item["namespace"]
     if key is not None:
         await th.lock(tx, ns, key)  # before the step's row, as a grant does

@@ -1,21 +1,33 @@
 """What a task message carries: input, params with pointers resolved, dependencies' outputs (normalised to
-declared keys, in element order), and the task itself."""
+declared keys, in element order), and the task itself. Input and outputs are inlined up to the caps of the
+settings (``*_truncated`` beyond); what every item of a step shares is computed once per dispatch."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.config import TaskMessages
 from app.core.db import Tx
 from app.workflows.graph import Step
 from app.workflows.models import HandlerRow
 from app.workflows.run_context import Ctx
 from app.workflows.run_models import ItemRow, RunRow, run_items, run_steps
 
-MAX_INLINE_OUTPUTS = 1000
+MAX_INLINE_OUTPUTS = 1000  # a step's outputs as pointers and the run's output see them
+# A run's input never changes, and runs with the same body hash have the same input: its size is kept.
+_INPUT_SIZES: dict[str, int] = {}
+_INPUT_SIZES_KEPT = 4096
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as compact JSON, as a delivery's body writes it (ASCII, so characters are bytes)."""
+    return len(json.dumps(value, separators=(",", ":")))
 
 
 def resolve(value: Any, doc: dict[str, Any]) -> Any:
@@ -49,22 +61,57 @@ def normalise(output: Any, keys: tuple[str, ...] | None) -> Any:
     return {k: source.get(k) for k in keys}
 
 
-async def step_output(conn: AsyncConnection, run: RunRow, step: Step) -> Any:
-    """What a step's output is to its dependents: a map's outputs in element order, a task's output, a
-    phase's outputs by handler."""
+async def _output_rows(conn: AsyncConnection, run: RunRow, step: Step, limit: int) -> Sequence[Any]:
     i = run_items.c
     stmt = (
         sa.select(i.idx, i.output)
         .where(i.namespace == run["namespace"], i.run_id == run["id"], i.step == step.name)
         .order_by(i.idx)
-        .limit(MAX_INLINE_OUTPUTS)
+        .limit(limit)
     )
-    rows = (await conn.execute(stmt)).all()
+    return (await conn.execute(stmt)).all()
+
+
+def _shaped(step: Step, rows: Sequence[Any]) -> Any:
+    """A map's outputs in element order, a phase's by handler, a task's own (null when it has none: an item
+    that failed or never ran has no output)."""
     if step.kind == "map":
         return [r.output for r in rows]
     if step.kind == "phase":
         return {step.handlers[r.idx].name: r.output for r in rows}
     return rows[0].output if rows else None
+
+
+async def step_output(conn: AsyncConnection, run: RunRow, step: Step) -> Any:
+    """What a step's output is to pointers and to the run's output: a map's outputs in element order, a
+    task's output, a phase's outputs by handler."""
+    return _shaped(step, await _output_rows(conn, run, step, MAX_INLINE_OUTPUTS))
+
+
+async def inline_outputs(
+    conn: AsyncConnection, run: RunRow, steps: Sequence[Step], caps: TaskMessages
+) -> tuple[dict[str, Any], bool]:
+    """The steps' outputs as a message inlines them, and whether some were left out. Entries (a map's items,
+    a phase's handlers, a task's output) are kept in order, step after step, while they fit in the caps on
+    their count and their JSON size; past the first that does not fit, nothing more is kept. A step cut
+    short shows what fits (a map a prefix of its list); a step none of whose entries fit is left out."""
+    entries, size = caps.outputs, caps.outputs_bytes
+    found: dict[str, Any] = {}
+    for step in steps:
+        rows = await _output_rows(conn, run, step, entries + 1)
+        kept = 0
+        for r in rows[:entries]:
+            cost = json_size(r.output)
+            if cost > size:
+                break
+            kept, size = kept + 1, size - cost
+        entries -= kept
+        if kept < len(rows):
+            if kept:
+                found[step.name] = _shaped(step, rows[:kept])
+            return found, True
+        found[step.name] = _shaped(step, rows)
+    return found, False
 
 
 async def outputs_doc(conn: AsyncConnection, ctx: Ctx, names: list[str]) -> dict[str, Any]:
@@ -74,19 +121,37 @@ async def outputs_doc(conn: AsyncConnection, ctx: Ctx, names: list[str]) -> dict
 
 
 async def message_base(tx: Tx, ctx: Ctx, step: Step) -> dict[str, Any]:
-    """The parts of a message every item of the step shares: input, params and upstream outputs."""
-    g = ctx.graph
+    """The data every message of the step's dispatch shares, computed once for the batch: input, params,
+    upstream outputs, their ``*_truncated`` flags and, in an error phase, the error that led there."""
+    g, caps = ctx.graph, tx.task_messages
     if g.form == "phases":
-        done = await _entered_phases(tx.conn, ctx.run, exclude=step.name)
-        outputs = {n: await step_output(tx.conn, ctx.run, g.step(n)) for n in done if g.step(n).handlers}
-        error = ctx.run["error"] if step.name == _error_target(ctx) else None
-        return {"outputs": outputs, "params": {}, "error": error}
-    names = list(step.depends_on)
-    doc = await outputs_doc(tx.conn, ctx, sorted(set(names) | _pointed_steps(step.params)))
-    return {
-        "outputs": {n: doc["steps"][n]["output"] for n in names},
-        "params": resolve(step.params, doc) if step.params is not None else {},
-    }
+        done = [g.step(n) for n in await _entered_phases(tx.conn, ctx.run, exclude=step.name)]
+        outputs, cut = await inline_outputs(tx.conn, ctx.run, [s for s in done if s.handlers], caps)
+        params: Any = {}
+    else:
+        deps = [g.step(n) for n in step.depends_on]
+        outputs, cut = await inline_outputs(tx.conn, ctx.run, deps, caps)
+        params = {}
+        if step.params is not None:
+            doc = await outputs_doc(tx.conn, ctx, sorted(_pointed_steps(step.params)))
+            params = resolve(step.params, doc)
+    fits = _input_size(ctx.run) <= caps.input_bytes
+    base = {"input": ctx.run["input"] if fits else None, "params": params, "outputs": outputs}
+    base |= {"input_truncated": not fits, "outputs_truncated": cut}
+    error = ctx.run["error"] if g.form == "phases" and step.name == _error_target(ctx) else None
+    if error is not None:
+        base["error"] = error
+    return base
+
+
+def _input_size(run: RunRow) -> int:
+    size = _INPUT_SIZES.get(run["body_hash"])
+    if size is None:
+        size = json_size(run["input"])
+        if len(_INPUT_SIZES) >= _INPUT_SIZES_KEPT:
+            _INPUT_SIZES.clear()
+        _INPUT_SIZES[run["body_hash"]] = size
+    return size
 
 
 def _pointed_steps(value: Any) -> set[str]:
@@ -118,11 +183,13 @@ async def _entered_phases(conn: AsyncConnection, run: RunRow, *, exclude: str) -
 
 
 def task_json(
-    ctx: Ctx, step: Step, it: ItemRow, handler: HandlerRow, job_id: str, attempt: int
+    ctx: Ctx, step: Step, it: ItemRow, handler: HandlerRow, job_id: str, attempt: int, public_url: str | None
 ) -> dict[str, Any]:
+    """The message's ``task``: which attempt of which item, and where to report (absolute with a public URL,
+    which the settings keep without a trailing slash)."""
     run = ctx.run
     ref = step.handlers[it["idx"] if step.kind == "phase" else 0]
-    path = f"/v1/jobs/{quote(job_id, safe='')}"
+    path = f"{public_url or ''}/v1/jobs/{quote(job_id, safe='')}"
     task: dict[str, Any] = {
         "job_id": job_id,
         "task_key": f"{run['id']}:{step.name}:{it['idx']}",

@@ -30,6 +30,10 @@ class Ctx:
     graph: Graph
     handlers: dict[str, HandlerRow | None] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # steps' throttle keys, rendered
+    events: frozenset[str] = field(init=False)  # the opt-in events, looked up at every decision
+
+    def __post_init__(self) -> None:
+        self.events = frozenset(self.run["events"])
 
 
 async def add_transition(tx: Tx, ctx: Ctx, frm: str | None, to: str, reason: str) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.core.db import Tx, chunks
 from app.deliveries import service as deliveries
 from app.jobs import service as jobs
+from app.workflows import run_events
 from app.workflows import throttles as th
 from app.workflows.dispatch import fill, grant
 from app.workflows.graph import Step
@@ -19,9 +20,9 @@ from app.workflows.run_context import Ctx, add_transition, handler_name, handler
 from app.workflows.run_models import (
     IN_FLIGHT,
     RUN_OPEN,
+    STEP_DONE,
     ItemStatus,
     RunEnd,
-    RunStatus,
     StepRow,
     StepStatus,
     run_items,
@@ -29,15 +30,9 @@ from app.workflows.run_models import (
     runs,
     throttle_queue,
 )
-from app.workflows.runs_schemas import RunRead
 
 OPEN_ITEMS: tuple[ItemStatus, ...] = ("waiting", "throttled", "retry_scheduled", *IN_FLIGHT)
 SUCCESS: tuple[StepStatus, ...] = ("succeeded", "completed")
-EVENTS: dict[RunStatus, str] = {
-    "succeeded": "run.succeeded",
-    "failed": "run.failed",
-    "timed_out": "run.timed_out",
-}
 
 
 def _where_step(ctx: Ctx, name: str) -> Any:
@@ -107,6 +102,7 @@ async def step_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, *, er
     if (await tx.conn.execute(guarded.values(status=outcome, finished_at=tx.now))).rowcount != 1:
         return
     await _lock_run(tx, ctx)
+    await run_events.step_ended(tx, ctx, step.name, outcome)
     if ctx.run["status"] not in RUN_OPEN:
         return
     if ctx.graph.form == "phases":
@@ -141,6 +137,7 @@ async def enter_phase(tx: Tx, ctx: Ctx, name: str, *, error: Any = None) -> None
     where = (r.namespace == ctx.run["namespace"], r.id == ctx.run["id"])
     await tx.conn.execute(sa.update(runs).where(*where).values(**values))
     ctx.run.update(cast(Any, values))
+    await run_events.phase_entered(tx, ctx, name)
     await start_step(tx, ctx, ctx.graph.step(name))
 
 
@@ -152,30 +149,45 @@ async def _statuses(tx: Tx, ctx: Ctx) -> dict[str, StepStatus]:
 
 async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> None:
     g = ctx.graph
-    if outcome in SUCCESS:
-        statuses = await _statuses(tx, ctx)
-        for name in g.dependents(step.name):
-            ready = all(statuses[d] in SUCCESS for d in g.step(name).depends_on)
-            if ready and statuses[name] == "waiting":
-                await add_transition(tx, ctx, step.name, name, "dependencies")
-                await start_step(tx, ctx, g.step(name))
-    elif g.failure_mode == "fail_fast":
+    if outcome not in SUCCESS and g.failure_mode == "fail_fast":
         await end_run(tx, ctx, "failed", error={"failed_steps": [step.name]}, reason="fail_fast")
         return
-    else:
-        stack = list(g.dependents(step.name))
-        while stack:
-            name = stack.pop()
-            skip = _where_step(ctx, name).where(run_steps.c.status == "waiting")
-            if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
-                stack.extend(g.dependents(name))
+    await _release_dependents(tx, ctx, step.name, await _statuses(tx, ctx))
     statuses = await _statuses(tx, ctx)
     if ctx.run["status"] in RUN_OPEN and all(s not in ("waiting", "running") for s in statuses.values()):
-        ok = all(s in SUCCESS for s in statuses.values())
+        # Nothing more can start: the run succeeded when every sink did (a failure upstream of a sink that
+        # allows failed dependencies does not fail the run).
+        ok = all(statuses[n] in SUCCESS for n in statuses if not g.dependents(n))
         failed = [n for n, s in statuses.items() if s == "failed"]
         await end_run(
             tx, ctx, "succeeded" if ok else "failed", error=None if ok else {"failed_steps": failed}
         )
+
+
+async def _release_dependents(tx: Tx, ctx: Ctx, name: str, statuses: dict[str, StepStatus]) -> None:
+    """Decide the waiting dependents of a step that ended, in definition order: start those now ready (every
+    dependency succeeded or completed; with ``allow_failed_dependencies``, every dependency ended), skip
+    those that never can (a dependency failed or was skipped), and decide the dependents of a skipped one."""
+    g = ctx.graph
+    queue = [(name, d) for d in g.dependents(name)]
+    while queue and ctx.run["status"] in RUN_OPEN:
+        frm, dependent = queue.pop(0)
+        step = g.step(dependent)
+        if statuses[step.name] != "waiting":
+            continue
+        ups = [statuses[d] for d in step.depends_on]
+        if all(u in SUCCESS for u in ups) or (
+            step.allow_failed_dependencies and all(u in STEP_DONE for u in ups)
+        ):
+            statuses[step.name] = "running"
+            await add_transition(tx, ctx, frm, step.name, "dependencies")
+            await start_step(tx, ctx, step)
+        elif not step.allow_failed_dependencies and any(u in STEP_DONE and u not in SUCCESS for u in ups):
+            skip = _where_step(ctx, step.name).where(run_steps.c.status == "waiting")
+            if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
+                statuses[step.name] = "skipped"
+                await run_events.step_ended(tx, ctx, step.name, "skipped")
+                queue += [(step.name, d) for d in g.dependents(step.name)]
 
 
 async def run_output(tx: Tx, ctx: Ctx) -> Any:
@@ -211,26 +223,8 @@ async def end_run(tx: Tx, ctx: Ctx, status: RunEnd, *, error: Any = None, reason
     await jobs.complete_many(tx, namespace=ctx.run["namespace"], reports=[report])
     tx.emit("resolved", ("run", ctx.run["namespace"], ctx.run["id"]))
     tx.observe("resolution", "run", status)
-    await _send_event(tx, ctx, status)
+    await run_events.run_ended(tx, ctx, status)
     return True
-
-
-async def _send_event(tx: Tx, ctx: Ctx, status: RunStatus) -> None:
-    event = EVENTS.get(status)
-    callback = ctx.run["callback"]
-    if status != "succeeded" and ctx.run["failure_callback"] is not None:
-        callback = ctx.run["failure_callback"]
-    if event is None or callback is None:
-        return
-    data = {"run": RunRead.from_row(ctx.run).model_dump(mode="json")}
-    await deliveries.enqueue(
-        tx,
-        namespace=ctx.run["namespace"],
-        event_type=event,
-        subject=("run", ctx.run["id"]),
-        callback=callback,
-        data=data,
-    )
 
 
 async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None) -> None:

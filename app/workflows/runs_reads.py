@@ -15,6 +15,7 @@ from app.workflows.graph import Step
 from app.workflows.models import handlers
 from app.workflows.run_context import graph_of
 from app.workflows.run_models import (
+    STEP_DONE,
     ItemRow,
     RunRow,
     RunStatus,
@@ -141,9 +142,9 @@ async def explain(conn: AsyncConnection, *, namespace: str, run_id: str) -> RunE
                 )
                 blockers += await _handler_blockers(conn, namespace, st.name, [h.name for h in st.handlers])
             elif row["status"] == "waiting" and graph.form == "tasks":
-                pending = [
-                    steps[d] for d in st.depends_on if steps[d]["status"] not in ("succeeded", "completed")
-                ]
+                # A step that allows failed dependencies waits only for those that have not ended.
+                ended = STEP_DONE if st.allow_failed_dependencies else ("succeeded", "completed")
+                pending = [steps[d] for d in st.depends_on if steps[d]["status"] not in ended]
                 if pending:
                     waiting_for = [
                         {"step": d["step"], "done": _done(d), "total": d["total"]} for d in pending

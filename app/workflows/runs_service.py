@@ -16,7 +16,7 @@ from app.core.problem import field_error
 from app.errors import Conflict, Invalid, NotFound
 from app.jobs import store
 from app.jobs.models import ACTIVE, jobs
-from app.workflows import reads
+from app.workflows import reads, run_events
 from app.workflows.dispatch import fill, grant_queued
 from app.workflows.run_context import Ctx, add_transition, graph_of, load_ctx
 from app.workflows.run_models import RUN_OPEN, RunRow, StepRow, run_items, run_steps, runs
@@ -132,6 +132,7 @@ async def pause(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
         raise Conflict(f"run {run_id!r} is {ctx.run['status']}; only a running run can be paused")
     await tx.conn.execute(_set(ctx, status="paused", paused_at=tx.now, updated_at=tx.now))
     await add_transition(tx, ctx, ctx.run["current_phase"], "paused", "pause")
+    await run_events.run_moved(tx, ctx, "run.paused")
     return await run_read(tx.conn, ctx.run)
 
 
@@ -142,6 +143,7 @@ async def resume(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
         raise Conflict(f"run {run_id!r} is {ctx.run['status']}; only a paused run can be resumed")
     await tx.conn.execute(_set(ctx, status="running", paused_at=None, updated_at=tx.now))
     await add_transition(tx, ctx, "paused", ctx.run["current_phase"] or "running", "resume")
+    await run_events.run_moved(tx, ctx, "run.resumed")
     i, s = run_items.c, run_steps.c
     mine = (i.namespace == namespace, i.run_id == run_id)
     overdue = sa.select(i.step, sa.func.count()).where(
