@@ -575,3 +575,40 @@ class TestFailureModes:
         assert sorted(n["task"]["job_id"] for n in notes) == ["ff:m:0:a1", "ff:m:2:a1", "ff:side:0:a1"]
         assert {n["reason"] for n in notes} == {"fail_fast"}
         assert await h.report("ff:m:0:a1", {}) == 409
+
+
+class TestLargeOutputs:
+    async def test_pointers_and_the_run_output_see_every_item_of_a_large_map(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        """Only task messages cap what they inline: an ``each`` over a map and the run's output take all of
+        its outputs. The task messages are never sent here (nothing settles), reports go in bulk."""
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        n = 1001
+        definition = {
+            "tasks": {
+                "a": {"handler": "Worker", "each": list(range(n)), "concurrency": 2000, "output": ["n"]},
+                "b": {
+                    "handler": "Worker",
+                    "depends_on": ["a"],
+                    "each": {"$ptr": "/steps/a/output"},
+                    "concurrency": 2000,
+                },
+            },
+            "output": {"$ptr": "/steps/a/output"},
+        }
+        assert (await svc.client.put("/v1/workflows/big", json=definition)).status_code == 201
+        assert (await svc.client.post("/v1/workflows/big/runs", json={"id": "big"})).status_code == 201
+        for step in ("a", "b"):
+            reports = [
+                {"id": f"big:{step}:{k}:a1", "status": "succeeded", "output": {"n": k}} for k in range(n)
+            ]
+            for part in (reports[:1000], reports[1000:]):
+                response = await svc.client.post("/v1/jobs/complete", json={"reports": part})
+                assert response.status_code == 200, response.text
+                assert {r["result"] for r in response.json()["results"]} == {"applied"}
+        run = await get_run(svc, "big")
+        assert run["status"] == "succeeded"
+        assert [s["items"]["total"] for s in run["steps"]] == [n, n]
+        assert run["output"] == [{"n": k} for k in range(n)]

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.config import TaskMessages
 from app.core.db import Tx
 from app.workflows.graph import Step
+from app.workflows.graph_model import MAX_MAP_ITEMS
 from app.workflows.models import HandlerRow
 from app.workflows.run_context import Ctx
 from app.workflows.run_models import ItemRow, RunRow, run_items, run_steps
 
-MAX_INLINE_OUTPUTS = 1000  # a step's outputs as pointers and the run's output see them
 # A run's input never changes, and runs with the same body hash have the same input: its size is kept.
 _INPUT_SIZES: dict[str, int] = {}
 _INPUT_SIZES_KEPT = 4096
@@ -83,9 +83,10 @@ def _shaped(step: Step, rows: Sequence[Any]) -> Any:
 
 
 async def step_output(conn: AsyncConnection, run: RunRow, step: Step) -> Any:
-    """What a step's output is to pointers and to the run's output: a map's outputs in element order, a
-    task's output, a phase's outputs by handler."""
-    return _shaped(step, await _output_rows(conn, run, step, MAX_INLINE_OUTPUTS))
+    """What a step's output is to pointers and to the run's output: a map's outputs in element order (all
+    of them: an ``each`` over a 5,000-item map sees 5,000 elements), a task's output, a phase's outputs by
+    handler. Only task messages cap what they inline."""
+    return _shaped(step, await _output_rows(conn, run, step, MAX_MAP_ITEMS))
 
 
 async def inline_outputs(
