@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from tests.conftest import Service
 from tests.receiver import Receiver
 from tests.test_workflow_runs import Handlers, get_run
@@ -191,3 +193,113 @@ class TestHandlerCap:
             await f.report(f.flying()[0])
             assert len(f.flying()) <= 4
         assert (await svc.client.get("/v1/handlers/Fetcher")).json()["in_flight"] == 0
+
+
+async def assert_consistent(svc: Service) -> None:
+    """Every counter agrees with the items: a key's in_flight with the attempts holding it, a step's
+    in_flight and throttled with its items, and every throttled item has its run step queued."""
+    async with svc.runtime.db.read() as conn:
+
+        async def rows(sql: str) -> list[Any]:
+            return list((await conn.execute(sa.text(sql))).all())
+
+        keys = await rows(
+            "SELECT t.key, t.in_flight, (SELECT count(*) FROM run_items i WHERE i.namespace = t.namespace"
+            " AND i.throttle_key = t.key AND i.status IN ('dispatched', 'running')) FROM throttles t"
+        )
+        assert all(held == counted for _, held, counted in keys), keys
+        steps = await rows(
+            "SELECT s.run_id, s.step, s.in_flight, s.throttled,"
+            " (SELECT count(*) FROM run_items i WHERE i.namespace = s.namespace AND i.run_id = s.run_id"
+            "  AND i.step = s.step AND i.status IN ('dispatched', 'running')),"
+            " (SELECT count(*) FROM run_items i WHERE i.namespace = s.namespace AND i.run_id = s.run_id"
+            "  AND i.step = s.step AND i.status = 'throttled') FROM run_steps s"
+        )
+        assert all((r[2], r[3]) == (r[4], r[5]) for r in steps), steps
+        orphans = await rows(
+            "SELECT i.run_id, i.step, i.idx FROM run_items i WHERE i.status = 'throttled' AND NOT EXISTS"
+            " (SELECT 1 FROM throttle_queue q WHERE q.namespace = i.namespace AND q.key = i.throttle_key"
+            "  AND q.run_id = i.run_id AND q.step = i.step)"
+        )
+        assert orphans == []
+
+
+class TestFairnessAndCounters:
+    async def test_slots_alternate_between_runs_not_steps(self, svc: Service, receiver: Receiver) -> None:
+        """Run x has two steps on the key, run y one: freed slots alternate x, y, x, y."""
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        one = {
+            "handler": "Fetcher",
+            "each": [1, 2, 3],
+            "concurrency": 3,
+            "throttle": {"key": "k", "limit": 1},
+        }
+        await put(svc, "two", {"tasks": {"s1": one, "s2": dict(one)}})
+        await put(svc, "single", {"tasks": {"s1": one}})
+        f = Flight(h)
+        for workflow, run_id in (("two", "x"), ("single", "y")):
+            body = {"id": run_id, "input": {}}
+            assert (await svc.client.post(f"/v1/workflows/{workflow}/runs", json=body)).status_code == 201
+            await svc.settle()
+        order = [t["run_id"] for t in f.flying()]
+        while f.flying():
+            (task,) = f.flying()
+            await f.report(task)
+            order += [t["run_id"] for t in f.flying()]
+            await assert_consistent(svc)
+        assert order[:6] == ["x", "y", "x", "y", "x", "y"]
+        assert order.count("x") == 6 and order.count("y") == 3
+
+    async def test_a_new_cap_counts_the_attempts_already_in_flight(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        plain = aggregation()
+        del plain["tasks"]["fetch_user"]["throttle"]
+        await put(svc, "plain", plain)
+        f = Flight(h)
+        await run(svc, "plain", "p", USERS[:6])
+        assert len(f.flying()) == 6
+        capped = {"url": f"{receiver.url}/Fetcher", "timeout_seconds": 600, "max_in_flight": 2}
+        assert (await svc.client.put("/v1/handlers/Fetcher", json=capped)).status_code == 200
+        assert (await svc.client.get("/v1/handlers/Fetcher")).json()["in_flight"] == 6
+        await run(svc, "plain", "q", USERS[:3])
+        assert len(f.flying()) == 6  # q waits: the cap counts p's six
+        for _ in range(4):
+            await f.report(next(t for t in f.flying() if t["run_id"] == "p"))
+            assert [t for t in f.flying() if t["run_id"] == "q"] == []
+        await assert_consistent(svc)
+        await f.report(next(t for t in f.flying() if t["run_id"] == "p"))
+        assert [t["run_id"] for t in f.flying()].count("q") == 1
+        while f.flying():
+            await f.report(f.flying()[0])
+            assert len(f.flying()) <= 2
+        await assert_consistent(svc)
+
+    async def test_fail_fast_and_a_run_deadline_give_back_every_slot(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Fetcher", "Aggregator")
+        fast = aggregation(limit=3)
+        fast["failure_mode"] = "fail_fast"
+        await put(svc, "fast", fast)
+        f = Flight(h)
+        await run(svc, "fast", "ff", USERS[:5])
+        body = {"id": "late", "input": {"users": USERS[:5]}, "timeout_seconds": 60}
+        assert (await svc.client.post("/v1/workflows/fast/runs", json=body)).status_code == 201
+        await svc.settle()
+        first = next(t for t in f.flying() if t["run_id"] == "ff")
+        assert await h.report(first["job_id"], error={"why": "down"}) == 200
+        f.done.add(first["job_id"])
+        assert (await get_run(svc, "ff"))["status"] == "failed"
+        assert {t["run_id"] for t in f.flying() if t["job_id"].startswith("late")} == {"late"}
+        await assert_consistent(svc)
+        await svc.tick(61)
+        await svc.settle()
+        assert (await get_run(svc, "late"))["status"] == "timed_out"
+        key = (await svc.client.get("/v1/throttles/external_api")).json()
+        assert key["in_flight"] == 0 and key["waiting"] == 0
+        await assert_consistent(svc)

@@ -20,7 +20,16 @@ from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_THROTTLE_LIMIT
 from app.workflows.messages import message_base, task_json
 from app.workflows.run_context import DEFAULT_TIMEOUT, Ctx, attempt_id, handler_name, handler_rows, load_ctx
-from app.workflows.run_models import ItemRow, StepRow, run_items, run_steps, throttle_queue, throttles
+from app.workflows.run_models import (
+    IN_FLIGHT,
+    ItemRow,
+    StepRow,
+    run_items,
+    run_steps,
+    runs,
+    throttle_queue,
+    throttles,
+)
 
 log = logging.getLogger("rendezvous.workflows")
 _MARK_DISPATCHED = (
@@ -135,7 +144,7 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
                 .where(i.namespace == ns, i.run_id == row["run_id"], i.step == row["step"], i.idx.in_(rest))
                 .values(status="throttled", throttle_key=slot.key)
             )
-            await th.enqueue(tx, ctx, step.name, slot, served=room > 0 or row["in_flight"] > 0)
+            await th.enqueue(tx, ctx, step.name, slot)
             held += len(rest)
     if sent or held:
         s = run_steps.c
@@ -150,37 +159,50 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
 
 
 async def grant(
-    tx: Tx, namespace: str, key: str, *, contexts: dict[str, Ctx] | None = None
+    tx: Tx,
+    namespace: str,
+    key: str,
+    *,
+    contexts: dict[str, Ctx] | None = None,
+    skip: str | None = None,
 ) -> set[tuple[str, str]]:
-    """Hand the key's free slots to queued run steps, round-robin; returns the (run, step) pairs served.
-    The key must be locked; a paused or ended run's items keep waiting (they are served after resume)."""
+    """Hand the key's free slots to queued run steps, round-robin across runs: the run that least recently
+    got a slot for the key (the older run on a tie), its lowest index first. Returns the (run, step) pairs
+    served. The key must be locked. Only running runs are served (a paused run's items wait for resume); a
+    run being paused or cancelled right now (its row locked for update) and ``skip`` are passed over."""
     contexts = {} if contexts is None else contexts
     served: set[tuple[str, str]] = set()
-    passed: set[tuple[str, str]] = set()  # runs not running, and steps whose waiting items are locked
-    q, t = throttle_queue.c, throttles.c
+    passed: set[tuple[str, str]] = set()  # run steps whose waiting items are locked, or runs being changed
+    q, t, r = throttle_queue.c, throttles.c, runs.c
     while True:
         row = (
             await tx.conn.execute(sa.select(throttles).where(t.namespace == namespace, t.key == key))
         ).one()
         turns = (
             sa.select(q.run_id, q.step, q.lim)
-            .where(q.namespace == namespace, q.key == key, q.lim > row.in_flight)
+            .join(runs, sa.and_(r.namespace == q.namespace, r.id == q.run_id))
+            .where(q.namespace == namespace, q.key == key, q.lim > row.in_flight, r.status == "running")
             .order_by(q.last_grant, q.run_created_at, q.run_id, q.step)
             .limit(len(passed) + 1)
         )
+        if skip is not None:
+            turns = turns.where(q.run_id != skip)
         turn = next(
-            (r for r in (await tx.conn.execute(turns)).all() if (r.run_id, r.step) not in passed), None
+            (x for x in (await tx.conn.execute(turns)).all() if (x.run_id, x.step) not in passed), None
         )
         if turn is None:
             return served
+        if not await _share_run(tx, namespace, turn.run_id):
+            passed |= await _queued_steps(tx, namespace, key, turn.run_id)
+            continue
         ctx = contexts.get(turn.run_id) or await load_ctx(tx, namespace, turn.run_id)
         contexts[turn.run_id] = ctx
         item = await th.next_waiting(tx, namespace, key, turn.run_id, turn.step)
-        if item is None or ctx.run["status"] != "running":
-            if item is None and not await th.has_waiting(tx, namespace, key, turn.run_id, turn.step):
-                await tx.conn.execute(sa.delete(throttle_queue).where(*th.queued(namespace, key, turn)))
-            else:
+        if item is None:
+            if await th.has_waiting(tx, namespace, key, turn.run_id, turn.step):
                 passed.add((turn.run_id, turn.step))
+            else:
+                await tx.conn.execute(sa.delete(throttle_queue).where(*th.queued(namespace, key, turn)))
             continue
         step = ctx.graph.step(turn.step)
         if await dispatch(tx, ctx, step, [item], slot=th.Slot(key, int(turn.lim))) != 1:
@@ -189,8 +211,10 @@ async def grant(
         grants = (
             await tx.conn.execute(sa.select(t.grants).where(t.namespace == namespace, t.key == key))
         ).scalar_one()
-        await tx.conn.execute(
-            sa.update(throttle_queue).where(*th.queued(namespace, key, turn)).values(last_grant=grants)
+        await tx.conn.execute(  # the run's turn moves, whichever of its steps was served
+            sa.update(throttle_queue)
+            .where(q.namespace == namespace, q.key == key, q.run_id == turn.run_id)
+            .values(last_grant=grants)
         )
         s = run_steps.c
         await tx.conn.execute(
@@ -201,10 +225,41 @@ async def grant(
         served.add((turn.run_id, turn.step))
 
 
+async def _share_run(tx: Tx, namespace: str, run_id: str) -> bool:
+    """PostgreSQL: hold the run in share mode, as a report does; False when a pause or cancel holds it for
+    update right now (its items are passed over, not waited for)."""
+    if not tx.is_postgres:
+        return True
+    stmt = (
+        sa.select(runs.c.id)
+        .where(runs.c.namespace == namespace, runs.c.id == run_id)
+        .with_for_update(read=True, skip_locked=True)
+    )
+    return (await tx.conn.execute(stmt)).first() is not None
+
+
+async def _queued_steps(tx: Tx, namespace: str, key: str, run_id: str) -> set[tuple[str, str]]:
+    q = throttle_queue.c
+    stmt = sa.select(q.step).where(q.namespace == namespace, q.key == key, q.run_id == run_id)
+    return {(run_id, name) for name in (await tx.conn.execute(stmt)).scalars()}
+
+
 async def limit_changed(tx: Tx, *, namespace: str, handler: str, max_in_flight: int | None) -> None:
-    """A handler's cap changed: its queued steps take the new limit (no cap: the largest) and are served."""
+    """A handler's cap changed: its queued steps take the new limit (no cap: the largest) and are served.
+    A new cap also counts the handler's attempts already in flight that hold no key (their steps have no
+    throttle of their own), so the cap holds from the moment it is set."""
     key = th.HANDLER_KEY + handler
     await th.lock(tx, namespace, key)
+    if max_in_flight is not None:
+        i, t = run_items.c, throttles.c
+        flying = (i.namespace == namespace, i.handler == handler, i.status.in_(IN_FLIGHT))
+        await tx.conn.execute(
+            sa.update(run_items).where(*flying, i.throttle_key.is_(None)).values(throttle_key=key)
+        )
+        held = sa.select(sa.func.count()).where(*flying, i.throttle_key == key).scalar_subquery()
+        await tx.conn.execute(
+            sa.update(throttles).where(t.namespace == namespace, t.key == key).values(in_flight=held)
+        )
     q = throttle_queue.c
     await tx.conn.execute(
         sa.update(throttle_queue)

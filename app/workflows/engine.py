@@ -68,6 +68,9 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
         j.namespace == namespace, j.id.in_([x["job_id"] for x in items])
     )
     results = {r.id: (r.output, r.error) for r in (await tx.conn.execute(ends)).all()}
+    # Every key these attempts hold, locked in one order before any step row: bulk reports over several
+    # keys never wait on each other in a cycle.
+    await th.lock_keys(tx, namespace, {k for it in items if (k := it["throttle_key"]) is not None})
     contexts: dict[str, Ctx] = {}
     for item in items:
         job_id = cast(str, item["job_id"])
@@ -134,25 +137,35 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         final = "timed_out" if status == "timed_out" else "failed"
         values = {"status": "cancelled" if status == "cancelled" else final, "error": error}
         deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
-    if (await tx.conn.execute(guard.values(**values, **ended))).rowcount != 1:
+    # The key as the item holds it now: a handler's new cap may have tagged it since it was read.
+    held = (
+        await tx.conn.execute(guard.values(**values, **ended).returning(run_items.c.throttle_key))
+    ).first()
+    if held is None:
         return
     await run_events.attempt_ended(tx, ctx, item, values)
-    key, ns = item["throttle_key"], item["namespace"]
+    key, ns = held.throttle_key, item["namespace"]
     if key is not None:
         await th.lock(tx, ns, key)  # before the step's row, as a grant does
     stmt = _step_update(ns, item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
+    phase_failed = step.kind == "phase" and values["status"] in ("failed", "timed_out")
+    over = row["failed"] > tolerated(step, row["total"])
+    failing = phase_failed or (over and ctx.graph.failure_mode == "fail_fast")
     if key is not None:
         await th.release(tx, ns, key)
-        if (item["run_id"], item["step"]) in await grant(tx, ns, key, contexts={ctx.run["id"]: ctx}):
+        # A step about to fail takes no slot for itself: the slot goes to another run.
+        served = await grant(
+            tx, ns, key, contexts={ctx.run["id"]: ctx}, skip=ctx.run["id"] if failing else None
+        )
+        if (item["run_id"], item["step"]) in served:
             row = await _step_row(tx, ns, item["run_id"], item["step"])
     if row["status"] != "running":
         return
-    if step.kind == "phase" and values["status"] in ("failed", "timed_out"):
+    if phase_failed:
         context = {"phase": step.name, "step": step.name, "job_id": item["job_id"], "error": error}
         await step_finished(tx, ctx, step, "failed", error=context)
         return
-    over = row["failed"] > tolerated(step, row["total"])
     if over and ctx.graph.failure_mode == "fail_fast":
         await step_finished(tx, ctx, step, "failed")  # ends the run and cancels what is in flight
         return
@@ -180,6 +193,9 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
     i = run_items.c
     stmt = tx.due(sa.select(run_items).where(i.status == "retry_scheduled"), i.due_at, limit=limit)
     due = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
+    for ns in sorted({it["namespace"] for it in due}):
+        keys = {k for it in due if it["namespace"] == ns and (k := it["throttle_key"]) is not None}
+        await th.lock_keys(tx, ns, keys)  # in one order, before runs and step rows
     contexts: dict[tuple[str, str], Ctx] = {}
     for item in due:
         key = (item["namespace"], item["run_id"])
@@ -188,8 +204,6 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
         guard = _where_item(item).where(i.status == "retry_scheduled")
         if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount != 1:
             continue
-        if item["throttle_key"] is not None:
-            await th.lock(tx, item["namespace"], item["throttle_key"])  # before the step's row
         stmt2 = _step_update(item["namespace"], item["run_id"], item["step"], retry_scheduled=-1)
         row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
         await fill(tx, contexts[key], contexts[key].graph.step(item["step"]), row)
@@ -208,8 +222,8 @@ async def handler_registered(tx: Tx, *, namespace: str, name: str) -> None:
     )
     contexts: dict[str, Ctx] = {}
     for found in (await tx.conn.execute(stmt)).mappings().all():
-        if found["run_id"] not in contexts:
-            contexts[found["run_id"]] = await load_ctx(tx, namespace, found["run_id"])
+        if found["run_id"] not in contexts:  # locked: a cancel or pause decides with it, not around it
+            contexts[found["run_id"]] = await load_ctx(tx, namespace, found["run_id"], lock=True)
         ctx = contexts[found["run_id"]]
         step = ctx.graph.step(found["step"])
         if any(h.name == name for h in step.handlers):

@@ -154,7 +154,14 @@ run_items = sa.Table(
     sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),
     partial_index("ix_run_items_due", "due_at", where="status = 'retry_scheduled'"),
     partial_index(
-        "ix_run_items_throttle", "namespace", "throttle_key", "status", where="throttle_key IS NOT NULL"
+        "ix_run_items_throttle",
+        "namespace",
+        "throttle_key",
+        "status",
+        "run_id",
+        "step",
+        "idx",
+        where="throttle_key IS NOT NULL",
     ),
     partial_index(
         "ix_run_items_handler", "namespace", "handler", where="status IN ('dispatched', 'running')"

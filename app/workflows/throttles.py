@@ -6,8 +6,11 @@ tie), the lowest index first, in the transaction that freed it.
 A step's own ``throttle`` is its key; a step without one runs under its handler's ``max_in_flight``, if any.
 Keys are stored as "k:<key>" and "h:<handler>" so a handler's cap never shares a key with a step's.
 
-Lock order, so two transactions never wait on each other: a throttle row before the run step rows its slots
-touch; a grant takes waiting items with SKIP LOCKED and never locks a run."""
+Lock order: a transaction locks the keys it knows of first, sorted (the keys of the attempts a report,
+a bulk report, a retry tick or a cancel ends), then items and step rows. A grant never waits on a run: it
+takes waiting items with SKIP LOCKED and passes over a run a pause or cancel holds. A key found only later
+in a transaction (a downstream step's, or a handler's cap) can still meet another transaction in a cycle;
+PostgreSQL breaks it and the transaction is retried."""
 
 from __future__ import annotations
 
@@ -120,14 +123,15 @@ async def room(tx: Tx, namespace: str, slot: Slot) -> int:
     return max(slot.limit - int(row["in_flight"]), 0)
 
 
-async def enqueue(tx: Tx, ctx: Ctx, step: str, slot: Slot, *, served: bool) -> None:
-    """Queue the run step for slots of the key (once; a later limit replaces the former). A step that holds
-    slots already queues as if it had just been served, behind the steps that wait with none."""
-    grants = 0
-    if served:
-        t = throttles.c
-        stmt = sa.select(t.grants).where(t.namespace == ctx.run["namespace"], t.key == slot.key)
-        grants = int((await tx.conn.execute(stmt)).scalar_one())
+async def enqueue(tx: Tx, ctx: Ctx, step: str, slot: Slot) -> None:
+    """Queue the run step for slots of the key (once; a later limit replaces the former). A run that holds
+    slots of the key already queues as if it had just been served, behind the runs that wait with none."""
+    ns, t, i = ctx.run["namespace"], throttles.c, run_items.c
+    holding = sa.exists().where(
+        i.namespace == ns, i.throttle_key == slot.key, i.status.in_(IN_FLIGHT), i.run_id == ctx.run["id"]
+    )
+    stmt = sa.select(sa.case((holding, t.grants), else_=0)).where(t.namespace == ns, t.key == slot.key)
+    grants = int((await tx.conn.execute(stmt)).scalar_one())
     row = {
         "namespace": ctx.run["namespace"],
         "key": slot.key,

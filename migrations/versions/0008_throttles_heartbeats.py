@@ -60,7 +60,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("handler", sa.String(length=100), nullable=True))
         batch_op.create_index(
             "ix_run_items_throttle",
-            ["namespace", "throttle_key", "status"],
+            ["namespace", "throttle_key", "status", "run_id", "step", "idx"],
             unique=False,
             sqlite_where=sa.text(ITEMS_KEYED),
             postgresql_where=sa.text(ITEMS_KEYED),
