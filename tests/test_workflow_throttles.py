@@ -182,6 +182,10 @@ class TestHandlerCap:
         explain = (await svc.client.get("/v1/runs/q/explain")).json()
         (blocker,) = [x for x in explain["blockers"] if x["reason"] == "throttled"]
         assert blocker["key"] == "handler:Fetcher" and blocker["limit"] == 2
+        cap = (await svc.client.get("/v1/throttles/handler:Fetcher")).json()
+        assert (
+            cap["in_flight"] == 2 and cap["waiting"] == 4 and {x["run_id"] for x in cap["holders"]} == {"p"}
+        )
         await f.report(f.flying()[0])
         assert sorted(t["run_id"] for t in f.flying()) == ["p", "q"]
         capped["max_in_flight"] = 4

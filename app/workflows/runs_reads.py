@@ -245,12 +245,18 @@ async def _handler_blockers(
 
 
 async def throttle(conn: AsyncConnection, *, namespace: str, key: str) -> ThrottleRead:
-    """A step throttle key as the namespace uses it now; 404 for a key no step of the namespace used."""
-    stored, t, i = th.STEP_KEY + key, throttles.c, run_items.c
-    in_flight = (
-        await conn.execute(sa.select(t.in_flight).where(t.namespace == namespace, t.key == stored))
-    ).scalar()
-    if in_flight is None:
+    """A throttle key as the namespace uses it now: a step's key, or ``handler:<name>`` for a handler's
+    ``max_in_flight`` (a step key of that very name is found first); 404 for a key nothing used."""
+    t, i = throttles.c, run_items.c
+    candidates = [th.STEP_KEY + key]
+    if key.startswith("handler:"):
+        candidates.append(th.HANDLER_KEY + key.removeprefix("handler:"))
+    for stored in candidates:
+        found = sa.select(t.in_flight).where(t.namespace == namespace, t.key == stored)
+        in_flight = (await conn.execute(found)).scalar()
+        if in_flight is not None:
+            break
+    else:
         raise NotFound(f"throttle key {key!r} has not been used in this namespace")
     waiting = sa.select(sa.func.count()).where(
         i.namespace == namespace, i.throttle_key == stored, i.status == "throttled"
