@@ -184,7 +184,7 @@ class TestHandlerCap:
         assert blocker["key"] == "handler:Fetcher" and blocker["limit"] == 2
         cap = (await svc.client.get("/v1/throttles/handler:Fetcher")).json()
         assert (
-            cap["in_flight"] == 2 and cap["waiting"] == 4 and {x["run_id"] for x in cap["holders"]} == {"p"}
+            cap["in_flight"] == 2 and cap["waiting"] == 6 and {x["run_id"] for x in cap["holders"]} == {"p"}
         )
         await f.report(f.flying()[0])
         assert sorted(t["run_id"] for t in f.flying()) == ["p", "q"]
