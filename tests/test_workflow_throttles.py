@@ -45,6 +45,21 @@ class Flight:
         self.done.add(task["job_id"])
 
 
+async def handlers(svc: Service, receiver: Receiver) -> tuple[Handlers, Flight]:
+    h = Handlers(svc, receiver)
+    await h.register("Fetcher", "Aggregator")
+    return h, Flight(h)
+
+
+async def two_runs(svc: Service, receiver: Receiver) -> tuple[Handlers, Flight]:
+    """Runs a and b of the aggregation, 10 users each, started in that order on one key of limit 5."""
+    h, f = await handlers(svc, receiver)
+    await put(svc, "agg", aggregation())
+    await run(svc, "agg", "a", USERS)
+    await run(svc, "agg", "b", USERS)
+    return h, f
+
+
 async def put(svc: Service, name: str, definition: dict[str, Any]) -> None:
     assert (await svc.client.put(f"/v1/workflows/{name}", json=definition)).status_code == 201
 
@@ -58,12 +73,7 @@ async def run(svc: Service, workflow: str, run_id: str, users: list[str]) -> Non
 
 class TestThrottle:
     async def test_two_runs_share_five_slots_round_robin(self, svc: Service, receiver: Receiver) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
-        await put(svc, "agg", aggregation())
-        f = Flight(h)
-        await run(svc, "agg", "a", USERS)
-        await run(svc, "agg", "b", USERS)
+        h, f = await two_runs(svc, receiver)
         assert sorted(t["job_id"] for t in f.flying()) == [f"a:fetch_user:{n}:a1" for n in range(5)]
         b = (await get_run(svc, "b"))["steps"][0]["items"]
         assert b["throttled"] == 10 and b["in_flight"] == 0
@@ -95,13 +105,11 @@ class TestThrottle:
     async def test_another_workflow_on_the_key_shares_the_limit(
         self, svc: Service, receiver: Receiver
     ) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
+        _h, f = await handlers(svc, receiver)
         await put(svc, "agg", aggregation())
         other = aggregation(limit=5)
         other["tasks"]["fetch_user"]["concurrency"] = 3
         await put(svc, "other", other)
-        f = Flight(h)
         await run(svc, "agg", "a", USERS[:4])
         await run(svc, "other", "c", USERS[:3])
         assert len(f.flying()) == 5
@@ -114,10 +122,8 @@ class TestThrottle:
         assert (await get_run(svc, "c"))["steps"][0]["status"] == "succeeded"
 
     async def test_a_templated_key_counts_per_tenant(self, svc: Service, receiver: Receiver) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
+        _h, f = await handlers(svc, receiver)
         await put(svc, "agg", aggregation(key="tenant:{/input/tenant}", limit=2))
-        f = Flight(h)
         for run_id, tenant in (("t1", "acme"), ("t2", "acme"), ("t3", "globex")):
             body = {"id": run_id, "input": {"users": USERS[:3], "tenant": tenant}}
             assert (await svc.client.post("/v1/workflows/agg/runs", json=body)).status_code == 201
@@ -129,12 +135,7 @@ class TestThrottle:
     async def test_cancel_frees_its_slots_for_the_other_run_at_once(
         self, svc: Service, receiver: Receiver
     ) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
-        await put(svc, "agg", aggregation())
-        f = Flight(h)
-        await run(svc, "agg", "a", USERS)
-        await run(svc, "agg", "b", USERS)
+        _h, f = await two_runs(svc, receiver)
         assert (await svc.client.post("/v1/runs/a/cancel", json={})).status_code == 200
         await svc.settle()
         flying = [t for t in f.flying() if t["run_id"] == "b"]
@@ -146,12 +147,7 @@ class TestThrottle:
     async def test_a_paused_run_waits_while_the_other_takes_the_slots(
         self, svc: Service, receiver: Receiver
     ) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
-        await put(svc, "agg", aggregation())
-        f = Flight(h)
-        await run(svc, "agg", "a", USERS)
-        await run(svc, "agg", "b", USERS)
+        _h, f = await two_runs(svc, receiver)
         assert (await svc.client.post("/v1/runs/b/pause")).status_code == 200
         for task in [t for t in f.flying() if t["run_id"] == "a"]:
             await f.report(task)
@@ -167,14 +163,12 @@ class TestThrottle:
 
 class TestHandlerCap:
     async def test_max_in_flight_caps_a_handler_across_runs(self, svc: Service, receiver: Receiver) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
+        _h, f = await handlers(svc, receiver)
         capped = {"url": f"{receiver.url}/Fetcher", "timeout_seconds": 600, "max_in_flight": 2}
         assert (await svc.client.put("/v1/handlers/Fetcher", json=capped)).status_code == 200
         plain = aggregation()
         del plain["tasks"]["fetch_user"]["throttle"]
         await put(svc, "plain", plain)
-        f = Flight(h)
         await run(svc, "plain", "p", USERS[:4])
         await run(svc, "plain", "q", USERS[:4])
         assert sorted(t["run_id"] for t in f.flying()) == ["p", "p"]
@@ -231,8 +225,7 @@ async def assert_consistent(svc: Service) -> None:
 class TestFairnessAndCounters:
     async def test_slots_alternate_between_runs_not_steps(self, svc: Service, receiver: Receiver) -> None:
         """Run x has two steps on the key, run y one: freed slots alternate x, y, x, y."""
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
+        _h, f = await handlers(svc, receiver)
         one = {
             "handler": "Fetcher",
             "each": [1, 2, 3],
@@ -241,7 +234,6 @@ class TestFairnessAndCounters:
         }
         await put(svc, "two", {"tasks": {"s1": one, "s2": dict(one)}})
         await put(svc, "single", {"tasks": {"s1": one}})
-        f = Flight(h)
         for workflow, run_id in (("two", "x"), ("single", "y")):
             body = {"id": run_id, "input": {}}
             assert (await svc.client.post(f"/v1/workflows/{workflow}/runs", json=body)).status_code == 201
@@ -258,12 +250,10 @@ class TestFairnessAndCounters:
     async def test_a_new_cap_counts_the_attempts_already_in_flight(
         self, svc: Service, receiver: Receiver
     ) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
+        _h, f = await handlers(svc, receiver)
         plain = aggregation()
         del plain["tasks"]["fetch_user"]["throttle"]
         await put(svc, "plain", plain)
-        f = Flight(h)
         await run(svc, "plain", "p", USERS[:6])
         assert len(f.flying()) == 6
         capped = {"url": f"{receiver.url}/Fetcher", "timeout_seconds": 600, "max_in_flight": 2}
@@ -285,12 +275,10 @@ class TestFairnessAndCounters:
     async def test_fail_fast_and_a_run_deadline_give_back_every_slot(
         self, svc: Service, receiver: Receiver
     ) -> None:
-        h = Handlers(svc, receiver)
-        await h.register("Fetcher", "Aggregator")
+        h, f = await handlers(svc, receiver)
         fast = aggregation(limit=3)
         fast["failure_mode"] = "fail_fast"
         await put(svc, "fast", fast)
-        f = Flight(h)
         await run(svc, "fast", "ff", USERS[:5])
         body = {"id": "late", "input": {"users": USERS[:5]}, "timeout_seconds": 60}
         assert (await svc.client.post("/v1/workflows/fast/runs", json=body)).status_code == 201
