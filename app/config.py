@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     # Batches: item sets of finished batches are deleted this long after the batch finished (counts stay)
     batch_item_retention_days: float = Field(default=30.0, gt=0)
+    # Workflows: finished runs (with their steps and items) are deleted this long after they ended
+    run_retention_days: float = Field(default=30.0, gt=0)
 
     # Access
     admin_namespace: str = Field(default="admin", min_length=1, max_length=100)

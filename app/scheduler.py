@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -65,9 +66,15 @@ class Ticks:
 
     async def housekeeping(self) -> int:
         """Delete what has outlived its retention: batch item sets (a few batches of up to 10,000 ids per
-        transaction) and idempotency records."""
+        transaction), finished workflow runs and idempotency records."""
         items = await self.drain(batches.expire_items, max(1, self.batch // 100))
-        return items + await self.drain(idempotency.expire, self.batch)
+        retention = timedelta(days=self.settings.run_retention_days)
+
+        async def purge_runs(tx: Tx, *, limit: int) -> int:
+            return await workflow_runs.purge_finished(tx, limit=limit, retention=retention)
+
+        runs = await self.drain(purge_runs, max(1, self.batch // 10))
+        return items + runs + await self.drain(idempotency.expire, self.batch)
 
     async def deliver_due(self) -> int:
         return await self.deliverer.drain()

@@ -82,3 +82,23 @@ async def test_an_attempt_id_taken_by_another_job_is_passed_over(svc: Service, r
         assert await h.report(job_id, {"n": 1}) == 200
     assert (await get_run(svc, "t"))["status"] == "succeeded"
     assert (await svc.client.get("/v1/gathers/g")).json()["status"] == "succeeded"
+
+
+async def test_finished_runs_are_deleted_after_their_retention(svc: Service, receiver: Receiver) -> None:
+    h = Handlers(svc, receiver)
+    await h.register("Worker")
+    small = copy.deepcopy(MAP20)
+    small["tasks"]["each_one"]["each"] = [1]
+    await start(svc, h, "kept", small, id="old")
+    assert await h.report("old:each_one:0:a1", {"n": 1}) == 200
+    idle = {"tasks": {"wait": {"handler": "Nobody"}}}  # never registered: the run stays open
+    assert (await svc.client.put("/v1/workflows/idle", json=idle)).status_code == 201
+    body = {"id": "open", "timeout_seconds": None}
+    assert (await svc.client.post("/v1/workflows/idle/runs", json=body)).status_code == 201
+    await svc.tick(29 * 86400)
+    assert (await svc.client.get("/v1/runs/old")).status_code == 200
+    await svc.tick(2 * 86400)
+    assert (await svc.client.get("/v1/runs/old")).status_code == 404
+    assert (await svc.client.get("/v1/runs/old/steps/each_one/items")).status_code == 404
+    assert (await svc.client.get("/v1/runs/open")).json()["status"] == "running"  # open runs stay
+    assert (await svc.client.get("/v1/jobs/old")).json()["status"] == "succeeded"  # the run's job stays

@@ -62,6 +62,7 @@ runs = sa.Table(
     partial_index(
         "ix_runs_due", "deadline_at", where="status IN ('running', 'paused') AND deadline_at IS NOT NULL"
     ),
+    partial_index("ix_runs_finished", "finished_at", where="finished_at IS NOT NULL"),
 )
 
 

@@ -191,3 +191,22 @@ async def expire_due(tx: Tx, *, limit: int) -> int:
         error = {"reason": "timeout", "detail": "the run passed its timeout_seconds"}
         await end_run(tx, ctx, "timed_out", error=error, reason="run_timed_out")
     return len(due)
+
+
+async def purge_finished(tx: Tx, *, limit: int, retention: timedelta) -> int:
+    """Delete runs that ended longer ago than the retention, with their steps, items and queue places (the
+    foreign keys cascade); their jobs stay, as every job does."""
+    r = runs.c
+    cutoff = tx.now - retention
+    stmt = (
+        sa.select(r.namespace, r.id)
+        .where(r.finished_at.is_not(None), r.finished_at <= cutoff, r.status.not_in(RUN_OPEN))
+        .order_by(r.finished_at)
+        .limit(limit)
+    )
+    if tx.is_postgres:
+        stmt = stmt.with_for_update(skip_locked=True)
+    found = (await tx.conn.execute(stmt)).all()
+    for namespace, run_id in found:
+        await tx.conn.execute(sa.delete(runs).where(r.namespace == namespace, r.id == run_id))
+    return len(found)

@@ -1,6 +1,6 @@
 """throttles and heartbeats: throttle counters and their round-robin queue, the key and handler of an
 attempt in flight, a step's throttled count, a job's heartbeat interval and hard deadline; a handler's
-in_flight is counted, not stored
+in_flight is counted, not stored; an index of finished runs for their retention
 
 Revision ID: 0008
 Revises: 0007
@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 ITEMS_KEYED = "throttle_key IS NOT NULL"
 ITEMS_FLYING = "status IN ('dispatched', 'running')"
+RUNS_FINISHED = "finished_at IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -72,6 +73,14 @@ def upgrade() -> None:
             sqlite_where=sa.text(ITEMS_FLYING),
             postgresql_where=sa.text(ITEMS_FLYING),
         )
+    op.create_index(  # not a batch: other tables reference runs, so SQLite must not rebuild it
+        "ix_runs_finished",
+        "runs",
+        ["finished_at"],
+        unique=False,
+        sqlite_where=sa.text(RUNS_FINISHED),
+        postgresql_where=sa.text(RUNS_FINISHED),
+    )
     with op.batch_alter_table("handlers", schema=None) as batch_op:
         batch_op.drop_column("in_flight")  # counted from run_items instead
     # Plain ALTER TABLE: other tables reference jobs, so SQLite must not rebuild it.
@@ -91,5 +100,6 @@ def downgrade() -> None:
         batch_op.drop_column("throttle_key")
     with op.batch_alter_table("run_steps", schema=None) as batch_op:
         batch_op.drop_column("throttled")
+    op.drop_index("ix_runs_finished", table_name="runs")
     op.drop_table("throttle_queue")
     op.drop_table("throttles")
