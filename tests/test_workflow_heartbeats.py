@@ -275,3 +275,50 @@ class TestDispatchFailed:
         failed = await job(svc, "l:one:0:a1")
         assert failed["error"] == {"reason": "dispatch_failed", "last_status": None}
         assert (await get_run(svc, "l"))["status"] == "failed"
+
+
+class TestEndedAttemptsHearNoMore:
+    async def test_an_attempt_that_times_out_while_its_message_is_retried_withdraws_it(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        """The message is refused, the attempt times out before the next try: that try never comes, and
+        the next attempt's message goes out instead."""
+        svc: Service = await service_factory(delivery_retry_schedule=[0, 30, 300], delivery_jitter=0)
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        receiver.reply_with(Reply(503))
+        await start(svc, h, "single", single(retry={"count": 2, "base_delay": 1}, timeout_seconds=10), id="w")
+        assert job_ids(h) == ["w:one:0:a1"]
+        await svc.tick(10)
+        assert (await job(svc, "w:one:0:a1"))["status"] == "timed_out"
+        await svc.tick(1)
+        await svc.tick(30)
+        assert job_ids(h) == ["w:one:0:a1", "w:one:0:a2"]  # a1 was not sent again
+        pending = (await svc.client.get("/v1/deliveries", params={"status": "pending"})).json()["items"]
+        assert pending == []
+
+    async def test_a_phase_task_its_handler_reports_cancelled_fails_the_phase_into_its_error_phase(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Work", "Alarm")
+        phases = {
+            "phases": {
+                "doing": {"is_initial": True, "handlers": ["Work"], "transitions_to": "done"}
+                | {"on_error_transition_to": "error"},
+                "error": {"is_final": True, "handlers": ["Alarm"]},
+                "done": {"is_final": True},
+            }
+        }
+        await start(svc, h, "phased", phases, id="pc")
+        cancel = {"status": "cancelled", "error": {"why": "operator stopped it"}}
+        reply = await svc.client.post(f"/v1/jobs/{quote('pc:doing:0:a1', safe='')}/complete", json=cancel)
+        assert reply.status_code == 200
+        await svc.settle()
+        (alarm,) = h.tasks("Alarm")
+        assert alarm["error"]["job_id"] == "pc:doing:0:a1"
+        assert alarm["error"]["error"] == {"why": "operator stopped it"}
+        assert await h.report("pc:error:0:a1", {}) == 200
+        run = await get_run(svc, "pc")
+        assert run["status"] == "failed"
+        assert [t["reason"] for t in run["transitions"]] == ["start", "on_error"]

@@ -58,18 +58,19 @@ async def enqueue_many(tx: Tx, events: list[Event]) -> None:
 async def withdraw(
     tx: Tx, *, namespace: str, event_type: str, subject_kind: str, subject_ids: list[str]
 ) -> set[str]:
-    """Delete the deliveries of these subjects that were never attempted (no send can be under way); returns
-    the subject ids withdrawn. One a worker claimed first stays, and its subject is not returned."""
+    """Delete the deliveries of these subjects that wait for a send (none is under way: one a worker claimed
+    stays); returns the subject ids whose delivery was never attempted, so the receiver never heard of them.
+    One retried after failed sends is withdrawn too, but its receiver may have seen it."""
     if not subject_ids:
         return set()
     d = deliveries.c
     stmt = (
         sa.delete(deliveries)
         .where(d.namespace == namespace, d.subject_kind == subject_kind, d.subject_id.in_(subject_ids))
-        .where(d.event_type == event_type, d.status == "pending", d.attempts == 0)
-        .returning(d.subject_id)
+        .where(d.event_type == event_type, d.status == "pending")
+        .returning(d.subject_id, d.attempts)
     )
-    return set((await tx.conn.execute(stmt)).scalars())
+    return {subject for subject, attempts in (await tx.conn.execute(stmt)).all() if attempts == 0}
 
 
 def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:

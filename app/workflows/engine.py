@@ -11,6 +11,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from app.core.db import Tx
+from app.deliveries import service as deliveries
 from app.deliveries.service import DeadDelivery
 from app.jobs.models import ACTIVE, jobs
 from app.jobs.service import Report, complete_many
@@ -149,7 +150,17 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         await th.lock(tx, ns, key)  # before the step's row, as a grant does
     stmt = _step_update(ns, item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
-    phase_failed = step.kind == "phase" and values["status"] in ("failed", "timed_out")
+    if status in ("timed_out", "cancelled"):
+        # Timed out (or cancelled by its handler) with its message perhaps still being retried: the
+        # handler is not to get it now.
+        await deliveries.withdraw(
+            tx,
+            namespace=ns,
+            event_type="task.requested",
+            subject_kind="task",
+            subject_ids=[cast(str, item["job_id"])],
+        )
+    phase_failed = step.kind == "phase" and values["status"] in ("failed", "timed_out", "cancelled")
     over = row["failed"] > tolerated(step, row["total"])
     failing = phase_failed or (over and ctx.graph.failure_mode == "fail_fast")
     if key is not None:
@@ -163,7 +174,8 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     if row["status"] != "running":
         return
     if phase_failed:
-        context = {"phase": step.name, "step": step.name, "job_id": item["job_id"], "error": error}
+        reason = error if error is not None else {"reason": values["status"]}
+        context = {"phase": step.name, "step": step.name, "job_id": item["job_id"], "error": reason}
         await step_finished(tx, ctx, step, "failed", error=context)
         return
     if over and ctx.graph.failure_mode == "fail_fast":
