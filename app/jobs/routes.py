@@ -116,8 +116,8 @@ def build_router(views: JobViews) -> APIRouter:
     ) -> Any:
         """Mark the job running and move its deadline. With timeout_seconds the deadline moves to now +
         that; without it, a job registered with heartbeat_seconds moves it to now + heartbeat_seconds, and
-        others keep it. A job with heartbeat_seconds never gets a deadline past its timeout_at (its
-        timeout_seconds after registration or dispatch). A finished job (timed out, cancelled…) is 409 with
+        others keep it. A job with a timeout_at (one registered with heartbeat_seconds, and every workflow
+        attempt) never gets a deadline past it. A finished job (timed out, cancelled…) is 409 with
         the job, and nothing changes."""
         timeout = (body or JobHeartbeat()).timeout_seconds
         row = await rt.db.run(

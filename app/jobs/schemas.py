@@ -96,7 +96,8 @@ class JobRead(BaseModel):
     heartbeat_seconds: float | None = Field(description="Heartbeat interval; null when the job has none")
     deadline_at: datetime | None = Field(description="When the job times out unless it ends (or beats) first")
     timeout_at: datetime | None = Field(
-        description="A job with heartbeat_seconds: the hard deadline no heartbeat moves past"
+        description="The hard deadline no heartbeat moves past: set for a job registered with "
+        "heartbeat_seconds and for every workflow attempt"
     )
     created_at: datetime
     updated_at: datetime

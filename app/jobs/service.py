@@ -191,7 +191,7 @@ def reports_from(items: Sequence[BulkReport]) -> list[Report]:
 
 async def heartbeat(tx: Tx, *, namespace: str, job_id: str, timeout_seconds: float | None) -> JobRow:
     """Mark an unfinished job running and move its deadline ``timeout_seconds`` (else the job's
-    ``heartbeat_seconds``) past now; a job with ``heartbeat_seconds`` never past its ``timeout_at``."""
+    ``heartbeat_seconds``) past now, never past the job's ``timeout_at`` when it has one."""
     rows = await store.ensure_and_lock(tx, namespace, [job_id])
     row = rows[job_id]
     if row["status"] not in ACTIVE:
