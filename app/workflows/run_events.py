@@ -38,7 +38,7 @@ async def _send(
     callback = route(ctx.run, event_type)
     if callback is None:
         return
-    read = await run_read(tx.conn, ctx.run)
+    read = await run_read(tx.conn, ctx.run, ctx.graph)
     data: dict[str, Any] = {"run": read.model_dump(mode="json", exclude={"steps": {"__all__": {"items"}}})}
     if step is not None:
         steps = {s.name: s for s in read.steps or []}

@@ -11,7 +11,7 @@ from app.core.pagination import Page, keyset_page
 from app.deliveries.models import deliveries
 from app.errors import NotFound
 from app.workflows import throttles as th
-from app.workflows.graph import Step
+from app.workflows.graph import Graph, Step
 from app.workflows.models import handlers
 from app.workflows.run_context import graph_of
 from app.workflows.run_models import (
@@ -39,11 +39,10 @@ async def get(conn: AsyncConnection, *, namespace: str, run_id: str) -> RunRow:
     return cast(RunRow, dict(row))
 
 
-async def _steps(conn: AsyncConnection, run: RunRow) -> list[StepRow]:
+async def _steps(conn: AsyncConnection, run: RunRow, graph: Graph) -> list[StepRow]:
     s = run_steps.c
     stmt = sa.select(run_steps).where(s.namespace == run["namespace"], s.run_id == run["id"])
     rows = [cast(StepRow, dict(r)) for r in (await conn.execute(stmt)).mappings()]
-    graph = await graph_of(conn, run["namespace"], run["workflow"], run["version"])
     order = {st.name: st.position for st in graph.steps}
     return sorted(rows, key=lambda r: order.get(r["step"], 0))
 
@@ -81,10 +80,12 @@ def _step_read(row: StepRow, step: Step | None) -> StepRead:
     )
 
 
-async def run_read(conn: AsyncConnection, run: RunRow) -> RunRead:
-    """The run as the API shows it, with its steps' progress."""
-    graph = await graph_of(conn, run["namespace"], run["workflow"], run["version"])
-    return RunRead.from_row(run, [_step_read(r, graph.step(r["step"])) for r in await _steps(conn, run)])
+async def run_read(conn: AsyncConnection, run: RunRow, graph: Graph | None = None) -> RunRead:
+    """The run as the API shows it, with its steps' progress (``graph``: the run's, if the caller has it)."""
+    if graph is None:
+        graph = await graph_of(conn, run["namespace"], run["workflow"], run["version"])
+    steps = await _steps(conn, run, graph)
+    return RunRead.from_row(run, [_step_read(r, graph.step(r["step"])) for r in steps])
 
 
 async def list_runs(
@@ -133,7 +134,7 @@ async def explain(conn: AsyncConnection, *, namespace: str, run_id: str) -> RunE
         blockers.append({"reason": "paused", "since": run["paused_at"]})
     if run["status"] in ("running", "paused"):
         graph = await graph_of(conn, namespace, run["workflow"], run["version"])
-        steps = {r["step"]: r for r in await _steps(conn, run)}
+        steps = {r["step"]: r for r in await _steps(conn, run, graph)}
         for st in graph.steps:
             row = steps[st.name]
             if row["status"] == "running":
