@@ -23,6 +23,10 @@ from app.workflows.run_models import ItemRow, RunRow, run_items, run_steps
 # A run's input never changes, and runs with the same body hash have the same input: its size is kept.
 _INPUT_SIZES: dict[str, int] = {}
 _INPUT_SIZES_KEPT = 4096
+# The shared part of a DAG step's messages, by (namespace, run id, run creation, step, redrive count): never
+# changes once the step started, since it holds only the input and what its dependencies ended with.
+_BASES: dict[tuple[str, str, str, str, int], dict[str, Any]] = {}
+_BASES_KEPT = 64
 
 
 def json_size(value: Any) -> int:
@@ -123,7 +127,23 @@ async def outputs_doc(conn: AsyncConnection, ctx: Ctx, names: list[str]) -> dict
 
 async def message_base(tx: Tx, ctx: Ctx, step: Step) -> dict[str, Any]:
     """The data every message of the step's dispatch shares, computed once for the batch: input, params,
-    upstream outputs, their ``*_truncated`` flags and, in an error phase, the error that led there."""
+    upstream outputs, their ``*_truncated`` flags and, in an error phase, the error that led there.
+
+    A DAG step's shares only what ended before it started (the input, its dependencies' outputs), so it is
+    kept per run step and redrive: the reports of a large map do not read its dependencies again."""
+    run = ctx.run
+    key = (run["namespace"], run["id"], run["created_at"].isoformat(), step.name, run["redrive_count"])
+    if ctx.graph.form == "tasks" and (kept := _BASES.get(key)) is not None:
+        return kept
+    base = await _message_base(tx, ctx, step)
+    if ctx.graph.form == "tasks":
+        if len(_BASES) >= _BASES_KEPT:
+            _BASES.clear()
+        _BASES[key] = base
+    return base
+
+
+async def _message_base(tx: Tx, ctx: Ctx, step: Step) -> dict[str, Any]:
     g, caps = ctx.graph, tx.task_messages
     if g.form == "phases":
         done = [g.step(n) for n in await _entered_phases(tx.conn, ctx.run, exclude=step.name)]
