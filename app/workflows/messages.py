@@ -26,7 +26,7 @@ _INPUT_SIZES_KEPT = 4096
 # The shared part of a DAG step's messages, by (namespace, run id, run creation, step, redrive count): never
 # changes once the step started, since it holds only the input and what its dependencies ended with.
 _BASES: dict[tuple[str, str, str, str, int], dict[str, Any]] = {}
-_BASES_KEPT = 64
+_BASES_KEPT = 32
 
 
 def json_size(value: Any) -> int:
