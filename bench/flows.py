@@ -388,7 +388,7 @@ async def map_size(ctx: Ctx, db: BenchDatabase, handler: TaskHandler) -> dict[st
         "fast_forward_items": moved,
         "fast_forward_s": round(forward_s, 2),
         "big_reported": reported,
-        "big_done_at_pause": reported + moved,
+        "big_done": reported + moved,
         "concurrent": {
             "small": conc_small,
             "big_start": conc_start,
