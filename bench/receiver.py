@@ -7,7 +7,7 @@ import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +26,16 @@ class WaitArrival:
     reason: str | None
 
 
+TaskSink = Callable[[dict[str, Any], float], None]
+
+
 class Receiver:
     """Answers every POST with 200 and keeps the first arrival per gather id (``data.gather.id``) and per
-    wait id (``data.wait_id``, with the wall-clock arrival time and the event's ``created_at``)."""
+    wait id (``data.wait_id``, with the wall-clock arrival time and the event's ``created_at``). Task
+    messages (``task.*``) go to ``task_sink`` with their arrival time, when one is set."""
 
     def __init__(self) -> None:
+        self.task_sink: TaskSink | None = None
         self.arrivals: dict[str, float] = {}
         self.wait_arrivals: dict[str, WaitArrival] = {}
         self.wait_duplicates = 0
@@ -113,6 +118,10 @@ class Receiver:
         try:
             event: Any = json.loads(body)
             data = event["data"]
+            if str(event.get("type")).startswith("task.") and self.task_sink is not None:
+                self.types[str(event["type"])] += 1
+                self.task_sink(event, arrived)
+                return
             if "wait_id" in data:
                 self._record_wait(event, str(data["wait_id"]), arrived, wall)
                 return

@@ -10,7 +10,30 @@ from scenarios import Params
 Result = dict[str, Any]
 Row = tuple[str, Callable[[Result], str]]
 COLUMN = 26
-STEPS = ("service", "fan_in", "single", "bulk", "gather_size", "adds", "timers", "batches", "baseline")
+STEPS = (
+    "service",
+    "fan_in",
+    "single",
+    "bulk",
+    "gather_size",
+    "adds",
+    "timers",
+    "batches",
+    "baseline",
+    "chain",
+    "map",
+    "map_size",
+)
+# (label, where, comparison, target): the issue's targets for the workflow scenarios
+TARGETS: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
+    ("i. step latency p50 (ms), 32 runs at a time", ("chain", "step_ms_p50"), "≤", 15.0),
+    ("i. step latency p99 (ms), 32 runs at a time", ("chain", "step_ms_p99"), "≤", 50.0),
+    ("j. map items/s", ("map", "items_per_s"), "≥", 500.0),
+    ("j. peak in flight at the handler", ("map", "peak_in_flight"), "=", 50),
+    ("j. task / single report throughput", ("derived", "task_vs_report"), "≥", 0.40),
+    ("k. ms/report big / small, at once", ("map_size", "concurrent", "ratio_big_small"), "≤", 1.2),
+)
+COMPARE = {"≤": lambda v, t: v <= t, "≥": lambda v, t: v >= t, "=": lambda v, t: v == t}
 
 
 def get(data: Any, *path: str) -> Any:
@@ -62,8 +85,32 @@ def done_counter(r: Result) -> str:
     return f"{'yes' if done == expected else 'NO'} ({done}/{expected})"
 
 
+def task_vs_report(r: Result) -> float | None:
+    """Map items/s (j) over single completion reports/s (b), measured in the same run."""
+    tasks, reports = get(r, "map", "items_per_s"), get(r, "single", "requests_per_s")
+    return round(tasks / reports, 3) if tasks and reports else None
+
+
+def cpu_ratio(r: Result) -> str:
+    item, report = get(r, "map", "server_cpu_ms_per_item"), get(r, "single", "server_cpu_ms_per_report")
+    return fmt(round(item / report, 2)) if item and report else "n/a"
+
+
+def in_flight(r: Result) -> str:
+    return " / ".join(
+        fmt(get(r, "map", k)) for k in ("peak_in_flight", "peak_in_flight_service", "concurrency")
+    )
+
+
+def map_done(r: Result) -> str:
+    done, total = get(r, "map", "reported"), get(r, "map", "items")
+    if done is None:
+        return "n/a"
+    return f"{fmt(done)}/{fmt(total)} {get(r, 'map', 'run_status')}"
+
+
 def failures(r: Result) -> str:
-    total = sum(get(r, name, "errors") or 0 for name in ("single", "bulk", "adds", "baseline"))
+    total = sum(get(r, name, "errors") or 0 for name in ("single", "bulk", "adds", "baseline", "handler"))
     total += get(r, "timers", "open_errors") or 0
     total += get(r, "timers", "callbacks_missing") or 0
     for mode in ("concurrent", "sequential"):
@@ -71,6 +118,7 @@ def failures(r: Result) -> str:
             total += get(r, "gather_size", mode, side, "errors") or 0
     total += get(r, "gather_size", "small_create_errors") or 0
     total += get(r, "fan_in", "callbacks_missing") or 0
+    total += sum(get(r, "chain", *part, "runs_missing") or 0 for part in ((), ("sequential",)))
     steps = sum(1 for name in STEPS if get(r, name, "error"))
     return fmt(total) + (f" +{steps} steps failed" if steps else "")
 
@@ -121,20 +169,90 @@ def rows(p: Params) -> list[Row]:
         ("h. created / bulk reports (h / c)", batch_ratio),
         ("h. counts right / job status", pair(("batches", "counts_right"), ("batches", "job_status"))),
         ("h. server RSS start / peak (MiB)", pair(("batches", "rss_start_mib"), ("batches", "rss_peak_mib"))),
+        *workflow_rows(p),
         ("failed requests + missing callbacks", failures),
         ("server log lines (dev banner aside)", field("server_log", "problem_lines")),
         ("seconds for this database", field("seconds")),
     ]
 
 
+def workflow_rows(p: Params) -> list[Row]:
+    c, big, size = p.concurrency, f"{p.map_big // 1000}k", ("map_size",)
+    conc, seq = (*size, "concurrent"), (*size, "sequential")
+    return [
+        (
+            f"i. step latency p50 / p99 (ms), {c} runs",
+            pair(("chain", "step_ms_p50"), ("chain", "step_ms_p99")),
+        ),
+        (
+            "i. … one run at a time",
+            pair(("chain", "sequential", "step_ms_p50"), ("chain", "sequential", "step_ms_p99")),
+        ),
+        (
+            "i. … a. fan-in latency, for comparison",
+            pair(("fan_in", "fanin_ms_p50"), ("fan_in", "fanin_ms_p99")),
+        ),
+        (f"i. runs done, {c} at a time / alone", pair(("chain", "runs"), ("chain", "sequential", "runs"))),
+        (f"j. map items/s ({p.map_items:,} items, conc. 50)", field("map", "items_per_s")),
+        ("j. items reported / run status", map_done),
+        ("j. peak in flight: handler / service / limit", in_flight),
+        (
+            "j. report latency p50 / p99 (ms)",
+            pair(("map", "report_latency_ms_p50"), ("map", "report_latency_ms_p99")),
+        ),
+        ("j. task / single report (j / b)", lambda r: fmt(task_vs_report(r))),
+        (
+            "j. server CPU ms: item / single report",
+            pair(("map", "server_cpu_ms_per_item"), ("single", "server_cpu_ms_per_report")),
+        ),
+        ("j. … ratio", cpu_ratio),
+        (f"k. create {big}-item map (s)", field(*size, "big_create_s")),
+        (f"k. {big} map items done (then paused)", field(*size, "big_done")),
+        ("k. ms/report 10-item maps, at once", field(*conc, "small", "ms_per_report")),
+        (f"k. ms/report {big} map start, at once", field(*conc, "big_start", "ms_per_report")),
+        (f"k. ms/report {big} map middle, at once", field(*conc, "big", "ms_per_report")),
+        ("k. ratio middle/small, at once", field(*conc, "ratio_big_small")),
+        ("k. ratio start/small, at once", field(*conc, "ratio_start_small")),
+        ("k. ms/report 10-item maps, one by one", field(*seq, "small", "ms_per_report")),
+        (f"k. ms/report {big} map middle, one by one", field(*seq, "big", "ms_per_report")),
+        ("k. ratio middle/small, one by one", field(*seq, "ratio_big_small")),
+    ]
+
+
 def table(results: list[Result], params: Params) -> str:
+    """The metrics of every measurement that ran (rows with no value on any database are left out)."""
     table_rows = rows(params)
     width = max(len(label) for label, _ in table_rows) + 2
     head = "metric".ljust(width) + "".join(r["database"].rjust(COLUMN) for r in results)
     lines = [head, "-" * len(head)]
     for label, cell in table_rows:
-        lines.append(label.ljust(width) + "".join(cell(r).rjust(COLUMN) for r in results))
+        cells = [cell(r) for r in results]
+        if all(c in ("n/a", "n/a / n/a", "n/a / n/a / n/a") for c in cells):
+            continue
+        lines.append(label.ljust(width) + "".join(c.rjust(COLUMN) for c in cells))
     return "\n".join(lines)
+
+
+def targets(results: list[Result]) -> list[str]:
+    """Each workflow target, met or missed, per database (only those measured)."""
+    out: list[str] = []
+    for r in results:
+        derived = {"task_vs_report": task_vs_report(r)}
+        for label, path, sign, target in TARGETS:
+            value = get({**r, "derived": derived}, *path)
+            if not isinstance(value, int | float):
+                continue
+            size = {"map": get(r, "map", "items"), "map_size": get(r, "map_size", "big_items")}.get(path[0])
+            if size:
+                label = f"{label} ({fmt(size)}-item map)"
+            verdict = "met" if COMPARE[sign](value, target) else "MISSED"
+            out.append(
+                f"[{r['database']}] target {label}: {fmt(value)} (target {sign} {fmt(target)}): {verdict}"
+            )
+        note = get(r, "map_size", "fast_forward")
+        if note:
+            out.append(f"[{r['database']}] k. the big map's middle: {note} (not reported through the API)")
+    return out
 
 
 def problems(results: list[Result]) -> list[str]:
@@ -153,4 +271,10 @@ def problems(results: list[Result]) -> list[str]:
                 error = get(r, "gather_size", mode, side, "first_error")
                 if error:
                     out.append(f"[{db}] gather_size {mode} {side}: {error}")
+        error = get(r, "handler", "first_error")
+        if error:
+            out.append(f"[{db}] handler: {error}")
+        for what in ("duplicate_tasks", "other_task_events"):
+            if get(r, "handler", what):
+                out.append(f"[{db}] handler: {what.replace('_', ' ')}: {get(r, 'handler', what)}")
     return out

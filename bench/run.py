@@ -14,6 +14,15 @@ g. timer lateness: 10,000 waits whose deadlines fall in the same second; how lat
 h. batch ledger: one job of 1,000,000 items in 100 batches of 10,000 (4 clients): items/s to create and to
    report them, against c.'s bulk reports/s, and the server's peak resident memory.
 
+Workflows (the receiver is the handler of every step and reports each task as soon as it arrives):
+i. step-to-step latency: 32 runs at a time of a → b → c; from the 200 of the report that finishes a step to
+   the arrival of the next step's ``task.requested``; then one run at a time;
+j. map throughput: one run mapping 10,000 items at ``concurrency: 50``: items/s, the peak in flight seen
+   here and by the service, server CPU per item; j / b is the cost of a task against a bare report;
+k. ms per report in a 100,000-item map (in its middle) against 10-item maps, 50 items in flight each side.
+
+``--only`` picks scenarios or groups (``workflows`` = b, i, j, k); the default runs everything.
+
 Prints a table and writes bench/results/latest.json.
 """
 
@@ -24,6 +33,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import secrets
 import sys
 import time
@@ -32,8 +42,10 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
+from flows import map_size, map_throughput, register_handler, step_latency
+from handler import TaskHandler
 from receiver import Receiver
-from report import problems, table
+from report import problems, table, targets
 from scenarios import (
     Ctx,
     Params,
@@ -51,6 +63,7 @@ from servers import (
     BenchDatabase,
     ServerProcess,
     baseline_server,
+    cpu_seconds,
     machine,
     make_workdir,
     migrate,
@@ -62,7 +75,20 @@ from servers import (
 
 LOGS = BENCH_DIR / "results"
 RESULTS = LOGS / "latest.json"
-RUN_TIMEOUT, QUICK_RUN_TIMEOUT = 900.0, 240.0  # safety nets far above the expected durations
+RUN_TIMEOUT, QUICK_RUN_TIMEOUT = 2400.0, 600.0  # safety nets far above the expected durations
+SCENARIOS = (
+    "fan_in",
+    "single",
+    "bulk",
+    "gather_size",
+    "adds",
+    "timers",
+    "batches",
+    "chain",
+    "map",
+    "map_size",
+)
+GROUPS = {"all": SCENARIOS, "workflows": ("single", "chain", "map", "map_size")}
 
 
 def log(message: str) -> None:
@@ -103,47 +129,96 @@ async def measure_baseline(db: BenchDatabase, run_id: str, params: Params) -> di
 
 
 async def measure_service(
-    db: BenchDatabase, receiver: Receiver, run_id: str, params: Params
+    db: BenchDatabase, receiver: Receiver, run_id: str, params: Params, only: frozenset[str]
 ) -> dict[str, Any]:
     await migrate(db.service_url, LOGS / f"migrate-{db.kind}.log")
     server = rendezvous_server(db, LOGS)
     results: dict[str, Any] = {}
     async with running(server):
+        assert server.proc is not None
+        pid = server.proc.pid
         ctx = Ctx(server.port, receiver, run_id, params)
         await warm_up(server.port, f"w-{run_id}", params)
-        results["fan_in"] = await step(db.kind, "a. fan-in latency", fan_in(ctx))
-        singles = single(server.port, f"s-{run_id}", params)
-        results["single"] = await step(db.kind, "b. single reports", singles)
-        results["bulk"] = await step(db.kind, "c. bulk reports", bulk_reports(ctx))
-        results["gather_size"] = await step(db.kind, "d. gather size", gather_size(ctx))
-        results["adds"] = await step(db.kind, "f. participant adds", participant_adds(ctx))
-        rate = results["adds"].get("adds_per_s")
-        results["timers"] = await step(db.kind, "g. timer lateness", timer_lateness(ctx, rate))
-        assert server.proc is not None
-        results["batches"] = await step(db.kind, "h. batch ledger", batch_ledger(ctx, server.proc.pid))
+        if "fan_in" in only:
+            results["fan_in"] = await step(db.kind, "a. fan-in latency", fan_in(ctx))
+        if "single" in only:
+            results["single"] = await step(
+                db.kind, "b. single reports", single(server.port, pid, run_id, params)
+            )
+        if "bulk" in only:
+            results["bulk"] = await step(db.kind, "c. bulk reports", bulk_reports(ctx))
+        if "gather_size" in only:
+            results["gather_size"] = await step(db.kind, "d. gather size", gather_size(ctx))
+        if "adds" in only:
+            results["adds"] = await step(db.kind, "f. participant adds", participant_adds(ctx))
+        if "timers" in only:
+            rate = results.get("adds", {}).get("adds_per_s")
+            results["timers"] = await step(db.kind, "g. timer lateness", timer_lateness(ctx, rate))
+        if "batches" in only:
+            results["batches"] = await step(db.kind, "h. batch ledger", batch_ledger(ctx, pid))
+        if only & {"chain", "map", "map_size"}:
+            results |= await measure_workflows(db, ctx, pid, only)
     results["server_log"] = server_log(server)
     return results
 
 
-async def single(port: int, prefix: str, params: Params) -> dict[str, Any]:
-    return (await single_reports(port, prefix, params)).summary()
+async def measure_workflows(db: BenchDatabase, ctx: Ctx, pid: int, only: frozenset[str]) -> dict[str, Any]:
+    handler = TaskHandler(ctx.port)
+    ctx.receiver.task_sink = handler
+    results: dict[str, Any] = {}
+    try:
+        await register_handler(ctx)
+        if "chain" in only:
+            results["chain"] = await step(db.kind, "i. step latency", step_latency(ctx, handler))
+        if "map" in only:
+            results["map"] = await step(db.kind, "j. map throughput", map_throughput(ctx, handler, pid))
+        if "map_size" in only:
+            results["map_size"] = await step(db.kind, "k. map size", map_size(ctx, db, handler))
+    finally:
+        ctx.receiver.task_sink = None
+        await handler.close()
+    results["handler"] = {
+        "reports": handler.statuses.total(),
+        "errors": handler.errors,
+        "statuses": {str(k): v for k, v in sorted(handler.statuses.items())},
+        "duplicate_tasks": handler.duplicates,
+        "other_task_events": handler.cancelled,
+        "reconnects": handler.reconnects,
+        "first_error": handler.first_error,
+    }
+    return results
 
 
-async def bench_database(kind: str, receiver: Receiver, params: Params) -> dict[str, Any]:
+async def single(port: int, pid: int, run_id: str, params: Params) -> dict[str, Any]:
+    cpu = cpu_seconds(pid)
+    result = await single_reports(port, f"s-{run_id}", params)
+    cpu = cpu_seconds(pid) - cpu
+    return result.summary() | {
+        "server_cpu_ms_per_report": round(1000 * cpu / result.ok, 2) if result.ok else None
+    }
+
+
+async def bench_database(
+    kind: str, receiver: Receiver, params: Params, only: frozenset[str]
+) -> dict[str, Any]:
     run_id = secrets.token_hex(3)
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    baseline: dict[str, Any] | None = None
     with make_workdir() as tmp:
         async with open_database(kind, Path(tmp)) as db:
             log(f"[{kind}] database {db.label}")
-            baseline = await step(kind, "e. baseline", measure_baseline(db, run_id, params))
-            service = await step(kind, "service", measure_service(db, receiver, run_id, params))
+            if "single" in only:
+                baseline = await step(kind, "e. baseline", measure_baseline(db, run_id, params))
+            service = await step(kind, "service", measure_service(db, receiver, run_id, params, only))
             if "error" in service:
                 service = {"service": service}
     return {
         "database": kind,
-        "baseline": baseline,
+        **({"baseline": baseline} if baseline is not None else {}),
         **service,
         "seconds": round(time.perf_counter() - started, 1),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 
@@ -151,7 +226,8 @@ def header(info: dict[str, Any], args: argparse.Namespace) -> str:
     mode = "quick" if args.quick else "full"
     return (
         f"machine: {info['nproc']} CPUs ({info['cpu_model']}), {info['memory_gib']} GiB RAM, "
-        f"Python {info['python']}\nrun: {mode}, databases: {args.db}"
+        f"Python {info['python']}, load average {info['load_average']}\n"
+        f"run: {mode}, databases: {args.db}, scenarios: {args.only}"
     )
 
 
@@ -161,6 +237,7 @@ def write_results(
     doc = {
         "machine": info,
         "mode": "quick" if args.quick else "full",
+        "only": args.only,
         "params": dataclasses.asdict(Params.quick() if args.quick else Params()),
         "seconds": round(took, 1),
         "results": results,
@@ -172,7 +249,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smaller counts, about a minute")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--only",
+        default="all",
+        help=f"comma-separated scenarios or groups: {', '.join([*GROUPS, *SCENARIOS])} (default: all)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.scenarios = selected(args.only)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def selected(only: str) -> frozenset[str]:
+    """The scenarios ``--only`` names (groups expanded)."""
+    names: set[str] = set()
+    for name in filter(None, (n.strip() for n in only.split(","))):
+        if name in GROUPS:
+            names.update(GROUPS[name])
+        elif name in SCENARIOS:
+            names.add(name)
+        else:
+            raise ValueError(f"unknown scenario {name!r}")
+    if not names:
+        raise ValueError("no scenario selected")
+    return frozenset(names)
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -189,7 +291,7 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         async with asyncio.timeout(limit):
             for kind in kinds:
-                results.append(await bench_database(kind, receiver, params))
+                results.append(await bench_database(kind, receiver, params, args.scenarios))
     except TimeoutError:
         log(f"the run passed its {limit:.0f} s limit; the table shows what finished")
     finally:
@@ -197,6 +299,8 @@ async def main_async(args: argparse.Namespace) -> int:
     took = time.perf_counter() - started
     print(table(results, params))
     for line in problems(results):
+        print(line)
+    for line in targets(results):
         print(line)
     print(f"callbacks received: {dict(receiver.types)}, duplicates: {receiver.duplicates}")
     print(f"total: {took:.1f} s; results in {RESULTS.relative_to(BENCH_DIR.parent)}")

@@ -49,6 +49,15 @@ class Params:
     batch_size: int = 10_000
     batch_clients: int = 4
     batch_time: float = 240.0  # per phase
+    chain_runs: int = 320
+    chain_time: float = 30.0  # per part: 32 runs at a time, then one at a time
+    chain_seq_runs: int = 50
+    map_items: int = 10_000
+    map_time: float = 400.0
+    map_big: int = 100_000
+    map_window: int = 500  # reports per timed window of the big map
+    map_window_time: float = 60.0  # at most this long for one window or one batch of small maps
+    map_small_serial_runs: int = 50  # 10-item maps reported one report at a time
 
     @classmethod
     def quick(cls) -> Params:
@@ -71,6 +80,14 @@ class Params:
             timer_callback_wait=30.0,
             batch_count=10,
             batch_time=60.0,
+            chain_runs=64,
+            chain_time=8.0,
+            chain_seq_runs=10,
+            map_items=600,
+            map_time=30.0,
+            map_big=20_000,
+            map_window=150,
+            map_small_serial_runs=15,
         )
 
 

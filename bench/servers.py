@@ -231,4 +231,12 @@ def machine() -> dict[str, object]:
         "cpu_model": model,
         "memory_gib": round(mem_kib / (1 << 20), 1),
         "python": sys.version.split()[0],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
