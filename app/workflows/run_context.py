@@ -55,14 +55,14 @@ def attempt_id(run_id: str, step: str, idx: int, attempt: int) -> str:
 
 
 async def graph_of(conn: AsyncConnection, namespace: str, workflow: str, version: int) -> Graph:
-    """The compiled graph of a stored version."""
+    """The compiled graph of a stored version; the definition itself is read only when the graph is not
+    cached yet (a large one costs a decode of up to 256 KiB)."""
     v = workflow_versions.c
-    stmt = sa.select(v.definition, v.body_hash).where(
-        v.namespace == namespace, v.name == workflow, v.version == version
-    )
-    definition, digest = (await conn.execute(stmt)).one()
+    where = (v.namespace == namespace, v.name == workflow, v.version == version)
+    digest = (await conn.execute(sa.select(v.body_hash).where(*where))).scalar_one()
     graph = _GRAPHS.get(digest)
     if graph is None:
+        definition = (await conn.execute(sa.select(v.definition).where(*where))).scalar_one()
         graph = compile_definition(definition).graph
         assert graph is not None, "a stored version always compiles"
         if len(_GRAPHS) >= _GRAPHS_KEPT:

@@ -154,6 +154,8 @@ run_items = sa.Table(
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
     sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),
     partial_index("ix_run_items_due", "due_at", where="status = 'retry_scheduled'"),
+    # A step's next waiting items in index order, without walking the ones already done.
+    partial_index("ix_run_items_waiting", "namespace", "run_id", "step", "idx", where="status = 'waiting'"),
     partial_index(
         "ix_run_items_throttle",
         "namespace",

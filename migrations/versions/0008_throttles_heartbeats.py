@@ -1,6 +1,7 @@
 """throttles and heartbeats: throttle counters and their round-robin queue, the key and handler of an
 attempt in flight, a step's throttled count, a job's heartbeat interval and hard deadline; a handler's
-in_flight is counted, not stored; an index of finished runs for their retention
+in_flight is counted, not stored; indexes of finished runs (for their retention) and of a step's
+waiting items
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 ITEMS_KEYED = "throttle_key IS NOT NULL"
 ITEMS_FLYING = "status IN ('dispatched', 'running')"
 RUNS_FINISHED = "finished_at IS NOT NULL"
+ITEMS_WAITING = "status = 'waiting'"
 
 
 def upgrade() -> None:
@@ -67,6 +69,13 @@ def upgrade() -> None:
             postgresql_where=sa.text(ITEMS_KEYED),
         )
         batch_op.create_index(
+            "ix_run_items_waiting",
+            ["namespace", "run_id", "step", "idx"],
+            unique=False,
+            sqlite_where=sa.text(ITEMS_WAITING),
+            postgresql_where=sa.text(ITEMS_WAITING),
+        )
+        batch_op.create_index(
             "ix_run_items_handler",
             ["namespace", "handler"],
             unique=False,
@@ -95,6 +104,7 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("in_flight", sa.Integer(), nullable=False, server_default=sa.text("0")))
     with op.batch_alter_table("run_items", schema=None) as batch_op:
         batch_op.drop_index("ix_run_items_handler")
+        batch_op.drop_index("ix_run_items_waiting")
         batch_op.drop_index("ix_run_items_throttle")
         batch_op.drop_column("handler")
         batch_op.drop_column("throttle_key")
