@@ -54,7 +54,7 @@ class Ticks:
         work = (jobs.expire_due, workflow_engine.retry_due, workflow_runs.expire_due)
         for expire in (*work, gathers.expire_due, waits.expire_due):
             total += await self.drain(expire, self.batch)
-        return total
+        return total + await self.db.run(lambda tx: workflow_engine.sweep_throttles(tx, limit=self.batch))
 
     async def reclaim_leases(self) -> int:
         async def reclaim(tx: Tx, *, limit: int) -> int:

@@ -203,7 +203,8 @@ async def assert_consistent(svc: Service) -> None:
 
         keys = await rows(
             "SELECT t.key, t.in_flight, (SELECT count(*) FROM run_items i WHERE i.namespace = t.namespace"
-            " AND i.throttle_key = t.key AND i.status IN ('dispatched', 'running')) FROM throttles t"
+            " AND (i.throttle_key = t.key OR i.cap_key = t.key) AND i.status IN ('dispatched', 'running'))"
+            " FROM throttles t"
         )
         assert all(held == counted for _, held, counted in keys), keys
         steps = await rows(
@@ -295,3 +296,38 @@ class TestFairnessAndCounters:
         key = (await svc.client.get("/v1/throttles/external_api")).json()
         assert key["in_flight"] == 0 and key["waiting"] == 0
         await assert_consistent(svc)
+
+
+class TestBothLimits:
+    async def test_a_step_throttle_and_its_handler_cap_both_hold(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        """The step's key allows 4 and the handler's cap 2: never more than 2 of the handler in flight, and
+        a second workflow's step on the same key (another handler) still shares the key's 4."""
+        _, f = await handlers(svc, receiver)
+        capped = {"url": f"{receiver.url}/Fetcher", "timeout_seconds": 600, "max_in_flight": 2}
+        assert (await svc.client.put("/v1/handlers/Fetcher", json=capped)).status_code == 200
+        await put(svc, "agg", aggregation(limit=4))
+        other = aggregation(limit=4)
+        other["tasks"]["fetch_user"]["handler"] = "Aggregator"
+        await put(svc, "other", other)
+        await run(svc, "agg", "a", USERS[:6])
+        await run(svc, "other", "c", USERS[:6])
+        fetching = f.flying()
+        helping = f.flying("Aggregator")
+        assert (len(fetching), len(helping)) == (2, 2)  # the cap holds a's to 2; c takes the key's rest
+        key = (await svc.client.get("/v1/throttles/external_api")).json()
+        assert key["in_flight"] == 4
+        cap = (await svc.client.get("/v1/throttles/handler:Fetcher")).json()
+        assert cap["in_flight"] == 2
+        await assert_consistent(svc)
+        while f.flying() or f.flying("Aggregator"):
+            task = (f.flying() + f.flying("Aggregator"))[0]
+            await f.report(task)
+            keyed = [t for t in f.flying() + f.flying("Aggregator") if t["step"] == "fetch_user"]
+            assert len(f.flying()) <= 2 and len(keyed) <= 4
+            await assert_consistent(svc)
+        assert (await svc.client.get("/v1/runs/a")).json()["steps"][0]["status"] == "succeeded"
+        assert (await svc.client.get("/v1/runs/c")).json()["steps"][0]["status"] == "succeeded"
+        for name in ("external_api", "handler:Fetcher"):
+            assert (await svc.client.get(f"/v1/throttles/{name}")).json()["in_flight"] == 0

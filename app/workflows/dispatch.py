@@ -48,13 +48,16 @@ _MARK_DISPATCHED = (
         dispatched_at=sa.bindparam("b_now", type_=run_items.c.dispatched_at.type),
         handler=sa.bindparam("b_handler"),
         throttle_key=sa.bindparam("b_key"),
+        cap_key=sa.bindparam("b_cap"),
     )
 )
 
 
-async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: th.Slot | None = None) -> int:
-    """Dispatch the next attempt of each item whose handler is registered, under the slot's key (locked, with
-    room for them all) if any; returns how many went out. Step counters are the caller's."""
+async def dispatch(
+    tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slots: tuple[th.Slot, ...] = ()
+) -> int:
+    """Dispatch the next attempt of each item whose handler is registered, holding a slot of each key in
+    ``slots`` (locked, with room for them all); returns how many went out. Step counters are the caller's."""
     await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in items})
     run, ns = ctx.run, ctx.run["namespace"]
     base = await message_base(tx, ctx, step) if items else {}
@@ -79,7 +82,7 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: 
         marks.append(
             {"b_ns": ns, "b_run": run["id"], "b_step": step.name, "b_idx": it["idx"]}
             | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
-            | {"b_key": None if slot is None else slot.key}
+            | {"b_key": slots[0].key if slots else None, "b_cap": slots[1].key if len(slots) > 1 else None}
         )
         task = task_json(ctx, step, it, handler, job_id, attempt, tx.task_messages.public_url)
         task["deadline_at"] = timeout_at.isoformat()
@@ -96,10 +99,10 @@ async def dispatch(tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slot: 
     if marks:
         await tx.conn.execute(_MARK_DISPATCHED, marks)
         await deliveries.enqueue_many(tx, events)
-        if slot is not None:
+        for slot in slots:
             await th.take(tx, ns, slot.key, len(marks))
     again = [it | {"attempt": it["attempt"] + 1} for it in items if _next_id(run["id"], step, it) in taken]
-    return len(marks) + (await dispatch(tx, ctx, step, again, slot=slot) if again else 0)
+    return len(marks) + (await dispatch(tx, ctx, step, again, slots=slots) if again else 0)
 
 
 def _next_id(run_id: str, step: Step, item: ItemRow) -> str:
@@ -124,27 +127,28 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
     )
     waiting = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
     await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in waiting})
-    groups: dict[th.Slot | None, list[ItemRow]] = {}
+    groups: dict[tuple[th.Slot, ...], list[ItemRow]] = {}
     for it in waiting:
         if ctx.handlers[handler_name(step, it["idx"])] is not None:  # else: handler_unavailable
-            groups.setdefault(await th.slot_of(tx, ctx, step, it["idx"]), []).append(it)
+            groups.setdefault(await th.slots_of(tx, ctx, step, it["idx"]), []).append(it)
     sent = held = 0
     ns = row["namespace"]
-    for slot in sorted(groups, key=lambda g: "" if g is None else g.key):  # keys locked in one order
-        group = groups[slot]
-        if slot is None:
-            sent += await dispatch(tx, ctx, step, group)
-            continue
-        room = min(await th.room(tx, ns, slot), len(group))
-        sent += await dispatch(tx, ctx, step, group[:room], slot=slot)
+    await th.lock_keys(tx, ns, {slot.key for slots in groups for slot in slots})  # in one order
+    for slots in sorted(groups, key=lambda g: [slot.key for slot in g]):
+        group = groups[slots]
+        rooms = [await th.room(tx, ns, slot) for slot in slots]
+        room = min([*rooms, len(group)])
+        sent += await dispatch(tx, ctx, step, group[:room], slots=slots)
         rest = [it["idx"] for it in group[room:]]
-        if rest:
+        if rest:  # they wait on a key found full; the other one, if any, is checked when they get a slot
+            full = next(slot for slot, free in zip(slots, rooms, strict=True) if free <= room)
+            other = next((slot.key for slot in slots if slot.key != full.key), None)
             await tx.conn.execute(
                 sa.update(run_items)
                 .where(i.namespace == ns, i.run_id == row["run_id"], i.step == row["step"], i.idx.in_(rest))
-                .values(status="throttled", throttle_key=slot.key)
+                .values(status="throttled", throttle_key=full.key, cap_key=other)
             )
-            await th.enqueue(tx, ctx, step.name, slot)
+            await th.enqueue(tx, ctx, step.name, full)
             held += len(rest)
     if sent or held:
         s = run_steps.c
@@ -205,7 +209,16 @@ async def grant(
                 await tx.conn.execute(sa.delete(throttle_queue).where(*th.queued(namespace, key, turn)))
             continue
         step = ctx.graph.step(turn.step)
-        if await dispatch(tx, ctx, step, [item], slot=th.Slot(key, int(turn.lim))) != 1:
+        await handler_rows(tx, ctx, {handler_name(step, item["idx"])})
+        slots = await th.slots_of(tx, ctx, step, item["idx"])
+        locked, blocked = await _full_key(tx, namespace, key, slots)
+        if locked or (blocked is not None and blocked.key == key):
+            passed.add((turn.run_id, turn.step))  # a key held elsewhere, or this one under a new limit
+            continue
+        if blocked is not None:  # it needs a slot of another key that is full: it waits there instead
+            await _move(tx, ctx, turn.step, key, blocked, keep=any(slot.key == key for slot in slots))
+            continue
+        if await dispatch(tx, ctx, step, [item], slots=slots) != 1:
             passed.add((turn.run_id, turn.step))
             continue
         grants = (
@@ -223,6 +236,41 @@ async def grant(
             .values(in_flight=s.in_flight + 1, throttled=s.throttled - 1)
         )
         served.add((turn.run_id, turn.step))
+
+
+async def _full_key(
+    tx: Tx, namespace: str, key: str, slots: tuple[th.Slot, ...]
+) -> tuple[bool, th.Slot | None]:
+    """Whether a key the attempt needs besides ``key`` (which is held) is locked by another transaction
+    (it is not waited for), else the first of its slots whose key is full (None: all have room)."""
+    for slot in slots:
+        if slot.key == key:
+            found: dict[str, Any] | None = await th.lock(tx, namespace, key)
+        else:
+            found = await th.try_lock(tx, namespace, slot.key)
+        if found is None:
+            return True, None
+        if int(found["in_flight"]) >= slot.limit:
+            return False, slot
+    return False, None
+
+
+async def _move(tx: Tx, ctx: Ctx, step: str, key: str, to: th.Slot, *, keep: bool) -> None:
+    """Queue a run step's attempts waiting on ``key`` on the full key ``to`` instead (``keep``: they still
+    need ``key`` too, checked when ``to`` gives them a slot)."""
+    ns, i, q = ctx.run["namespace"], run_items.c, throttle_queue.c
+    await tx.conn.execute(
+        sa.update(run_items)
+        .where(i.namespace == ns, i.run_id == ctx.run["id"], i.step == step)
+        .where(i.status == "throttled", i.throttle_key == key)
+        .values(throttle_key=to.key, cap_key=key if keep else None)
+    )
+    await tx.conn.execute(
+        sa.delete(throttle_queue).where(
+            q.namespace == ns, q.key == key, q.run_id == ctx.run["id"], q.step == step
+        )
+    )
+    await th.enqueue(tx, ctx, step, to)
 
 
 async def _share_run(tx: Tx, namespace: str, run_id: str) -> bool:
@@ -256,7 +304,16 @@ async def limit_changed(tx: Tx, *, namespace: str, handler: str, max_in_flight: 
         await tx.conn.execute(
             sa.update(run_items).where(*flying, i.throttle_key.is_(None)).values(throttle_key=key)
         )
-        held = sa.select(sa.func.count()).where(*flying, i.throttle_key == key).scalar_subquery()
+        await tx.conn.execute(
+            sa.update(run_items)
+            .where(*flying, i.throttle_key != key, i.cap_key.is_(None))
+            .values(cap_key=key)
+        )
+        held = (
+            sa.select(sa.func.count())
+            .where(*flying, sa.or_(i.throttle_key == key, i.cap_key == key))
+            .scalar_subquery()
+        )
         await tx.conn.execute(
             sa.update(throttles).where(t.namespace == namespace, t.key == key).values(in_flight=held)
         )

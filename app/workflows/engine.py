@@ -22,7 +22,17 @@ from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
 from app.workflows.messages import normalise
 from app.workflows.run_context import ATTEMPT_ID, Ctx, load_ctx
-from app.workflows.run_models import IN_FLIGHT, ItemRow, StepRow, StepStatus, run_items, run_steps, runs
+from app.workflows.run_models import (
+    IN_FLIGHT,
+    ItemRow,
+    StepRow,
+    StepStatus,
+    run_items,
+    run_steps,
+    runs,
+    throttle_queue,
+    throttles,
+)
 from app.workflows.runs_end import end_run, step_finished
 
 _random = random.Random()
@@ -71,7 +81,7 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     results = {r.id: (r.output, r.error) for r in (await tx.conn.execute(ends)).all()}
     # Every key these attempts hold, locked in one order before any step row: bulk reports over several
     # keys never wait on each other in a cycle.
-    await th.lock_keys(tx, namespace, {k for it in items if (k := it["throttle_key"]) is not None})
+    await th.lock_keys(tx, namespace, _keys(items))
     contexts: dict[str, Ctx] = {}
     for item in items:
         job_id = cast(str, item["job_id"])
@@ -95,6 +105,11 @@ async def _share_runs(tx: Tx, namespace: str, attempt_ids: Sequence[str]) -> Non
         .with_for_update(read=True)
     )
     await tx.conn.execute(stmt)
+
+
+def _keys(items: Sequence[ItemRow]) -> set[str]:
+    """The throttle keys these items hold or wait on."""
+    return {k for it in items for k in (it["throttle_key"], it["cap_key"]) if k is not None}
 
 
 def _where_item(item: ItemRow) -> Any:
@@ -138,16 +153,15 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         final = "timed_out" if status == "timed_out" else "failed"
         values = {"status": "cancelled" if status == "cancelled" else final, "error": error}
         deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
-    # The key as the item holds it now: a handler's new cap may have tagged it since it was read.
-    held = (
-        await tx.conn.execute(guard.values(**values, **ended).returning(run_items.c.throttle_key))
-    ).first()
+    # The keys as the item holds them now: a handler's new cap may have tagged it since it was read.
+    stmt = guard.values(**values, **ended).returning(run_items.c.throttle_key, run_items.c.cap_key)
+    held = (await tx.conn.execute(stmt)).first()
     if held is None:
         return
     await run_events.attempt_ended(tx, ctx, item, values)
-    key, ns = held.throttle_key, item["namespace"]
-    if key is not None:
-        await th.lock(tx, ns, key)  # before the step's row, as a grant does
+    ns = item["namespace"]
+    keys = sorted(k for k in (held.throttle_key, held.cap_key) if k is not None)
+    await th.lock_keys(tx, ns, set(keys))  # before the step's row, as a grant does
     stmt = _step_update(ns, item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
     if status in ("timed_out", "cancelled"):
@@ -163,14 +177,14 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     phase_failed = step.kind == "phase" and values["status"] in ("failed", "timed_out", "cancelled")
     over = row["failed"] > tolerated(step, row["total"])
     failing = phase_failed or (over and ctx.graph.failure_mode == "fail_fast")
-    if key is not None:
+    for key in keys:
         await th.release(tx, ns, key)
-        # A step about to fail takes no slot for itself: the slot goes to another run.
-        served = await grant(
-            tx, ns, key, contexts={ctx.run["id"]: ctx}, skip=ctx.run["id"] if failing else None
-        )
-        if (item["run_id"], item["step"]) in served:
-            row = await _step_row(tx, ns, item["run_id"], item["step"])
+    served: set[tuple[str, str]] = set()
+    for key in keys:  # a step about to fail takes no slot for itself: the slot goes to another run
+        skip = ctx.run["id"] if failing else None
+        served |= await grant(tx, ns, key, contexts={ctx.run["id"]: ctx}, skip=skip)
+    if (item["run_id"], item["step"]) in served:
+        row = await _step_row(tx, ns, item["run_id"], item["step"])
     if row["status"] != "running":
         return
     if phase_failed:
@@ -205,9 +219,8 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
     i = run_items.c
     stmt = tx.due(sa.select(run_items).where(i.status == "retry_scheduled"), i.due_at, limit=limit)
     due = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
-    for ns in sorted({it["namespace"] for it in due}):
-        keys = {k for it in due if it["namespace"] == ns and (k := it["throttle_key"]) is not None}
-        await th.lock_keys(tx, ns, keys)  # in one order, before runs and step rows
+    for ns in sorted({it["namespace"] for it in due}):  # keys in one order, before runs and step rows
+        await th.lock_keys(tx, ns, _keys([it for it in due if it["namespace"] == ns]))
     contexts: dict[tuple[str, str], Ctx] = {}
     for item in due:
         key = (item["namespace"], item["run_id"])
@@ -220,6 +233,26 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
         row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
         await fill(tx, contexts[key], contexts[key].graph.step(item["step"]), row)
     return len(due)
+
+
+async def sweep_throttles(tx: Tx, *, limit: int) -> int:
+    """Serve keys with room and queued attempts. Slots are handed out when they free, so this finds work
+    only where a grant passed a key another transaction held (it never waits for a second key)."""
+    q, t = throttle_queue.c, throttles.c
+    stmt = (
+        sa.select(q.namespace, q.key)
+        .join(throttles, sa.and_(t.namespace == q.namespace, t.key == q.key))
+        .where(q.lim > t.in_flight)
+        .distinct()
+        .order_by(q.namespace, q.key)
+        .limit(limit)
+    )
+    found = (await tx.conn.execute(stmt)).all()
+    served = 0
+    for namespace, key in found:
+        if await th.try_lock(tx, namespace, key) is not None:
+            served += len(await grant(tx, namespace, key))
+    return served
 
 
 async def handler_registered(tx: Tx, *, namespace: str, name: str) -> None:

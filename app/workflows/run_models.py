@@ -150,6 +150,7 @@ run_items = sa.Table(
     # The throttle key (internal form, see throttles) the item waits on or holds, and the handler of the
     # attempt in flight.
     sa.Column("throttle_key", sa.String(210), nullable=True),
+    sa.Column("cap_key", sa.String(210), nullable=True),  # the second key an attempt holds or needs
     sa.Column("handler", sa.String(100), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
     sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),
@@ -169,6 +170,7 @@ run_items = sa.Table(
     partial_index(
         "ix_run_items_handler", "namespace", "handler", where="status IN ('dispatched', 'running')"
     ),
+    partial_index("ix_run_items_cap", "namespace", "cap_key", "status", where="cap_key IS NOT NULL"),
 )
 
 
@@ -187,6 +189,7 @@ class ItemRow(TypedDict):
     dispatched_at: datetime | None
     finished_at: datetime | None
     throttle_key: str | None
+    cap_key: str | None
     handler: str | None
 
 

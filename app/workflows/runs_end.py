@@ -235,10 +235,11 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
     if step is not None:
         where.append(i.step == step)
     ns = ctx.run["namespace"]
-    keyed = sa.select(i.throttle_key).distinct().where(*where, i.throttle_key.is_not(None))
-    keys = set((await tx.conn.execute(keyed)).scalars())
+    keyed = sa.select(i.throttle_key, i.cap_key).where(*where)
+    keyed = keyed.where(sa.or_(i.throttle_key.is_not(None), i.cap_key.is_not(None))).distinct()
+    keys = {k for row in (await tx.conn.execute(keyed)).all() for k in row if k is not None}
     await th.lock_keys(tx, ns, keys)  # before the items and steps, as grants do
-    stmt = sa.select(i.step, i.idx, i.status, i.job_id, i.item, i.attempt, i.throttle_key)
+    stmt = sa.select(i.step, i.idx, i.status, i.job_id, i.item, i.attempt, i.throttle_key, i.cap_key)
     rows = (await tx.conn.execute(stmt.where(*where).order_by(i.step, i.idx))).all()
     if not rows:
         return
@@ -252,8 +253,9 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
         d["cancelled"] += 1
         if r.status in IN_FLIGHT:
             d["in_flight"] -= 1
-            if r.throttle_key is not None:
-                freed[r.throttle_key] = freed.get(r.throttle_key, 0) + 1
+            for key in (r.throttle_key, r.cap_key):
+                if key is not None:
+                    freed[key] = freed.get(key, 0) + 1
         elif r.status in ("retry_scheduled", "throttled"):
             d[r.status] -= 1
     s = run_steps.c

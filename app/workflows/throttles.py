@@ -3,8 +3,10 @@ step dispatches under it only while the count is below the step's limit. Waiting
 items, queued per run step; a freed slot goes to the run step that least recently got one (the older run on a
 tie), the lowest index first, in the transaction that freed it.
 
-A step's own ``throttle`` is its key; a step without one runs under its handler's ``max_in_flight``, if any.
-Keys are stored as "k:<key>" and "h:<handler>" so a handler's cap never shares a key with a step's.
+An attempt needs a slot of its step's ``throttle`` key and one of its handler's ``max_in_flight`` (each when
+there is one); in flight it holds both (``throttle_key`` and ``cap_key``). Waiting, it is queued on one key
+at a time, the one found full: when that key frees a slot and the other is full, it moves to the other's
+queue. Keys are stored as "k:<key>" and "h:<handler>" so a handler's cap never shares a key with a step's.
 
 Lock order: a transaction locks the keys it knows of first, sorted (the keys of the attempts a report,
 a bulk report, a retry tick or a cancel ends), then items and step rows. A grant never waits on a run: it
@@ -46,14 +48,16 @@ def public_key(key: str) -> str:
     return key[len(STEP_KEY) :] if key.startswith(STEP_KEY) else "handler:" + key[len(HANDLER_KEY) :]
 
 
-async def slot_of(tx: Tx, ctx: Ctx, step: Step, idx: int) -> Slot | None:
-    """The slot an item of the step needs, if any (its handler is loaded in ``ctx.handlers``)."""
+async def slots_of(tx: Tx, ctx: Ctx, step: Step, idx: int) -> tuple[Slot, ...]:
+    """The slots an item of the step needs, in key order: its step's throttle and its handler's cap, each
+    when there is one (the handler is loaded in ``ctx.handlers``)."""
+    found = []
     if step.throttle is not None:
-        return Slot(STEP_KEY + await _rendered(tx, ctx, step), step.throttle.limit)
+        found.append(Slot(STEP_KEY + await _rendered(tx, ctx, step), step.throttle.limit))
     handler = ctx.handlers.get(handler_name(step, idx))
     if handler is not None and handler["max_in_flight"] is not None:
-        return Slot(HANDLER_KEY + handler["name"], handler["max_in_flight"])
-    return None
+        found.append(Slot(HANDLER_KEY + handler["name"], handler["max_in_flight"]))
+    return tuple(sorted(found, key=lambda slot: slot.key))
 
 
 async def _rendered(tx: Tx, ctx: Ctx, step: Step) -> str:
@@ -89,6 +93,21 @@ async def lock(tx: Tx, namespace: str, key: str) -> dict[str, Any]:
     t = throttles.c
     stmt = sa.select(throttles).where(t.namespace == namespace, t.key == key)
     return dict((await tx.conn.execute(tx.for_update(stmt))).mappings().one())
+
+
+async def try_lock(tx: Tx, namespace: str, key: str) -> dict[str, Any] | None:
+    """The key's row locked, or None when another transaction holds it (PostgreSQL): a grant holding one
+    key never waits for a second."""
+    if not tx.is_postgres:
+        return await lock(tx, namespace, key)
+    new = {"namespace": namespace, "key": key, "in_flight": 0, "grants": 0}
+    await tx.conn.execute(tx.insert(throttles).values(new).on_conflict_do_nothing())
+    t = throttles.c
+    stmt = (
+        sa.select(throttles).where(t.namespace == namespace, t.key == key).with_for_update(skip_locked=True)
+    )
+    found = (await tx.conn.execute(stmt)).mappings().first()
+    return None if found is None else dict(found)
 
 
 async def lock_keys(tx: Tx, namespace: str, keys: set[str]) -> None:
@@ -184,7 +203,7 @@ async def holders(
     """The first attempts holding the key's slots, oldest first: {run_id, step, job_id, since}."""
     i = run_items.c
     stmt = sa.select(i.run_id, i.step, i.job_id, i.dispatched_at).where(
-        i.namespace == namespace, i.throttle_key == key, i.status.in_(IN_FLIGHT)
+        i.namespace == namespace, sa.or_(i.throttle_key == key, i.cap_key == key), i.status.in_(IN_FLIGHT)
     )
     if run_id is not None:
         stmt = stmt.where(i.run_id == run_id)

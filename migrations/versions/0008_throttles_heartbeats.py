@@ -22,6 +22,7 @@ ITEMS_KEYED = "throttle_key IS NOT NULL"
 ITEMS_FLYING = "status IN ('dispatched', 'running')"
 RUNS_FINISHED = "finished_at IS NOT NULL"
 ITEMS_WAITING = "status = 'waiting'"
+ITEMS_CAPPED = "cap_key IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -60,6 +61,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("throttled", sa.Integer(), nullable=False, server_default=sa.text("0")))
     with op.batch_alter_table("run_items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("throttle_key", sa.String(length=210), nullable=True))
+        batch_op.add_column(sa.Column("cap_key", sa.String(length=210), nullable=True))
         batch_op.add_column(sa.Column("handler", sa.String(length=100), nullable=True))
         batch_op.create_index(
             "ix_run_items_throttle",
@@ -67,6 +69,13 @@ def upgrade() -> None:
             unique=False,
             sqlite_where=sa.text(ITEMS_KEYED),
             postgresql_where=sa.text(ITEMS_KEYED),
+        )
+        batch_op.create_index(
+            "ix_run_items_cap",
+            ["namespace", "cap_key", "status"],
+            unique=False,
+            sqlite_where=sa.text(ITEMS_CAPPED),
+            postgresql_where=sa.text(ITEMS_CAPPED),
         )
         batch_op.create_index(
             "ix_run_items_waiting",
@@ -105,6 +114,8 @@ def downgrade() -> None:
     with op.batch_alter_table("run_items", schema=None) as batch_op:
         batch_op.drop_index("ix_run_items_handler")
         batch_op.drop_index("ix_run_items_waiting")
+        batch_op.drop_index("ix_run_items_cap")
+        batch_op.drop_column("cap_key")
         batch_op.drop_index("ix_run_items_throttle")
         batch_op.drop_column("handler")
         batch_op.drop_column("throttle_key")
