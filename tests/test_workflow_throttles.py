@@ -331,3 +331,50 @@ class TestBothLimits:
         assert (await svc.client.get("/v1/runs/c")).json()["steps"][0]["status"] == "succeeded"
         for name in ("external_api", "handler:Fetcher"):
             assert (await svc.client.get(f"/v1/throttles/{name}")).json()["in_flight"] == 0
+
+    async def test_a_phase_item_waits_only_on_its_own_handler_cap(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        """A phase's two handlers need different caps: when handler A's cap is full, only A's item moves to
+        A's queue; B's item takes the key's freed slot."""
+        h = Handlers(svc, receiver)
+        await h.register("A", "B", "C")
+        f = Flight(h)
+        for name, limit in (("A", 1), ("B", 5)):
+            body = {"url": f"{receiver.url}/{name}", "timeout_seconds": 600, "max_in_flight": limit}
+            assert (await svc.client.put(f"/v1/handlers/{name}", json=body)).status_code == 200
+        await put(svc, "hold-t", {"tasks": {"x": {"handler": "C", "throttle": {"key": "t", "limit": 1}}}})
+        await put(svc, "hold-a", {"tasks": {"x": {"handler": "A"}}})
+        phase = {
+            "is_initial": True,
+            "is_final": True,
+            "handlers": ["A", "B"],
+            "throttle": {"key": "t", "limit": 1},
+        }
+        await put(svc, "ph", {"phases": {"p": phase}})
+        for workflow, run_id in (("hold-t", "ht"), ("ph", "p1"), ("hold-a", "ha")):
+            assert (
+                await svc.client.post(f"/v1/workflows/{workflow}/runs", json={"id": run_id})
+            ).status_code == 201
+            await svc.settle()
+        assert (len(f.flying("C")), len(f.flying("A")), len(f.flying("B"))) == (1, 1, 0)
+        await f.report(f.flying("C")[0])  # frees t: A is full, so B's item goes out
+        await assert_consistent(svc)
+        assert [t["run_id"] for t in f.flying("B")] == ["p1"]
+
+    async def test_round_robin_holds_when_the_handler_has_a_cap(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        _, f = await handlers(svc, receiver)
+        body = {"url": f"{receiver.url}/Fetcher", "timeout_seconds": 600, "max_in_flight": 100}
+        assert (await svc.client.put("/v1/handlers/Fetcher", json=body)).status_code == 200
+        await put(svc, "agg", aggregation())
+        await run(svc, "agg", "a", USERS)
+        await run(svc, "agg", "b", USERS)
+        order: list[str] = []
+        while len(order) < 6:
+            before = {t["job_id"] for t in f.flying()}
+            await f.report(min(f.flying(), key=lambda t: (t["run_id"], t["index"])))
+            order += [t["run_id"] for t in f.flying() if t["job_id"] not in before]
+        assert order[:6] == ["b", "a"] * 3
+        await assert_consistent(svc)

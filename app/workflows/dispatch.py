@@ -216,7 +216,7 @@ async def grant(
             passed.add((turn.run_id, turn.step))  # a key held elsewhere, or this one under a new limit
             continue
         if blocked is not None:  # it needs a slot of another key that is full: it waits there instead
-            await _move(tx, ctx, turn.step, key, blocked, keep=any(slot.key == key for slot in slots))
+            await _move(tx, ctx, step, item, key, blocked, keep=any(slot.key == key for slot in slots))
             continue
         if await dispatch(tx, ctx, step, [item], slots=slots) != 1:
             passed.add((turn.run_id, turn.step))
@@ -255,22 +255,26 @@ async def _full_key(
     return False, None
 
 
-async def _move(tx: Tx, ctx: Ctx, step: str, key: str, to: th.Slot, *, keep: bool) -> None:
-    """Queue a run step's attempts waiting on ``key`` on the full key ``to`` instead (``keep``: they still
-    need ``key`` too, checked when ``to`` gives them a slot)."""
+async def _move(tx: Tx, ctx: Ctx, step: Step, item: ItemRow, key: str, to: th.Slot, *, keep: bool) -> None:
+    """Queue the attempts of a run step waiting on ``key`` that need what ``item`` needs on the full key
+    ``to`` instead (``keep``: they still need ``key`` too, checked when ``to`` gives them a slot). In a phase
+    only the items of ``item``'s handler move: the others need other caps."""
     ns, i, q = ctx.run["namespace"], run_items.c, throttle_queue.c
+    mine = (i.namespace == ns, i.run_id == ctx.run["id"], i.step == step.name)
+    same = [i.status == "throttled", i.throttle_key == key]
+    if step.kind == "phase":
+        name = handler_name(step, item["idx"])
+        same.append(i.idx.in_([n for n, ref in enumerate(step.handlers) if ref.name == name]))
     await tx.conn.execute(
-        sa.update(run_items)
-        .where(i.namespace == ns, i.run_id == ctx.run["id"], i.step == step)
-        .where(i.status == "throttled", i.throttle_key == key)
-        .values(throttle_key=to.key, cap_key=key if keep else None)
+        sa.update(run_items).where(*mine, *same).values(throttle_key=to.key, cap_key=key if keep else None)
     )
-    await tx.conn.execute(
-        sa.delete(throttle_queue).where(
-            q.namespace == ns, q.key == key, q.run_id == ctx.run["id"], q.step == step
+    if not await th.has_waiting(tx, ns, key, ctx.run["id"], step.name):
+        await tx.conn.execute(
+            sa.delete(throttle_queue).where(
+                q.namespace == ns, q.key == key, q.run_id == ctx.run["id"], q.step == step.name
+            )
         )
-    )
-    await th.enqueue(tx, ctx, step, to)
+    await th.enqueue(tx, ctx, step.name, to)
 
 
 async def _share_run(tx: Tx, namespace: str, run_id: str) -> bool:

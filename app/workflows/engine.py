@@ -238,11 +238,12 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
 async def sweep_throttles(tx: Tx, *, limit: int) -> int:
     """Serve keys with room and queued attempts. Slots are handed out when they free, so this finds work
     only where a grant passed a key another transaction held (it never waits for a second key)."""
-    q, t = throttle_queue.c, throttles.c
+    q, t, r = throttle_queue.c, throttles.c, runs.c
     stmt = (
         sa.select(q.namespace, q.key)
         .join(throttles, sa.and_(t.namespace == q.namespace, t.key == q.key))
-        .where(q.lim > t.in_flight)
+        .join(runs, sa.and_(r.namespace == q.namespace, r.id == q.run_id))
+        .where(q.lim > t.in_flight, r.status == "running")
         .distinct()
         .order_by(q.namespace, q.key)
         .limit(limit)

@@ -97,16 +97,17 @@ async def lock(tx: Tx, namespace: str, key: str) -> dict[str, Any]:
 
 async def try_lock(tx: Tx, namespace: str, key: str) -> dict[str, Any] | None:
     """The key's row locked, or None when another transaction holds it (PostgreSQL): a grant holding one
-    key never waits for a second."""
+    key does not wait for a second. A key never used is created first (that insert may wait for another
+    transaction creating the same key)."""
     if not tx.is_postgres:
         return await lock(tx, namespace, key)
-    new = {"namespace": namespace, "key": key, "in_flight": 0, "grants": 0}
-    await tx.conn.execute(tx.insert(throttles).values(new).on_conflict_do_nothing())
     t = throttles.c
-    stmt = (
-        sa.select(throttles).where(t.namespace == namespace, t.key == key).with_for_update(skip_locked=True)
-    )
-    found = (await tx.conn.execute(stmt)).mappings().first()
+    stmt = sa.select(throttles).where(t.namespace == namespace, t.key == key)
+    exists = (await tx.conn.execute(stmt)).first() is not None
+    if not exists:
+        new = {"namespace": namespace, "key": key, "in_flight": 0, "grants": 0}
+        await tx.conn.execute(tx.insert(throttles).values(new).on_conflict_do_nothing())
+    found = (await tx.conn.execute(stmt.with_for_update(skip_locked=True))).mappings().first()
     return None if found is None else dict(found)
 
 
@@ -147,7 +148,10 @@ async def enqueue(tx: Tx, ctx: Ctx, step: str, slot: Slot) -> None:
     slots of the key already queues as if it had just been served, behind the runs that wait with none."""
     ns, t, i = ctx.run["namespace"], throttles.c, run_items.c
     holding = sa.exists().where(
-        i.namespace == ns, i.throttle_key == slot.key, i.status.in_(IN_FLIGHT), i.run_id == ctx.run["id"]
+        i.namespace == ns,
+        sa.or_(i.throttle_key == slot.key, i.cap_key == slot.key),
+        i.status.in_(IN_FLIGHT),
+        i.run_id == ctx.run["id"],
     )
     stmt = sa.select(sa.case((holding, t.grants), else_=0)).where(t.namespace == ns, t.key == slot.key)
     grants = int((await tx.conn.execute(stmt)).scalar_one())
