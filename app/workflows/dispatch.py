@@ -19,7 +19,15 @@ from app.workflows import throttles as th
 from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_THROTTLE_LIMIT
 from app.workflows.messages import message_base, task_json
-from app.workflows.run_context import DEFAULT_TIMEOUT, Ctx, attempt_id, handler_name, handler_rows, load_ctx
+from app.workflows.run_context import (
+    DEFAULT_TIMEOUT,
+    Ctx,
+    attempt_id,
+    handler_name,
+    handler_rows,
+    load_ctx,
+    share_runs,
+)
 from app.workflows.run_models import (
     IN_FLIGHT,
     ItemRow,
@@ -196,7 +204,7 @@ async def grant(
         )
         if turn is None:
             return served
-        if not await _share_run(tx, namespace, turn.run_id):
+        if not await share_runs(tx, namespace, {turn.run_id}, skip_locked=True):  # a pause or cancel has it
             passed |= await _queued_steps(tx, namespace, key, turn.run_id)
             continue
         ctx = contexts.get(turn.run_id) or await load_ctx(tx, namespace, turn.run_id)
@@ -275,19 +283,6 @@ async def _move(tx: Tx, ctx: Ctx, step: Step, item: ItemRow, key: str, to: th.Sl
             )
         )
     await th.enqueue(tx, ctx, step.name, to)
-
-
-async def _share_run(tx: Tx, namespace: str, run_id: str) -> bool:
-    """PostgreSQL: hold the run in share mode, as a report does; False when a pause or cancel holds it for
-    update right now (its items are passed over, not waited for)."""
-    if not tx.is_postgres:
-        return True
-    stmt = (
-        sa.select(runs.c.id)
-        .where(runs.c.namespace == namespace, runs.c.id == run_id)
-        .with_for_update(read=True, skip_locked=True)
-    )
-    return (await tx.conn.execute(stmt)).first() is not None
 
 
 async def _queued_steps(tx: Tx, namespace: str, key: str, run_id: str) -> set[tuple[str, str]]:

@@ -21,7 +21,7 @@ from app.workflows.dispatch import fill, grant
 from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
 from app.workflows.messages import normalise
-from app.workflows.run_context import ATTEMPT_ID, Ctx, load_ctx
+from app.workflows.run_context import ATTEMPT_ID, Ctx, load_ctx, share_runs
 from app.workflows.run_models import (
     IN_FLIGHT,
     ItemRow,
@@ -66,7 +66,8 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     status_of = {job_id: status for job_id, status in finished if ATTEMPT_ID.match(job_id)}
     if not status_of:
         return
-    await _share_runs(tx, namespace, list(status_of))
+    run_ids = {m.group("run") for a in status_of if (m := ATTEMPT_ID.match(a)) is not None}
+    await share_runs(tx, namespace, run_ids)
     i = run_items.c
     stmt = sa.select(run_items).where(
         i.namespace == namespace, i.job_id.in_(sorted(status_of)), i.status.in_(IN_FLIGHT)
@@ -89,22 +90,6 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
             contexts[item["run_id"]] = await load_ctx(tx, namespace, item["run_id"])
         output, error = results[job_id]
         await finish_attempt(tx, contexts[item["run_id"]], item, status_of[job_id], output, error)
-
-
-async def _share_runs(tx: Tx, namespace: str, attempt_ids: Sequence[str]) -> None:
-    """PostgreSQL: hold the runs these attempts belong to in share mode for the rest of the transaction.
-    Reports of one run still go together, but a pause or a cancel (which lock the run for update) waits for
-    them to commit, and they for it, so neither decides from a state the other is changing."""
-    if not tx.is_postgres:
-        return  # one writer at a time already
-    run_ids = sorted({m.group("run") for a in attempt_ids if (m := ATTEMPT_ID.match(a)) is not None})
-    stmt = (
-        sa.select(runs.c.id)
-        .where(runs.c.namespace == namespace, runs.c.id.in_(run_ids))
-        .order_by(runs.c.id)
-        .with_for_update(read=True)
-    )
-    await tx.conn.execute(stmt)
 
 
 def _keys(items: Sequence[ItemRow]) -> set[str]:

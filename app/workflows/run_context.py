@@ -50,6 +50,22 @@ async def add_transition(tx: Tx, ctx: Ctx, frm: str | None, to: str, reason: str
     ctx.run.update(cast(Any, values))
 
 
+async def share_runs(tx: Tx, namespace: str, run_ids: set[str], *, skip_locked: bool = False) -> set[str]:
+    """PostgreSQL: hold these runs in share mode for the rest of the transaction, in id order. Reports of one
+    run still go together, but a pause or a cancel (which lock the run for update) waits for them, and they
+    for it, so neither decides from a state the other is changing. ``skip_locked``: a run locked for update
+    right now is not waited for, and not among the ids returned. SQLite has one writer at a time already."""
+    if not tx.is_postgres:
+        return set(run_ids)
+    stmt = (
+        sa.select(runs.c.id)
+        .where(runs.c.namespace == namespace, runs.c.id.in_(sorted(run_ids)))
+        .order_by(runs.c.id)
+        .with_for_update(read=True, skip_locked=skip_locked)
+    )
+    return set((await tx.conn.execute(stmt)).scalars())
+
+
 def attempt_id(run_id: str, step: str, idx: int, attempt: int) -> str:
     return f"{run_id}:{step}:{idx}:a{attempt}"
 
