@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -330,3 +332,45 @@ class TestCostPerReport:
             event.remove(engine, "before_cursor_execute", count)
         assert small == big
         assert not any("gather_members" in sql and "position" in sql for sql in big)  # no member scan
+
+    async def test_a_report_that_resolves_nothing_runs_two_statements(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        """One statement finishes the job, one counts it into its gathers; a repeat reads the job instead
+        of counting. A report that resolves a gather adds its resolution and its outbox row."""
+        await create(svc, gather_body(receiver, "two", ["t1", "t2"]))
+        with statements(svc) as first:
+            await report(svc, "t1")
+        assert [kind(sql) for sql in first] == ["INSERT INTO jobs", "UPDATE gathers"]
+        with statements(svc) as again:
+            await report(svc, "t1")
+        assert [kind(sql) for sql in again] == ["INSERT INTO jobs", "SELECT"]
+        with statements(svc) as last:
+            await report(svc, "t2")
+        assert [kind(sql) for sql in last][:2] == ["INSERT INTO jobs", "UPDATE gathers"]
+        assert "INSERT INTO deliveries" in [kind(sql) for sql in last]
+
+
+def kind(sql: str) -> str:
+    """A statement's verb and table (``SELECT`` alone for reads)."""
+    words = sql.split()
+    if words[0] == "SELECT":
+        return "SELECT"
+    return " ".join(words[:3] if words[0] in ("INSERT", "DELETE") else words[:2])
+
+
+@contextlib.contextmanager
+def statements(svc: Service) -> Iterator[list[str]]:
+    """The SQL statements run while the block runs (transaction control left out)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(sql.strip())
+
+    engine = svc.runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.waits.models import wait_participants
 from tests.conftest import Service
 from tests.receiver import Receiver
+from tests.test_gather_flow import statements
 
 
 def add_body(
@@ -255,3 +256,21 @@ async def test_100_concurrent_adds_of_50_keys_fire_one_quorum_naming_50(
             )
         ).scalars()
         assert Counter(rows) == {k: 1 for k in set(keys)}
+
+
+async def test_an_add_that_reaches_no_quorum_runs_two_statements_on_postgresql(
+    svc: Service, receiver: Receiver
+) -> None:
+    """The wait is opened or taken by one upsert; the join, the counter and the preview are one more
+    statement on PostgreSQL (SQLite, with no writes in CTEs, joins and saves separately)."""
+    await add(svc, "few", add_body(receiver, "a", expected=5))
+    with statements(svc) as seen:
+        body = await add(svc, "few", add_body(receiver, "b", expected=5))
+    assert body["participant_count"] == 2
+    assert body["participants"] == ["a", "b"]
+    assert seen[0].startswith("INSERT INTO waits")
+    assert len(seen) == (2 if svc.runtime.db.engine.dialect.name == "postgresql" else 4)
+    with statements(svc) as repeat:
+        body = await add(svc, "few", add_body(receiver, "b", expected=5))
+    assert (body["participant_count"], body["counted"]) == (2, False)
+    assert len(repeat) == len(seen)

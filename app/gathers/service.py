@@ -225,8 +225,41 @@ _COUNT = (
 )
 
 
+# One finished job: one statement counts it into every open gather holding it and returns them. (A job held
+# by several gathers locks them in the plan's order; concurrent reports that meet in a cycle get a deadlock
+# error, which the transaction's retry absorbs. Many jobs take the sorted path below.)
+_COUNT_ONE = (
+    sa.update(gathers)
+    .where(
+        gather_members.c.namespace == sa.bindparam("b_namespace"),
+        gather_members.c.job_id == sa.bindparam("b_job_id"),
+        gathers.c.namespace == sa.bindparam("b_namespace"),
+        gathers.c.id == gather_members.c.gather_id,
+        gathers.c.status == "waiting",
+    )
+    .values(
+        done=gathers.c.done + 1,
+        succeeded=gathers.c.succeeded + sa.bindparam("d_succeeded"),
+        failed=gathers.c.failed + sa.bindparam("d_failed"),
+    )
+    .returning(*gathers.c)
+)
+
+
 async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
     """Count finished jobs into the open gathers that hold them: O(gathers touched), no member scan."""
+    if len(finished) == 1:
+        ((job_id, status),) = finished
+        params = {
+            "b_namespace": namespace,
+            "b_job_id": job_id,
+            "d_succeeded": int(status == "succeeded"),
+            "d_failed": int(status in FAILURES),
+        }
+        counted = (await tx.conn.execute(_COUNT_ONE, params)).mappings().all()
+        for held in sorted(counted, key=lambda r: r["id"]):
+            await _maybe_resolve(tx, cast(GatherRow, dict(held)))
+        return
     status_of = dict(finished)
     deltas: dict[str, list[int]] = {}
     for part in chunks(sorted(status_of)):

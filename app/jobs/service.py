@@ -114,65 +114,33 @@ def _same_report(row: JobRow, report: Report) -> bool:
 
 
 async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) -> list[ReportResult]:
-    """Apply completion reports in one transaction; resolve what they complete. Results in input order."""
-    existing = await store.ensure_and_lock(tx, namespace, [r.id for r in reports])
+    """Apply completion reports in one transaction; resolve what they complete. Results in input order.
+
+    One statement finishes every job still active (registering unknown ids finished); only the reports it
+    did not apply read their job, to tell a repeat ("unchanged") from another result ("conflict")."""
+    ends = [
+        store.new_row(
+            namespace, r.id, tx.now, status=r.status, output=r.output, error=r.error, finished_at=tx.now
+        )
+        for r in reports
+    ]
+    applied = await store.finish(tx, ends)
+    others = await store.read_jobs(tx, namespace, [r.id for r in reports if r.id not in applied])
     results: list[ReportResult] = []
     finishing: list[Report] = []
     for report in reports:
-        row = existing[report.id]
-        if row["status"] in ACTIVE:
-            finished: JobRow = {
-                **row,
-                "status": report.status,
-                "output": report.output,
-                "error": report.error,
-                "finished_at": tx.now,
-                "updated_at": tx.now,
-            }
+        if report.id in applied:
             finishing.append(report)
-            results.append(ReportResult(report.id, "applied", finished))
+            results.append(ReportResult(report.id, "applied", applied[report.id]))
         else:
+            row = others[report.id]
             outcome: ReportOutcome = "unchanged" if _same_report(row, report) else "conflict"
             results.append(ReportResult(report.id, outcome, row))
     if finishing:
-        await _finish(tx, namespace, finishing)
         for report in finishing:
             tx.observe("report", report.status)
         await tx.publish(JobsFinished(namespace, tuple((r.id, r.status) for r in finishing)))
     return results
-
-
-# Hot-path statements are built once: constructing Core statements costs more than running them.
-_FINISH = (
-    sa.update(jobs)
-    .where(
-        jobs.c.namespace == sa.bindparam("b_namespace"),
-        jobs.c.id == sa.bindparam("b_id"),
-        sa.or_(*(jobs.c.status == status for status in ACTIVE)),  # no IN: executemany cannot expand it
-    )
-    .values(
-        status=sa.bindparam("b_status"),
-        output=sa.bindparam("b_output", type_=jobs.c.output.type),
-        error=sa.bindparam("b_error", type_=jobs.c.error.type),
-        finished_at=sa.bindparam("b_now", type_=jobs.c.finished_at.type),
-        updated_at=sa.bindparam("b_now", type_=jobs.c.updated_at.type),
-    )
-)
-
-
-async def _finish(tx: Tx, namespace: str, reports: Sequence[Report]) -> None:
-    params = [
-        {
-            "b_namespace": namespace,
-            "b_id": r.id,
-            "b_status": r.status,
-            "b_output": r.output,
-            "b_error": r.error,
-            "b_now": tx.now,
-        }
-        for r in reports
-    ]
-    await tx.conn.execute(_FINISH, params)
 
 
 async def complete(tx: Tx, *, namespace: str, job_id: str, report: Report) -> JobRow:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import Tx, chunks
-from app.jobs.models import JobRow, jobs
+from app.jobs.models import ACTIVE, JobRow, jobs
 
 
 async def lock_jobs(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, JobRow]:
@@ -64,6 +64,42 @@ def _upsert(dialect: str) -> Any:
     return insert.on_conflict_do_update(
         index_elements=[jobs.c.namespace, jobs.c.id], set_={"registered": jobs.c.registered}
     ).returning(*jobs.c)
+
+
+@cache
+def _finish_upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE that finishes each job still pending or running (an unknown id is
+    inserted finished), RETURNING the rows it finished. The guard is the statement's own WHERE: of two
+    concurrent reports, the database lets one finish the job."""
+    insert = postgresql.insert(jobs) if dialect == "postgresql" else sqlite.insert(jobs)
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[jobs.c.namespace, jobs.c.id],
+        set_={k: new[k] for k in ("status", "output", "error", "finished_at", "updated_at")},
+        where=sa.or_(*(jobs.c.status == status for status in ACTIVE)),  # no IN: one statement per batch
+    ).returning(*jobs.c)
+
+
+async def finish(tx: Tx, rows: Sequence[JobRow]) -> dict[str, JobRow]:
+    """Finish the given jobs (complete rows carrying their end) where they are still active, registering
+    unknown ids as they are; returns the rows finished now, by id. One statement, in id order, so concurrent
+    writers over overlapping ids take their row locks in one order. A job already finished is left as it
+    is, locked on PostgreSQL (ON CONFLICT locks the row it does not update), and not returned."""
+    if not rows:
+        return {}
+    ordered = sorted(rows, key=lambda r: r["id"])
+    result = await tx.conn.execute(_finish_upsert(tx.dialect), ordered)
+    return {row["id"]: cast(JobRow, dict(row)) for row in result.mappings()}
+
+
+async def read_jobs(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, JobRow]:
+    """The given jobs as they are, by id (no lock)."""
+    found: dict[str, JobRow] = {}
+    for part in chunks(sorted(ids)):
+        stmt = sa.select(jobs).where(jobs.c.namespace == namespace, jobs.c.id.in_(part))
+        for row in (await tx.conn.execute(stmt)).mappings():
+            found[row["id"]] = cast(JobRow, dict(row))
+    return found
 
 
 async def ensure_and_lock(tx: Tx, namespace: str, ids: Sequence[str]) -> dict[str, JobRow]:

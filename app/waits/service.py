@@ -16,7 +16,7 @@ from app.core.ids import new_id
 from app.deliveries import service as deliveries
 from app.errors import NotFound
 from app.waits.models import WaitEvent, WaitParticipantRow, WaitReason, WaitRow, wait_participants, waits
-from app.waits.reads import participants, preview, to_read
+from app.waits.reads import PREVIEW, participants, preview, to_read
 from app.waits.schemas import ParticipantAdd, ParticipantAdded, WaitRead
 
 EVENT_TYPE: WaitEvent = "wait.resolved"
@@ -63,44 +63,93 @@ async def _open_locked(tx: Tx, namespace: str, group_key: str) -> WaitRow | None
     return cast(WaitRow, dict(row)) if row is not None else None
 
 
-async def _open_or_create(
-    tx: Tx, namespace: str, group_key: str, body: ParticipantAdd
-) -> tuple[WaitRow, bool]:
-    """The group's open wait, locked; a new one when there is none (a concurrent creator wins the race)."""
-    for _ in range(3):
-        row = await _open_locked(tx, namespace, group_key)
-        if row is not None:
-            return row, False
-        new: WaitRow = {
-            "id": new_id("wt"),
-            "namespace": namespace,
-            "group_key": group_key,
-            "status": "waiting",
-            "reason": None,
-            "expected": body.expected_participants,
-            "participant_count": 0,
-            "wait_seconds": body.wait_seconds,
-            "max_wait_seconds": body.max_wait_seconds,
-            "refire_on_quorum_after_timeout": body.refire_on_quorum_after_timeout,
-            "callback": body.callback.model_dump(mode="json"),
-            "created_at": tx.now,
-            "last_added_at": tx.now,
-            "deadline_at": None,
-            "timed_out_at": None,
-            "resolved_at": None,
-        }
-        stmt = tx.insert(waits).values(new).on_conflict_do_nothing().returning(waits.c.id)
-        if (await tx.conn.execute(stmt)).first() is not None:
-            return new, True
-    raise RuntimeError(f"could not open a wait for {group_key!r}")  # pragma: no cover - needs 3 lost races
+# The body's settings, which every add overwrites.
+_SETTINGS = ("expected", "wait_seconds", "max_wait_seconds", "refire_on_quorum_after_timeout", "callback")
+
+
+@cache
+def _open_upsert(dialect: str) -> Any:
+    """Open the group's wait, or take the open one (locked) with this add's settings: one statement either
+    way. A wait another transaction resolves meanwhile leaves the partial unique index, so this one opens
+    a new wait instead."""
+    insert = postgresql.insert(waits) if dialect == "postgresql" else sqlite.insert(waits)
+    return insert.on_conflict_do_update(
+        index_elements=[waits.c.namespace, waits.c.group_key],
+        index_where=sa.text("status = 'waiting'"),  # a literal, so it matches the partial index
+        set_={k: insert.excluded[k] for k in (*_SETTINGS, "last_added_at")},
+    ).returning(*waits.c)
+
+
+def _joined_cte() -> Any:
+    values = {c.key: sa.bindparam(f"p_{c.key}", type_=c.type) for c in wait_participants.c}
+    insert = postgresql.insert(wait_participants).values(values).on_conflict_do_nothing()
+    return insert.returning(wait_participants.c.participant_key).cte("joined")
+
+
+def _first_keys() -> Any:
+    first = (
+        sa.select(wait_participants.c.participant_key, wait_participants.c.position)
+        .where(wait_participants.c.wait_id == sa.bindparam("b_id"))
+        .order_by(wait_participants.c.position)
+        .limit(PREVIEW)
+        .subquery()
+    )
+    ordered = postgresql.aggregate_order_by(first.c.participant_key, first.c.position)
+    return sa.select(sa.func.array_agg(ordered)).scalar_subquery()
+
+
+_JOINED = _joined_cte()
+# PostgreSQL, an add that cannot reach quorum: the participant's insert and the counter and timer move in one
+# statement, which returns the participants as they were before it (a statement does not see its own CTE's
+# rows; the new one, when counted, is the last in join order).
+_ADD = (
+    sa.update(waits)
+    .add_cte(_JOINED)
+    .where(waits.c.id == sa.bindparam("b_id"))
+    .values(
+        participant_count=waits.c.participant_count
+        + sa.select(sa.func.count()).select_from(_JOINED).scalar_subquery(),
+        deadline_at=sa.bindparam("b_deadline_at", type_=waits.c.deadline_at.type),
+    )
+    .returning(waits.c.participant_count, _first_keys().label("preview"))
+)
+
+
+def _new_wait(tx: Tx, namespace: str, group_key: str, body: ParticipantAdd) -> WaitRow:
+    return {
+        "id": new_id("wt"),
+        "namespace": namespace,
+        "group_key": group_key,
+        "status": "waiting",
+        "reason": None,
+        "expected": body.expected_participants,
+        "participant_count": 0,
+        "wait_seconds": body.wait_seconds,
+        "max_wait_seconds": body.max_wait_seconds,
+        "refire_on_quorum_after_timeout": body.refire_on_quorum_after_timeout,
+        "callback": body.callback.model_dump(mode="json"),
+        "created_at": tx.now,
+        "last_added_at": tx.now,
+        "deadline_at": None,
+        "timed_out_at": None,
+        "resolved_at": None,
+    }
 
 
 async def add_participant(
     tx: Tx, *, namespace: str, group_key: str, body: ParticipantAdd
 ) -> tuple[ParticipantAdded, bool]:
     """Add a participant; returns the wait and whether this add opened it. Resolves ``quorum`` in this
-    transaction."""
-    row, created = await _open_or_create(tx, namespace, group_key, body)
+    transaction.
+
+    The group's wait is opened or taken (locked) by one upsert. On PostgreSQL an add that cannot reach quorum
+    then takes one more statement; one that may (or any add on SQLite, which has no writes in CTEs) joins,
+    saves the wait and reads its participants separately."""
+    new = _new_wait(tx, namespace, group_key, body)
+    opened = (await tx.conn.execute(_open_upsert(tx.dialect), new)).mappings().one()
+    row = cast(WaitRow, dict(opened))
+    created = row["id"] == new["id"]
+    row["deadline_at"] = _deadline(row, tx.now)
     participant: WaitParticipantRow = {
         "wait_id": row["id"],
         "participant_key": body.participant_key,
@@ -108,20 +157,19 @@ async def add_participant(
         "position": row["participant_count"] + 1,
         "joined_at": tx.now,
     }
+    if tx.is_postgres and row["participant_count"] + 1 < row["expected"]:
+        params: dict[str, Any] = {"b_id": row["id"], "b_deadline_at": row["deadline_at"]}
+        params |= {f"p_{k}": v for k, v in participant.items()}
+        moved = (await tx.conn.execute(_ADD, params)).one()
+        counted = moved.participant_count > row["participant_count"]
+        keys = list(moved.preview or [])
+        if counted and len(keys) < PREVIEW:
+            keys.append(body.participant_key)
+        row["participant_count"] = moved.participant_count
+        return ParticipantAdded.from_row(row, participants=keys, counted=counted), created
     joined = await tx.conn.execute(_join(tx.dialect), participant)
     counted = joined.first() is not None
-    row.update(
-        {
-            "expected": body.expected_participants,
-            "wait_seconds": body.wait_seconds,
-            "max_wait_seconds": body.max_wait_seconds,
-            "refire_on_quorum_after_timeout": body.refire_on_quorum_after_timeout,
-            "callback": body.callback.model_dump(mode="json"),
-            "participant_count": row["participant_count"] + counted,
-            "last_added_at": tx.now,
-        }
-    )
-    row["deadline_at"] = _deadline(row, tx.now)
+    row["participant_count"] += counted
     if row["participant_count"] >= row["expected"]:
         row.update({"status": "resolved", "reason": "quorum", "resolved_at": tx.now, "deadline_at": None})
     values = cast(dict[str, Any], row)
