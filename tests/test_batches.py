@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.conftest import Service
 from tests.receiver import Receiver
+from tests.test_gather_flow import statements
 
 DAY = 86400.0
 
@@ -185,6 +186,26 @@ class TestTracker:
         assert await get(svc, f"/v1/jobs/{jid}/batches/1") == before
         assert [i["id"] for i in await all_items(svc, jid, 1, "pending")] == ["2", "3", "4"]
         assert await all_items(svc, jid, 1, "errored") == []
+
+    async def test_a_report_of_processed_ids_only_runs_two_statements_and_is_all_or_nothing(
+        self, svc: Service
+    ) -> None:
+        """The batch's lock, then one statement (PostgreSQL) that takes the ids out of pending and moves the
+        batch's and the job's counters (the answer's set counts are a read); an id not pending undoes it
+        all."""
+        jid = (await batch_job(svc))["id"]
+        await new_batch(svc, jid, [1, 2, 3, 4])
+        with statements(svc) as seen:
+            await report(svc, jid, 1, processed=[1, 2])
+        if svc.runtime.db.engine.dialect.name == "postgresql":
+            assert seen[0].startswith("SELECT batches.") and "FOR UPDATE" in seen[0]
+            assert [sql.split()[0] for sql in seen[1:]] == ["WITH", "SELECT"]
+        job = await get(svc, f"/v1/jobs/{jid}")
+        assert (job["batches"]["items"]["processed"], job["batches"]["items"]["pending"]) == (2, 2)
+        bad = await report(svc, jid, 1, expect=422, processed=[3, 2])
+        assert bad["not_pending"] == ["2"] and bad["not_pending_count"] == 1
+        assert await get(svc, f"/v1/jobs/{jid}") == job
+        assert [i["id"] for i in await all_items(svc, jid, 1, "pending")] == ["3", "4"]
 
     async def test_an_id_named_twice_in_one_report_is_refused(self, svc: Service) -> None:
         jid = (await batch_job(svc))["id"]

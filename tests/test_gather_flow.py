@@ -350,6 +350,39 @@ class TestCostPerReport:
         assert [kind(sql) for sql in last][:2] == ["INSERT INTO jobs", "UPDATE gathers"]
         assert "INSERT INTO deliveries" in [kind(sql) for sql in last]
 
+    async def test_a_bulk_report_counts_every_gather_at_once_and_resolves_them_together(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        """Jobs held by several gathers, several jobs per gather: each gather counts each of its jobs once,
+        the ones completed resolve (one callback each), and the statements do not grow with the gathers."""
+        await create(svc, gather_body(receiver, "g-all", ["a", "b", "c", "d"]))
+        await create(svc, gather_body(receiver, "g-ab", ["a", "b"]))
+        await create(svc, gather_body(receiver, "g-cx", ["c", "x"], on_failure="fail_fast"))
+        for i in range(20):
+            await create(svc, gather_body(receiver, f"one-{i}", [f"o{i}"]))
+        reports = [{"id": j, "status": "succeeded"} for j in ("a", "b", "d")]
+        reports += [{"id": "c", "status": "failed"}] + [
+            {"id": f"o{i}", "status": "succeeded"} for i in range(20)
+        ]
+        with statements(svc) as seen:
+            r = await svc.client.post("/v1/jobs/complete", json={"reports": reports})
+        assert r.status_code == 200, r.text
+        g = {gid: await gather(svc, gid) for gid in ("g-all", "g-ab", "g-cx", "one-7")}
+        assert (g["g-all"]["status"], g["g-all"]["done"], g["g-all"]["failed"]) == ("completed", 4, 1)
+        assert (g["g-ab"]["status"], g["g-ab"]["succeeded"]) == ("succeeded", 2)
+        assert (g["g-cx"]["status"], g["g-cx"]["done"], g["g-cx"]["pending"]) == ("failed", 1, 1)
+        assert g["one-7"]["status"] == "succeeded"
+        await svc.settle()
+        got = await receiver.wait_for(23)
+        assert sorted(e.json()["data"]["gather"]["id"] for e in got) == sorted(
+            ["g-all", "g-ab", "g-cx", *(f"one-{i}" for i in range(20))]
+        )
+        writes = [kind(sql) for sql in seen if not sql.startswith("SELECT")]
+        if svc.runtime.db.engine.dialect.name == "postgresql":
+            # finish the jobs, count every gather, one status move per outcome, one outbox insert
+            assert writes.count("UPDATE gathers") == 1 + 3
+            assert writes.count("INSERT INTO deliveries") == 1
+
 
 def kind(sql: str) -> str:
     """A statement's verb and table (``SELECT`` alone for reads)."""

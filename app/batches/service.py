@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.batches import store
 from app.batches.models import COUNTERS, BatchLedgerRow, BatchRow, batch_items, batch_ledgers, batches
@@ -178,16 +179,13 @@ async def report(
                 errors=[field_error(field, f"at most {max_items} ids, got {len(value)}")],
             )
     named = body.named()
+    remaining = batch["pending"] - len(named)
+    only_processed = isinstance(body.processed, list) and not (body.skipped or body.errored or body.done)
+    if tx.is_postgres and only_processed and named and remaining > 0:
+        return await _processed(tx, batch, named)
     removed = await store.remove_items(tx, batch["id"], "pending", named)
     if len(removed) < len(named):
-        missing = [item for item in named if item not in removed]
-        raise Invalid(
-            f"{len(missing)} reported ids are not pending in batch {index}; nothing was applied",
-            errors=[field_error("body", f"{len(missing)} ids are not pending")],
-            not_pending=missing[:LISTED_NOT_PENDING],
-            not_pending_count=len(missing),
-        )
-    remaining = batch["pending"] - len(named)
+        raise _not_pending(named, removed, index)
     processed = len(body.processed) if isinstance(body.processed, list) else body.processed
     bare = isinstance(body.processed, int)
     if bare and processed > remaining:
@@ -210,6 +208,80 @@ async def report(
         "withdrawn": withdrawn,
     }
     return await _apply(tx, batch, deltas, finish_by="report" if finishing else None, retention=retention)
+
+
+def _not_pending(named: Sequence[str], removed: set[str], index: int) -> Invalid:
+    missing = [item for item in named if item not in removed]
+    return Invalid(
+        f"{len(missing)} reported ids are not pending in batch {index}; nothing was applied",
+        errors=[field_error("body", f"{len(missing)} ids are not pending")],
+        not_pending=missing[:LISTED_NOT_PENDING],
+        not_pending_count=len(missing),
+    )
+
+
+def _processed_statement() -> sa.Update:
+    """PostgreSQL, a report of processed ids that leaves some pending: the ids leave the pending set and both
+    counters move in one statement, which returns the batch and how many ids were pending (and, when not all
+    were, which; the caller then raises and the transaction rolls back)."""
+    items = batch_items.c
+    removed = (
+        sa.delete(batch_items)
+        .where(
+            items.batch_id == sa.bindparam("b_id"),
+            items.set_name == "pending",
+            items.item == sa.any_(sa.bindparam("b_items", type_=postgresql.ARRAY(sa.Text))),
+        )
+        .returning(items.item)
+        .cte("removed")
+    )
+    count = sa.bindparam("b_count", type_=sa.Integer)
+    now = sa.bindparam("b_now", type_=batches.c.updated_at.type)
+    ledger = (
+        sa.update(batch_ledgers)
+        .where(
+            batch_ledgers.c.namespace == sa.bindparam("b_namespace"),
+            batch_ledgers.c.job_id == sa.bindparam("b_job_id"),
+        )
+        .values(
+            pending=batch_ledgers.c.pending - count,
+            processed=batch_ledgers.c.processed + count,
+            updated_at=now,
+        )
+        .returning(batch_ledgers.c.job_id)
+        .cte("ledger")
+    )
+    found = sa.select(sa.func.count()).select_from(removed).scalar_subquery()
+    listed = sa.select(sa.func.array_agg(removed.c.item)).scalar_subquery()
+    return (
+        sa.update(batches)
+        .add_cte(removed, ledger)
+        .where(batches.c.id == sa.bindparam("b_id"))
+        .values(pending=batches.c.pending - count, processed=batches.c.processed + count, updated_at=now)
+        .returning(
+            *batches.c,
+            found.label("found"),
+            sa.case((found < count, listed), else_=sa.null()).label("found_items"),
+        )
+    )
+
+
+_PROCESSED = _processed_statement()
+
+
+async def _processed(tx: Tx, batch: BatchRow, named: Sequence[str]) -> BatchRow:
+    params = {
+        "b_id": batch["id"],
+        "b_items": list(named),
+        "b_count": len(named),
+        "b_now": tx.now,
+        "b_namespace": batch["namespace"],
+        "b_job_id": batch["job_id"],
+    }
+    row = (await tx.conn.execute(_PROCESSED, params)).mappings().one()
+    if row["found"] < len(named):
+        raise _not_pending(named, set(row["found_items"] or ()), batch["batch_index"])
+    return cast(BatchRow, {c.key: row[c.key] for c in batches.c})
 
 
 async def abort(

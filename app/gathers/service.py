@@ -7,9 +7,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.core.db import Tx, chunks
 from app.core.ids import new_id
@@ -209,6 +210,9 @@ _OPEN_MEMBERSHIPS = (
         gathers.c.status == "waiting",
     )
 )
+# PostgreSQL: the open gathers are locked in id order as they are read, so reports that meet on several
+# gathers queue instead of deadlocking.
+_OPEN_MEMBERSHIPS_LOCKED = _OPEN_MEMBERSHIPS.order_by(gathers.c.id).with_for_update(of=gathers)
 _COUNT = (
     sa.update(gathers)
     .where(
@@ -225,9 +229,39 @@ _COUNT = (
 )
 
 
+def _count_all() -> sa.Update:
+    """PostgreSQL: every gather's deltas, as parallel arrays, added in one statement."""
+    d = sa.select(
+        *(
+            sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(type_))).label(name)
+            for name, type_ in (
+                ("gather_id", sa.String()),
+                ("done", sa.Integer()),
+                ("succeeded", sa.Integer()),
+                ("failed", sa.Integer()),
+            )
+        )
+    ).subquery("d")
+    return (
+        sa.update(gathers)
+        .where(
+            gathers.c.namespace == sa.bindparam("b_namespace"),
+            gathers.c.id == d.c.gather_id,
+            gathers.c.status == "waiting",
+        )
+        .values(
+            done=gathers.c.done + d.c.done,
+            succeeded=gathers.c.succeeded + d.c.succeeded,
+            failed=gathers.c.failed + d.c.failed,
+        )
+        .returning(*gathers.c)
+    )
+
+
+_COUNT_ALL = _count_all()
 # One finished job: one statement counts it into every open gather holding it and returns them. (A job held
 # by several gathers locks them in the plan's order; concurrent reports that meet in a cycle get a deadlock
-# error, which the transaction's retry absorbs. Many jobs take the sorted path below.)
+# error, which the transaction's retry absorbs.)
 _COUNT_ONE = (
     sa.update(gathers)
     .where(
@@ -247,7 +281,9 @@ _COUNT_ONE = (
 
 
 async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
-    """Count finished jobs into the open gathers that hold them: O(gathers touched), no member scan."""
+    """Count finished jobs into the open gathers that hold them: O(gathers touched), no member scan. One
+    job: one statement. Many: one read of their open memberships, then (PostgreSQL) one statement for every
+    gather's counters. The gathers they complete resolve together."""
     if len(finished) == 1:
         ((job_id, status),) = finished
         params = {
@@ -256,21 +292,38 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
             "d_succeeded": int(status == "succeeded"),
             "d_failed": int(status in FAILURES),
         }
-        counted = (await tx.conn.execute(_COUNT_ONE, params)).mappings().all()
-        for held in sorted(counted, key=lambda r: r["id"]):
-            await _maybe_resolve(tx, cast(GatherRow, dict(held)))
-        return
-    status_of = dict(finished)
+        counted = [cast(GatherRow, dict(r)) for r in (await tx.conn.execute(_COUNT_ONE, params)).mappings()]
+    else:
+        counted = await _count_many(tx, namespace, dict(finished))
+    await _resolve_all(tx, [(g, outcome) for g in counted if (outcome := _outcome_of(g)) is not None])
+
+
+async def _count_many(tx: Tx, namespace: str, status_of: dict[str, str]) -> list[GatherRow]:
+    memberships = _OPEN_MEMBERSHIPS_LOCKED if tx.is_postgres else _OPEN_MEMBERSHIPS
     deltas: dict[str, list[int]] = {}
     for part in chunks(sorted(status_of)):
-        rows = await tx.conn.execute(_OPEN_MEMBERSHIPS, {"namespace": namespace, "job_ids": list(part)})
+        rows = await tx.conn.execute(memberships, {"namespace": namespace, "job_ids": list(part)})
         for gather_id, job_id in rows.all():
             d = deltas.setdefault(gather_id, [0, 0, 0])
             status = status_of[job_id]
             d[0] += 1
             d[1] += status == "succeeded"
             d[2] += status in FAILURES
-    for gather_id in sorted(deltas):
+    if not deltas:
+        return []
+    ids = sorted(deltas)
+    if tx.is_postgres:
+        arrays: dict[str, Any] = {
+            "b_namespace": namespace,
+            "gather_id": ids,
+            "done": [deltas[g][0] for g in ids],
+            "succeeded": [deltas[g][1] for g in ids],
+            "failed": [deltas[g][2] for g in ids],
+        }
+        rows = await tx.conn.execute(_COUNT_ALL, arrays)
+        return sorted((cast(GatherRow, dict(r)) for r in rows.mappings()), key=lambda g: g["id"])
+    counted: list[GatherRow] = []
+    for gather_id in ids:
         done, succeeded, failed = deltas[gather_id]
         params = {
             "b_namespace": namespace,
@@ -281,7 +334,8 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
         }
         row = (await tx.conn.execute(_COUNT, params)).mappings().first()
         if row is not None:
-            await _maybe_resolve(tx, cast(GatherRow, dict(row)))
+            counted.append(cast(GatherRow, dict(row)))
+    return counted
 
 
 async def _maybe_resolve(tx: Tx, gather: GatherRow) -> None:
@@ -291,32 +345,45 @@ async def _maybe_resolve(tx: Tx, gather: GatherRow) -> None:
 
 
 async def _resolve(tx: Tx, gather: GatherRow, outcome: GatherOutcome) -> None:
-    """Move a waiting gather to ``outcome`` (guarded) and enqueue its callback in this transaction."""
-    stmt = (
-        where(sa.update(gathers), gather["namespace"], gather["id"])
-        .where(gathers.c.status == "waiting")
-        .values(status=outcome, resolved_at=tx.now)
-    )
-    if (await tx.conn.execute(stmt)).rowcount != 1:
-        return
-    gather["status"], gather["resolved_at"] = outcome, tx.now
-    tx.emit("resolved", ("gather", gather["namespace"], gather["id"]))
-    tx.observe("resolution", "gather", outcome)
-    if outcome == "cancelled":
-        return
-    callback = gather["callback"]
-    if outcome not in SUCCESS_OUTCOMES and gather["failure_callback"] is not None:
-        callback = gather["failure_callback"]
-    if callback is not None:
-        data = await event_data(tx.conn, gather, limit=tx.inline_members)
-        await deliveries.enqueue(
-            tx,
-            namespace=gather["namespace"],
-            event_type=EVENT_TYPES[outcome],
-            subject=("gather", gather["id"]),
-            callback=callback,
-            data=data,
-        )
+    await _resolve_all(tx, [(gather, outcome)])
+
+
+async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -> None:
+    """Move waiting gathers of one namespace to their outcomes (guarded: one statement per outcome, which
+    returns the gathers it moved) and enqueue their callbacks together, in this transaction."""
+    by_outcome: dict[GatherOutcome, dict[str, GatherRow]] = {}
+    for gather, outcome in due:
+        if gather["status"] == "waiting":
+            by_outcome.setdefault(outcome, {})[gather["id"]] = gather
+    events: list[deliveries.Event] = []
+    for outcome, group in by_outcome.items():
+        namespace = next(iter(group.values()))["namespace"]
+        moved: set[str] = set()
+        for part in chunks(sorted(group)):
+            stmt = (
+                sa.update(gathers)
+                .where(
+                    gathers.c.namespace == namespace, gathers.c.id.in_(part), gathers.c.status == "waiting"
+                )
+                .values(status=outcome, resolved_at=tx.now)
+                .returning(gathers.c.id)
+            )
+            moved.update((await tx.conn.execute(stmt)).scalars())
+        for gather_id in sorted(moved):
+            gather = group[gather_id]
+            gather["status"], gather["resolved_at"] = outcome, tx.now
+            tx.emit("resolved", ("gather", gather["namespace"], gather["id"]))
+            tx.observe("resolution", "gather", outcome)
+            if outcome == "cancelled":
+                continue
+            callback = gather["callback"]
+            if outcome not in SUCCESS_OUTCOMES and gather["failure_callback"] is not None:
+                callback = gather["failure_callback"]
+            if callback is not None:
+                data = await event_data(tx.conn, gather, limit=tx.inline_members)
+                subject = ("gather", gather["id"])
+                events.append(deliveries.Event(namespace, EVENT_TYPES[outcome], subject, callback, data))
+    await deliveries.enqueue_many(tx, events)
 
 
 async def expire_due(tx: Tx, *, limit: int) -> int:
