@@ -349,22 +349,20 @@ async def _resolve(tx: Tx, gather: GatherRow, outcome: GatherOutcome) -> None:
 
 
 async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -> None:
-    """Move waiting gathers of one namespace to their outcomes (guarded: one statement per outcome, which
-    returns the gathers it moved) and enqueue their callbacks together, in this transaction."""
-    by_outcome: dict[GatherOutcome, dict[str, GatherRow]] = {}
+    """Move waiting gathers to their outcomes (guarded: one statement per namespace and outcome, which returns
+    the gathers it moved) and enqueue their callbacks together, in this transaction."""
+    groups: dict[tuple[str, GatherOutcome], dict[str, GatherRow]] = {}
     for gather, outcome in due:
         if gather["status"] == "waiting":
-            by_outcome.setdefault(outcome, {})[gather["id"]] = gather
+            groups.setdefault((gather["namespace"], outcome), {})[gather["id"]] = gather
     events: list[deliveries.Event] = []
-    for outcome, group in by_outcome.items():
-        namespace = next(iter(group.values()))["namespace"]
+    for (namespace, outcome), group in groups.items():
         moved: set[str] = set()
         for part in chunks(sorted(group)):
             stmt = (
                 sa.update(gathers)
-                .where(
-                    gathers.c.namespace == namespace, gathers.c.id.in_(part), gathers.c.status == "waiting"
-                )
+                .where(gathers.c.namespace == namespace, gathers.c.id.in_(part))
+                .where(gathers.c.status == "waiting")
                 .values(status=outcome, resolved_at=tx.now)
                 .returning(gathers.c.id)
             )
@@ -372,7 +370,7 @@ async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -
         for gather_id in sorted(moved):
             gather = group[gather_id]
             gather["status"], gather["resolved_at"] = outcome, tx.now
-            tx.emit("resolved", ("gather", gather["namespace"], gather["id"]))
+            tx.emit("resolved", ("gather", namespace, gather_id))
             tx.observe("resolution", "gather", outcome)
             if outcome == "cancelled":
                 continue
@@ -381,7 +379,7 @@ async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -
                 callback = gather["failure_callback"]
             if callback is not None:
                 data = await event_data(tx.conn, gather, limit=tx.inline_members)
-                subject = ("gather", gather["id"])
+                subject = ("gather", gather_id)
                 events.append(deliveries.Event(namespace, EVENT_TYPES[outcome], subject, callback, data))
     await deliveries.enqueue_many(tx, events)
 
