@@ -125,6 +125,9 @@ def create_app(
         version=__version__,
         summary="Gathers, waits and batches for distributed jobs, with signed webhook callbacks.",
         lifespan=lifespan,
+        # The service exports its own metrics (/metrics) and logs; FastAPI's OpenTelemetry hooks would only
+        # look up global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -138,12 +141,14 @@ def create_app(
     async def _definition_invalid(request: Request, exc: DefinitionInvalid) -> JSONResponse:
         return render_definition_invalid(exc)
 
+    # No two routers take the same path, so their order only sets which the router tries first: the
+    # routes most requests reach (reports, participant adds, gathers) come first.
     routers = (
+        jobs_router(views),
+        waits_router,
+        gathers_router,
         batches_router,
         batch_job_router(views),
-        jobs_router(views),
-        gathers_router,
-        waits_router,
         workflows_router,
         runs_router,
         deliveries_router,
