@@ -67,8 +67,10 @@ class InputMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope)
-        headers = dict(scope.get("headers", []))
-        declared = headers.get(b"content-length")
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                declared = value
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _reject(send, limit)
             return
