@@ -58,11 +58,12 @@ def serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level="warning",
+            access_log=False,  # the app writes its own access log (rendezvous.access)
         )
         return 0
     from app.main import create_app  # the app reads settings at build time; build it after the checks
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 

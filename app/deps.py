@@ -15,9 +15,9 @@ from app.config import Settings
 from app.core.caller import Caller, scope_caller
 from app.core.clock import Clock
 from app.core.db import Database
+from app.core.limits import RouteQuery
 from app.core.notify import Notifier
-from app.core.problem import field_error
-from app.errors import Forbidden, Invalid, Unauthorized
+from app.errors import Forbidden, Unauthorized
 
 
 class KeyCache(Protocol):
@@ -44,12 +44,16 @@ async def get_runtime(request: Request) -> Services:
     return runtime
 
 
-async def get_caller(request: Request) -> Caller:
-    """The caller the caller middleware resolved, once, for this request (see ``CallerMiddleware``)."""
+def _caller(request: Request) -> Caller:
     caller = scope_caller(request.scope)
     if caller is None:  # only a route outside /v1 could get here, and none of those asks for a caller
         raise Unauthorized("an API key is required: Authorization: Bearer rdv_…")
     return caller
+
+
+async def get_caller(request: Request) -> Caller:
+    """The caller the caller middleware resolved, once, for this request (see ``CallerMiddleware``)."""
+    return _caller(request)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -62,44 +66,36 @@ def _query_names(dependant: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def query_names(routers: Iterable[APIRouter]) -> dict[tuple[str, str], frozenset[str]]:
-    """For each (method, path template) of the routers, the query parameters its route takes: computed once,
-    when the app is built, and kept on the app (``app.state.query_names``)."""
-    names: dict[tuple[str, str], frozenset[str]] = {}
-    for router in routers:
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                for method in route.methods or ():
-                    names[(method, route.path)] = _query_names(route.dependant)
-    return names
+def query_names(routers: Iterable[APIRouter]) -> list[RouteQuery]:
+    """For each route of the routers, in the order they are tried: its path pattern, its methods and the
+    query parameters it takes. Computed once, when the app is built; the input edge refuses a query
+    parameter the route a request reaches does not take (a misspelt filter must not be ignored)."""
+    return [
+        (route.path_regex, frozenset(route.methods or ()), _query_names(route.dependant))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
 
 
-async def reject_unknown_query(request: Request) -> None:
-    """A query parameter the route does not take is a 422 (a misspelt filter must not be ignored)."""
-    path = getattr(request.scope.get("route"), "path", None)
-    allowed = request.app.state.query_names.get((request.method, path))
-    if allowed is None:
-        return
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise Invalid(
-            f"unknown query parameters: {', '.join(unknown)}",
-            errors=[field_error(name, "this route takes no such parameter", "query") for name in unknown],
-        )
+# The dependencies below read the scope themselves rather than depend on ``get_caller``: each level of
+# dependency costs FastAPI a solve per request.
 
 
-async def get_namespace(caller: CallerDep) -> str:
+async def get_namespace(request: Request) -> str:
     """The caller's namespace (a read key that writes was refused before the route)."""
-    return caller.namespace
+    return _caller(request).namespace
 
 
-async def get_admin(caller: CallerDep) -> Caller:
+async def get_admin(request: Request) -> Caller:
+    caller = _caller(request)
     if not caller.can("admin"):
         raise Forbidden("this needs an admin key")
     return caller
 
 
-async def get_secret_reader(caller: CallerDep) -> Caller:
+async def get_secret_reader(request: Request) -> Caller:
+    caller = _caller(request)
     if not caller.can("write"):
         raise Forbidden("reading the signing secret needs a write or admin key")
     return caller

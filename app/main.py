@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
@@ -24,7 +24,7 @@ from app.core.requestctx import RequestIdMiddleware, configure_logging
 from app.deliveries.routes import router as deliveries_router
 from app.deliveries.service import DeliveriesDead
 from app.deliveries.urlguard import Resolver, system_resolver
-from app.deps import query_names, reject_unknown_query
+from app.deps import query_names
 from app.errors import add_common_responses, install_error_handlers, render_app_error
 from app.gathers import service as gathers
 from app.gathers.routes import router as gathers_router
@@ -125,7 +125,9 @@ def create_app(
         version=__version__,
         summary="Gathers, waits and batches for distributed jobs, with signed webhook callbacks.",
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_query)],
+        # The service exports its own metrics (/metrics) and logs; FastAPI's OpenTelemetry hooks would only
+        # look up global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -139,22 +141,14 @@ def create_app(
     async def _definition_invalid(request: Request, exc: DefinitionInvalid) -> JSONResponse:
         return render_definition_invalid(exc)
 
-    # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (413, then
-    # standard JSON and valid query strings) → Idempotency-Key → the routes. Added innermost first.
-    app.add_middleware(IdempotencyMiddleware, settings=settings, parts=runtime)
-    app.add_middleware(
-        InputMiddleware,
-        max_bytes=settings.max_body_bytes,
-        max_member_list_bytes=settings.max_member_list_body_bytes,
-    )
-    app.add_middleware(CallerMiddleware, settings=settings, parts=runtime)
-    app.add_middleware(RequestIdMiddleware)
+    # No two routers take the same path, so their order only sets which the router tries first: the
+    # routes most requests reach (reports, participant adds, gathers) come first.
     routers = (
+        jobs_router(views),
+        waits_router,
+        gathers_router,
         batches_router,
         batch_job_router(views),
-        jobs_router(views),
-        gathers_router,
-        waits_router,
         workflows_router,
         runs_router,
         deliveries_router,
@@ -163,7 +157,17 @@ def create_app(
     )
     for router in routers:
         app.include_router(router)
-    app.state.query_names = query_names(routers)
+    # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (query
+    # strings, 413, then standard JSON) → Idempotency-Key → the routes. Added innermost first.
+    app.add_middleware(IdempotencyMiddleware, settings=settings, parts=runtime)
+    app.add_middleware(
+        InputMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_member_list_bytes=settings.max_member_list_body_bytes,
+        routes=query_names(routers),
+    )
+    app.add_middleware(CallerMiddleware, settings=settings, parts=runtime)
+    app.add_middleware(RequestIdMiddleware)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -207,6 +207,15 @@ class TestUnknownQueryParameters:
         ]
         assert (await svc.client.get("/v1/jobs", params={"status": "failed", "limit": 5})).status_code == 200
 
+    async def test_each_route_is_checked_against_its_own_parameters(self, svc: Service) -> None:
+        r = await svc.client.post("/v1/jobs/q/complete", params={"limit": "5"}, json={})
+        assert assert_problem(r, 422, "limit")["errors"][0]["in"] == "query"
+        await assert_nothing_written(svc)
+        assert (await svc.client.get("/v1/jobs/q", params={"cursor": "x"})).status_code == 422
+        assert (await svc.client.post("/v1/jobs/q/complete", json={})).status_code == 200
+        # A path no route takes is the router's to answer, whatever its query.
+        assert (await svc.client.get("/v1/nothing-here", params={"x": "1"})).status_code == 404
+
 
 class TestJsonDepth:
     async def test_json_nested_deeper_than_32_is_422_naming_the_field(self, svc: Service) -> None:

@@ -76,6 +76,7 @@ class CallerMiddleware:
         self.app = app
         self.settings = settings
         self.parts = parts
+        self.dev_caller = Caller(settings.default_namespace, "admin", None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_api(scope):
@@ -108,7 +109,7 @@ class CallerMiddleware:
             raise _unauthorized(detail, "invalid_request")
         if not given:
             if settings.dev:
-                return Caller(settings.default_namespace, "admin", None)
+                return self.dev_caller
             raise _unauthorized("an API key is required: Authorization: Bearer rdv_…")
         token = bearer_token(given[0].decode("latin-1"))
         if token is None:

@@ -1,11 +1,12 @@
-"""The input edge: body size limits (413), then standard JSON bodies and valid query strings (422), all
-enforced before anything parses the request."""
+"""The input edge: valid query strings naming only parameters their route takes, body size limits (413), then
+standard JSON bodies (422), all enforced before anything parses the request."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from urllib.parse import unquote_to_bytes
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,17 +28,24 @@ _MEMBER_LIST_ROUTES = {
 }
 _NO_BODY = ("GET", "HEAD", "DELETE", "OPTIONS")
 PARSE_INLINE_BYTES = 64 << 10
+# A route as the query check sees it: its path pattern, its methods and the query parameters it takes.
+RouteQuery = tuple[re.Pattern[str], frozenset[str], frozenset[str]]
 
 
 class InputMiddleware:
-    """Refuse what no route may see: bodies over the limit (413), /v1 bodies that are not standard JSON of
-    storable strings (422 naming each field, or 400 when too deep to parse), and query strings whose values
-    are not valid UTF-8 or hold U+0000 (422 naming the parameter). The body is read once and handed on."""
+    """Refuse what no route may see: query strings whose names or values are not valid UTF-8 or hold U+0000,
+    or that name a parameter the route does not take (422 naming the parameter), bodies over the limit (413),
+    and /v1 bodies that are not standard JSON of storable strings (422 naming each field, or 400 when too
+    deep to parse). The body is read once and handed on. ``routes`` are the app's routes in the order the
+    router tries them (see ``app.deps.query_names``); a request no route takes is left to the router."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_member_list_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_member_list_bytes: int, routes: Sequence[RouteQuery] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_member_list_bytes = max_member_list_bytes
+        self.routes = routes
 
     def limit_for(self, scope: Scope) -> int:
         pattern = _MEMBER_LIST_ROUTES.get(scope.get("method", ""))
@@ -49,16 +57,20 @@ class InputMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        errors = query_problems(scope.get("query_string", b""))
-        if errors:
-            await send_problem(send, invalid_body(errors, request_id=current_request_id()))
-            return
+        query_string = scope.get("query_string", b"")
+        if query_string:
+            errors = query_problems(query_string) or self.unknown_query(scope, query_string)
+            if errors:
+                await send_problem(send, invalid_body(errors, request_id=current_request_id()))
+                return
         if scope.get("method") in _NO_BODY:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope)
-        headers = dict(scope.get("headers", []))
-        declared = headers.get(b"content-length")
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                declared = value
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _reject(send, limit)
             return
@@ -81,6 +93,20 @@ class InputMiddleware:
                 await _refuse(send, exc)
                 return
         await self.app(scope, replaying(body, receive), send)
+
+    def unknown_query(self, scope: Scope, query_string: bytes) -> list[dict[str, str]]:
+        """An error for each query parameter the route this request reaches does not take."""
+        method, path = scope.get("method", ""), app_path(scope)
+        for pattern, methods, allowed in self.routes:
+            if method in methods and pattern.match(path):
+                # Named as the route reads them (Starlette's query_params parse the same way).
+                pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+                given = {name for name, _ in pairs}
+                return [
+                    field_error(name, "this route takes no such parameter", "query")
+                    for name in sorted(given - allowed)
+                ]
+        return []
 
 
 def query_problems(query_string: bytes) -> list[dict[str, str]]:

@@ -44,29 +44,27 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        given = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":  # the last, when repeated
+                given = value.decode("latin-1")
         request_id = given if _VALID.match(given) else "req_" + secrets.token_hex(8)
+        id_header = (b"x-request-id", request_id.encode())
         token = _request_id.set(request_id)
         fields_token = _fields.set({})
         began = time.perf_counter()
         status = 500
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
-
         started = False
 
-        async def send_tracking(message: Message) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal started, status
             if message["type"] == "http.response.start":
                 started, status = True, message["status"]
-            await send_with_id(message)
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
 
         try:
-            await self.app(scope, receive, send_tracking)
+            await self.app(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
@@ -74,13 +72,14 @@ class RequestIdMiddleware:
             await _send_500(send_with_id, request_id)
         finally:
             # The path holds the resource ids; headers (keys) and bodies are never logged.
-            access_log.info(
-                "%s %s %s",
-                scope.get("method"),
-                scope.get("path"),
-                status,
-                extra={"status": status, "ms": round((time.perf_counter() - began) * 1000, 2)},
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s",
+                    scope.get("method"),
+                    scope.get("path"),
+                    status,
+                    extra={"status": status, "ms": round((time.perf_counter() - began) * 1000, 2)},
+                )
             _fields.reset(fields_token)
             _request_id.reset(token)
 
