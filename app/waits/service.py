@@ -174,12 +174,16 @@ _FIRED = (
 def _timeout(dialect: str) -> Any:
     """Time out waits (the caller narrows it to the due ones), guarded on status and deadline: a wait a
     concurrent add resolved or gave a new timer is left alone. A refire-enabled wait stays open without a
-    timer. PostgreSQL returns each wait's first participant keys in join order with it (no second read)."""
+    timer. PostgreSQL returns each wait's first participant keys in join order with it (no second read).
+
+    The status guard says "neither resolved nor cancelled" rather than "waiting" so that no partial index
+    over open waits matches it and the primary key is the planner's only choice, whatever it estimates:
+    on an unanalysed table it would otherwise test every open wait against the whole batch."""
     refire = waits.c.refire_on_quorum_after_timeout
     now = sa.bindparam("b_now", type_=waits.c.timed_out_at.type)
     stmt = (
         sa.update(waits)
-        .where(waits.c.status == "waiting", waits.c.deadline_at <= now)
+        .where(waits.c.status.not_in(("resolved", "cancelled")), waits.c.deadline_at <= now)
         .values(
             reason="timeout",
             timed_out_at=now,
@@ -205,7 +209,10 @@ async def expire_due(tx: Tx, *, limit: int) -> int:
     """Fire ``timeout`` for up to ``limit`` waits whose timer has passed: one guarded update that picks them
     (earliest first; on PostgreSQL skipping those another replica holds), one enqueue for their callbacks."""
     due = tx.due(sa.select(waits.c.id).where(waits.c.status == "waiting"), waits.c.deadline_at, limit=limit)
-    stmt = _timeout(tx.dialect).where(waits.c.id.in_(due.scalar_subquery()))
+    picked = due.scalar_subquery()
+    # PostgreSQL: ARRAY(…) picks (and locks) the batch once; an IN could re-run it for each row visited
+    chosen = waits.c.id == sa.any_(sa.func.array(picked)) if tx.is_postgres else waits.c.id.in_(picked)
+    stmt = _timeout(tx.dialect).where(chosen)
     params = {"b_now": tx.now, "b_inline": tx.inline_members}
     found = (await tx.conn.execute(stmt, params)).mappings().all()
     if not found:
