@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from app.core.clock import SystemClock
+from app.gathers import service as gathers
 from app.waits import service
 from app.waits.models import wait_participants
 from app.waits.schemas import ParticipantAdd
@@ -264,6 +268,54 @@ class TestTimeoutBatches:
             [] if is_postgres() else ["SELECT wait_participants.wait_id, wait_participants.participant_key"]
         )
         assert writes == ["UPDATE waits SET", *participants, "INSERT INTO deliveries"]
+
+    async def test_the_scheduler_fires_a_timer_at_its_deadline_not_at_the_next_tick(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(
+            clock=SystemClock(), scheduler_enabled=True, deadline_interval_seconds=1.5
+        )
+        opened = await add(svc, "grp", add_body(receiver, "a", expected=2, wait=2.0))
+        (req,) = await receiver.wait_for(1, timeout=10)
+        deadline = datetime.fromisoformat(opened["deadline_at"])
+        late = (datetime.fromisoformat(req.json()["created_at"]) - deadline).total_seconds()
+        assert 0 <= late < 0.6  # a tick falls about 1 s after the deadline; the timer job fires on time
+        assert svc.runtime.scheduler is not None
+        svc.runtime.scheduler.pause()
+        await asyncio.sleep(0.3)  # a run under way (the timer's next read) ends before the app stops
+
+    async def test_kinds_of_deadline_take_turns_a_batch_each(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(scheduler_batch_size=2)
+        for i in range(5):
+            await add(svc, f"g{i}", add_body(receiver, "a", wait=5))
+        for i in range(3):
+            body = {
+                "id": f"gt{i}",
+                "job_ids": [f"j{i}"],
+                "timeout_seconds": 5,
+                "callback": {"url": receiver.url},
+            }
+            assert (await svc.client.post("/v1/gathers", json=body)).status_code == 201
+        calls: list[tuple[str, int]] = []
+
+        def spy(kind: str, expire: Any) -> Any:
+            async def counted(tx: Any, *, limit: int) -> int:
+                count: int = await expire(tx, limit=limit)
+                calls.append((kind, count))
+                return count
+
+            return counted
+
+        svc.clock.advance(5)
+        with (
+            patch.object(service, "expire_due", spy("waits", service.expire_due)),
+            patch.object(gathers, "expire_due", spy("gathers", gathers.expire_due)),
+        ):
+            assert await svc.runtime.ticks.expire_deadlines() == 8
+        assert calls == [("gathers", 2), ("waits", 2), ("gathers", 1), ("waits", 2), ("waits", 1)]
+        assert await svc.runtime.ticks.next_timer() is None
 
 
 class TestCancel:
