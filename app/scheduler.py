@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ DEADLINES, TIMERS = "expire_deadlines", "expire_timers"
 # A timer run starts at least this long after the last one ended: a timer another replica holds (skipped,
 # still due) cannot make it spin, and timers falling close together are fired together.
 MIN_TIMER_GAP = 0.02
+TIMER_WORKERS = 2
 
 
 class Ticks:
@@ -77,8 +79,12 @@ class Ticks:
         return total + await self.db.run(lambda tx: workflow_engine.sweep_throttles(tx, limit=self.batch))
 
     async def expire_timers(self) -> int:
-        """Time out due waits only: what the one-off timer job runs between deadline ticks."""
-        return await self.drain(waits.expire_due, self.batch)
+        """Time out due waits only: what the one-off timer job runs between deadline ticks. On PostgreSQL two
+        transactions take batches side by side (SKIP LOCKED keeps them apart), so one builds its callbacks
+        while the other waits on the database."""
+        workers = 1 if self.db.is_sqlite else TIMER_WORKERS
+        done = await asyncio.gather(*(self.drain(waits.expire_due, self.batch) for _ in range(workers)))
+        return sum(done)
 
     async def next_timer(self) -> datetime | None:
         """When the earliest wait timer still open falls due (one read of an index's first entry)."""

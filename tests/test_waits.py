@@ -284,6 +284,21 @@ class TestTimeoutBatches:
         svc.runtime.scheduler.pause()
         await asyncio.sleep(0.3)  # a run under way (the timer's next read) ends before the app stops
 
+    async def test_the_timer_job_fires_each_due_wait_once_whatever_the_batches(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(scheduler_batch_size=2)
+        for i in range(7):
+            await add(svc, f"g{i}", add_body(receiver, "a", wait=5 + i % 2))
+        svc.clock.advance(5)
+        assert await svc.runtime.ticks.expire_timers() == 4  # side by side on PostgreSQL, SKIP LOCKED
+        svc.clock.advance(1)
+        assert await svc.runtime.ticks.expire_timers() == 3
+        await svc.settle()
+        reqs = await receiver.wait_for(7)
+        assert Counter(r.json()["data"]["group_key"] for r in reqs) == {f"g{i}": 1 for i in range(7)}
+        assert await svc.runtime.ticks.next_timer() is None
+
     async def test_kinds_of_deadline_take_turns_a_batch_each(
         self, service_factory: Any, receiver: Receiver
     ) -> None:
