@@ -273,13 +273,13 @@ class TestTimeoutBatches:
         self, service_factory: Any, receiver: Receiver
     ) -> None:
         svc = await service_factory(
-            clock=SystemClock(), scheduler_enabled=True, deadline_interval_seconds=1.5
+            clock=SystemClock(), scheduler_enabled=True, deadline_interval_seconds=2.0
         )
-        opened = await add(svc, "grp", add_body(receiver, "a", expected=2, wait=2.0))
+        opened = await add(svc, "grp", add_body(receiver, "a", expected=2, wait=2.5))
         (req,) = await receiver.wait_for(1, timeout=10)
         deadline = datetime.fromisoformat(opened["deadline_at"])
         late = (datetime.fromisoformat(req.json()["created_at"]) - deadline).total_seconds()
-        assert 0 <= late < 0.6  # a tick falls about 1 s after the deadline; the timer job fires on time
+        assert 0 <= late < 0.9  # the next tick falls 1.5 s after the deadline; the timer job is on time
         assert svc.runtime.scheduler is not None
         svc.runtime.scheduler.pause()
         await asyncio.sleep(0.3)  # a run under way (the timer's next read) ends before the app stops
