@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -16,11 +18,18 @@ from app.deliveries import service as outbox
 from app.deliveries.worker import Deliverer
 from app.gathers import service as gathers
 from app.jobs import service as jobs
+from app.waits import reads as wait_reads
 from app.waits import service as waits
 from app.workflows import engine as workflow_engine
 from app.workflows import runs_service as workflow_runs
 
 log = logging.getLogger("rendezvous.scheduler")
+
+DEADLINES, TIMERS = "expire_deadlines", "expire_timers"
+# A timer run starts at least this long after the last one ended: a timer another replica holds (skipped,
+# still due) cannot make it spin, and timers falling close together are fired together.
+MIN_TIMER_GAP = 0.02
+TIMER_WORKERS = 2
 
 
 class Ticks:
@@ -49,12 +58,38 @@ class Ticks:
 
     async def expire_deadlines(self) -> int:
         """Time out due jobs, gathers, waits and runs, and dispatch due workflow retries, a bounded batch per
-        transaction until none are left."""
+        transaction until none are left. Kinds take turns, a batch each, so a backlog of one kind does not
+        hold back the deadlines of the others."""
         total = 0
-        work = (jobs.expire_due, workflow_engine.retry_due, workflow_runs.expire_due)
-        for expire in (*work, gathers.expire_due, waits.expire_due):
-            total += await self.drain(expire, self.batch)
+        kinds: list[Callable[..., Awaitable[int]]] = [
+            jobs.expire_due,
+            workflow_engine.retry_due,
+            workflow_runs.expire_due,
+            gathers.expire_due,
+            waits.expire_due,
+        ]
+        while kinds:
+            more = []
+            for expire in kinds:
+                count = await self.db.run(functools.partial(expire, limit=self.batch))
+                total += count
+                if count >= self.batch:
+                    more.append(expire)
+            kinds = more
         return total + await self.db.run(lambda tx: workflow_engine.sweep_throttles(tx, limit=self.batch))
+
+    async def expire_timers(self) -> int:
+        """Time out due waits only: what the one-off timer job runs between deadline ticks. On PostgreSQL two
+        transactions take batches side by side (SKIP LOCKED keeps them apart), so one builds its callbacks
+        while the other waits on the database."""
+        workers = 1 if self.db.is_sqlite else TIMER_WORKERS
+        done = await asyncio.gather(*(self.drain(waits.expire_due, self.batch) for _ in range(workers)))
+        return sum(done)
+
+    async def next_timer(self) -> datetime | None:
+        """When the earliest wait timer still open falls due (one read of an index's first entry)."""
+        async with self.db.read() as conn:
+            return await wait_reads.next_deadline(conn)
 
     async def reclaim_leases(self) -> int:
         async def reclaim(tx: Tx, *, limit: int) -> int:
@@ -89,16 +124,34 @@ class Ticks:
 
 
 def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
-    """An AsyncIOScheduler running each tick on its own interval, never overlapping itself."""
+    """An AsyncIOScheduler running each tick on its own interval, never overlapping itself. Between two
+    deadline ticks, a one-off job fires wait timers at their deadline."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     every = settings.scheduler_interval_seconds
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+
+    async def arm_timers() -> None:
+        """Run ``expire_timers`` at the earliest open wait's deadline when that comes before the next tick."""
+        upcoming = await ticks.next_timer()
+        tick = scheduler.get_job(DEADLINES)
+        if upcoming is None or tick is None or tick.next_run_time is None:
+            return
+        # Counted on the service's clock, which need not be the wall clock
+        delay = max((upcoming - ticks.db.clock.now()).total_seconds(), MIN_TIMER_GAP)
+        at = datetime.now(UTC) + timedelta(seconds=delay)
+        if at < tick.next_run_time:
+            scheduler.add_job(expire_timers, "date", run_date=at, id=TIMERS, replace_existing=True, **options)
+
+    async def expire_deadlines() -> None:
+        await ticks.expire_deadlines()
+        await arm_timers()
+
+    async def expire_timers() -> None:
+        await ticks.expire_timers()
+        await arm_timers()
+
     scheduler.add_job(
-        ticks.expire_deadlines,
-        "interval",
-        seconds=settings.deadline_interval_seconds,
-        id="expire_deadlines",
-        **options,
+        expire_deadlines, "interval", seconds=settings.deadline_interval_seconds, id=DEADLINES, **options
     )
     scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
     scheduler.add_job(

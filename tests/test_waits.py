@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
+from app.core.clock import SystemClock
+from app.gathers import service as gathers
+from app.waits import service
 from app.waits.models import wait_participants
-from tests.conftest import Service
+from app.waits.schemas import ParticipantAdd
+from tests.conftest import Service, is_postgres
 from tests.receiver import Receiver
 from tests.test_gather_flow import statements
 
@@ -166,6 +173,165 @@ class TestTimer:
         reqs = await receiver.wait_for(2)
         assert [r.json()["data"]["reason"] for r in reqs] == ["timeout", "quorum"]
         assert len({r.json()["id"] for r in reqs}) == 2
+
+
+class TestTimeoutBatches:
+    async def test_due_waits_fire_once_each_across_batches_with_their_own_callback_data(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(scheduler_batch_size=3, inline_members_limit=2)
+        ids: dict[str, str] = {}
+        for i in range(8):
+            body = add_body(
+                receiver, "a", expected=5, wait=5 + i % 3, refire_on_quorum_after_timeout=i % 4 == 0
+            )
+            body["callback"] = {"url": f"{receiver.url}/w{i}", "payload": {"i": i}}
+            ids[f"g{i}"] = (await add(svc, f"g{i}", body))["id"]
+            for key in ("b", "c")[: i % 3]:
+                await add(svc, f"g{i}", {**body, "participant_key": key})
+        await svc.tick(7)
+        reqs = await receiver.wait_for(8)
+        await svc.settle()
+        assert len(receiver.requests) == 8
+        by_path = {r.path: r.json() for r in reqs}
+        for i in range(8):
+            event = by_path[f"/w{i}"]
+            joined = ["a", "b", "c"][: 1 + i % 3]
+            assert event["data"] == {
+                "group_key": f"g{i}",
+                "wait_id": ids[f"g{i}"],
+                "reason": "timeout",
+                "participants": joined[:2],
+                "participants_truncated": len(joined) > 2,
+                "expected": 5,
+            }
+            assert event["payload"] == {"i": i}
+            read = (await svc.client.get(f"/v1/waits/-/{ids[f'g{i}']}")).json()
+            status = "waiting" if i % 4 == 0 else "resolved"
+            assert (read["status"], read["reason"], read["deadline_at"]) == (status, "timeout", None)
+            assert (read["resolved_at"] is None) == (i % 4 == 0)
+        await svc.tick(60)
+        assert len(receiver.requests) == 8  # timed out once, and a refire-enabled wait only on quorum now
+        await add(svc, "g4", add_body(receiver, "x", expected=2, refire_on_quorum_after_timeout=True))
+        await svc.settle()
+        refired = (await receiver.wait_for(9))[-1]
+        assert (refired.json()["data"]["wait_id"], refired.json()["data"]["reason"]) == (ids["g4"], "quorum")
+
+    async def test_only_waits_whose_timer_passed_fire(self, svc: Service, receiver: Receiver) -> None:
+        await add(svc, "soon", add_body(receiver, "a", wait=5))
+        later = await add(svc, "later", add_body(receiver, "a", wait=6))
+        await svc.tick(5)
+        (req,) = await receiver.wait_for(1)
+        assert req.json()["data"]["group_key"] == "soon"
+        assert (await svc.client.get(f"/v1/waits/-/{later['id']}")).json()["status"] == "waiting"
+
+    async def test_a_quorum_in_a_transaction_the_expiry_races_is_never_also_a_timeout(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        opened = await add(svc, "grp", add_body(receiver, "a", expected=2, wait=5))
+        svc.clock.advance(10)  # the timer has passed, no tick yet
+        db = svc.runtime.db
+        body = ParticipantAdd.model_validate(add_body(receiver, "b", expected=2, wait=5))
+        async with db.transaction() as tx:
+            added, _ = await service.add_participant(tx, namespace="default", group_key="grp", body=body)
+            assert added.reason == "quorum"
+            # the expiry runs while the quorum is uncommitted: PostgreSQL skips the locked row, SQLite waits
+            expiry = asyncio.create_task(db.run(lambda t: service.expire_due(t, limit=10)))
+            await asyncio.sleep(0.2)
+        assert await expiry == 0
+        await svc.tick(60)
+        await svc.settle()
+        (req,) = await receiver.wait_for(1)
+        assert (req.json()["data"]["wait_id"], req.json()["data"]["reason"]) == (opened["id"], "quorum")
+        assert len(receiver.requests) == 1
+
+    async def test_a_tick_times_out_a_batch_with_one_update_and_one_insert(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory()
+        for i in range(5):
+            await add(svc, f"g{i}", add_body(receiver, "a", wait=5))
+        statements: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            statements.append(" ".join(sql.split()[:3]))
+
+        engine = svc.runtime.db.engine.sync_engine
+        svc.clock.advance(5)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            fired = await svc.runtime.db.run(lambda tx: service.expire_due(tx, limit=1000))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert fired == 5
+        writes = [s for s in statements if not s.startswith(("SELECT pg_notify", "BEGIN", "COMMIT"))]
+        participants = (
+            [] if is_postgres() else ["SELECT wait_participants.wait_id, wait_participants.participant_key"]
+        )
+        assert writes == ["UPDATE waits SET", *participants, "INSERT INTO deliveries"]
+
+    async def test_the_scheduler_fires_a_timer_at_its_deadline_not_at_the_next_tick(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(
+            clock=SystemClock(), scheduler_enabled=True, deadline_interval_seconds=2.0
+        )
+        opened = await add(svc, "grp", add_body(receiver, "a", expected=2, wait=2.5))
+        (req,) = await receiver.wait_for(1, timeout=10)
+        deadline = datetime.fromisoformat(opened["deadline_at"])
+        late = (datetime.fromisoformat(req.json()["created_at"]) - deadline).total_seconds()
+        assert 0 <= late < 0.9  # the next tick falls 1.5 s after the deadline; the timer job is on time
+        assert svc.runtime.scheduler is not None
+        svc.runtime.scheduler.pause()
+        await asyncio.sleep(0.3)  # a run under way (the timer's next read) ends before the app stops
+
+    async def test_the_timer_job_fires_each_due_wait_once_whatever_the_batches(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(scheduler_batch_size=2)
+        for i in range(7):
+            await add(svc, f"g{i}", add_body(receiver, "a", wait=5 + i % 2))
+        svc.clock.advance(5)
+        assert await svc.runtime.ticks.expire_timers() == 4  # side by side on PostgreSQL, SKIP LOCKED
+        svc.clock.advance(1)
+        assert await svc.runtime.ticks.expire_timers() == 3
+        await svc.settle()
+        reqs = await receiver.wait_for(7)
+        assert Counter(r.json()["data"]["group_key"] for r in reqs) == {f"g{i}": 1 for i in range(7)}
+        assert await svc.runtime.ticks.next_timer() is None
+
+    async def test_kinds_of_deadline_take_turns_a_batch_each(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc = await service_factory(scheduler_batch_size=2)
+        for i in range(5):
+            await add(svc, f"g{i}", add_body(receiver, "a", wait=5))
+        for i in range(3):
+            body = {
+                "id": f"gt{i}",
+                "job_ids": [f"j{i}"],
+                "timeout_seconds": 5,
+                "callback": {"url": receiver.url},
+            }
+            assert (await svc.client.post("/v1/gathers", json=body)).status_code == 201
+        calls: list[tuple[str, int]] = []
+
+        def spy(kind: str, expire: Any) -> Any:
+            async def counted(tx: Any, *, limit: int) -> int:
+                count: int = await expire(tx, limit=limit)
+                calls.append((kind, count))
+                return count
+
+            return counted
+
+        svc.clock.advance(5)
+        with (
+            patch.object(service, "expire_due", spy("waits", service.expire_due)),
+            patch.object(gathers, "expire_due", spy("gathers", gathers.expire_due)),
+        ):
+            assert await svc.runtime.ticks.expire_deadlines() == 8
+        assert calls == [("gathers", 2), ("waits", 2), ("gathers", 1), ("waits", 2), ("waits", 1)]
+        assert await svc.runtime.ticks.next_timer() is None
 
 
 class TestCancel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import cast
 
 import sqlalchemy as sa
@@ -28,6 +29,15 @@ async def participants(conn: AsyncConnection, wait_ids: Sequence[str], *, limit:
         )
         for wait_id, key in (await conn.execute(stmt)).all():
             found.setdefault(wait_id, []).append(key)
+    return found
+
+
+async def next_deadline(conn: AsyncConnection) -> datetime | None:
+    """The earliest timer of an open wait: the first entry of the due index, whatever the statistics."""
+    stmt = sa.select(sa.func.min(waits.c.deadline_at)).where(
+        waits.c.status == "waiting", waits.c.deadline_at.is_not(None)
+    )
+    found: datetime | None = (await conn.execute(stmt)).scalar()
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -196,35 +196,88 @@ async def cancel(tx: Tx, *, namespace: str, group_key: str) -> WaitRead:
     return await to_read(tx.conn, row)
 
 
-async def expire_due(tx: Tx, *, limit: int) -> int:
-    """Fire ``timeout`` for every wait whose timer has passed, a batch at a time with set-based statements."""
-    stmt = tx.due(sa.select(waits).where(waits.c.status == "waiting"), waits.c.deadline_at, limit=limit)
-    due = [cast(WaitRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
-    if not due:
-        return 0
-    refire = [r["id"] for r in due if r["refire_on_quorum_after_timeout"]]
-    final = [r["id"] for r in due if not r["refire_on_quorum_after_timeout"]]
-    common: dict[str, Any] = {"reason": "timeout", "timed_out_at": tx.now, "deadline_at": None}
-    if final:
-        await tx.conn.execute(
-            sa.update(waits)
-            .where(waits.c.id.in_(final))
-            .values(status="resolved", resolved_at=tx.now, **common)
+class Fired(TypedDict):
+    """What a resolved wait's callback needs (a ``WaitRow`` has it all)."""
+
+    id: str
+    namespace: str
+    group_key: str
+    expected: int
+    participant_count: int
+    callback: dict[str, Any]
+
+
+# The update that times waits out returns these
+_FIRED = (
+    waits.c.id,
+    waits.c.namespace,
+    waits.c.group_key,
+    waits.c.expected,
+    waits.c.participant_count,
+    waits.c.callback,
+)
+
+
+@cache
+def _timeout(dialect: str) -> Any:
+    """Time out waits (the caller narrows it to the due ones), guarded on status and deadline: a wait a
+    concurrent add resolved or gave a new timer is left alone. A refire-enabled wait stays open without a
+    timer. PostgreSQL returns each wait's first participant keys in join order with it (no second read).
+
+    The status guard says "neither resolved nor cancelled" rather than "waiting" so that no partial index
+    over open waits matches it and the primary key is the planner's only choice, whatever it estimates:
+    on an unanalysed table it would otherwise test every open wait against the whole batch."""
+    refire = waits.c.refire_on_quorum_after_timeout
+    now = sa.bindparam("b_now", type_=waits.c.timed_out_at.type)
+    stmt = (
+        sa.update(waits)
+        .where(waits.c.status.not_in(("resolved", "cancelled")), waits.c.deadline_at <= now)
+        .values(
+            reason="timeout",
+            timed_out_at=now,
+            deadline_at=None,
+            status=sa.case((refire, waits.c.status), else_=sa.literal("resolved")),
+            resolved_at=sa.case((refire, waits.c.resolved_at), else_=now),
         )
-    if refire:
-        await tx.conn.execute(sa.update(waits).where(waits.c.id.in_(refire)).values(**common))
-    for row in due:
-        row.update({"reason": "timeout", "timed_out_at": tx.now, "deadline_at": None})
-        if not row["refire_on_quorum_after_timeout"]:
-            row.update({"status": "resolved", "resolved_at": tx.now})
-    await _fire(tx, due, "timeout")
-    return len(due)
+        .returning(*_FIRED)
+    )
+    if dialect != "postgresql":
+        return stmt
+    p = wait_participants.c
+    keys = (
+        sa.select(sa.func.array_agg(postgresql.aggregate_order_by(p.participant_key, p.position)))
+        .where(p.wait_id == waits.c.id, p.position <= sa.bindparam("b_inline"))
+        .correlate(waits)
+        .scalar_subquery()
+    )
+    return stmt.returning(keys.label("participant_keys"))
 
 
-async def _fire(tx: Tx, rows: Sequence[WaitRow], reason: WaitReason) -> None:
+async def expire_due(tx: Tx, *, limit: int) -> int:
+    """Fire ``timeout`` for up to ``limit`` waits whose timer has passed: one guarded update that picks them
+    (earliest first; on PostgreSQL skipping those another replica holds), one enqueue for their callbacks."""
+    due = tx.due(sa.select(waits.c.id).where(waits.c.status == "waiting"), waits.c.deadline_at, limit=limit)
+    picked = due.scalar_subquery()
+    # PostgreSQL: ARRAY(…) picks (and locks) the batch once; an IN could re-run it for each row visited
+    chosen = waits.c.id == sa.any_(sa.func.array(picked)) if tx.is_postgres else waits.c.id.in_(picked)
+    stmt = _timeout(tx.dialect).where(chosen)
+    params = {"b_now": tx.now, "b_inline": tx.inline_members}
+    found = (await tx.conn.execute(stmt, params)).mappings().all()
+    if not found:
+        return 0
+    rows = [cast(Fired, {c.key: r[c.key] for c in _FIRED}) for r in found]
+    keys = {r["id"]: list(r["participant_keys"] or ()) for r in found} if tx.is_postgres else None
+    await _fire(tx, rows, "timeout", keys)
+    return len(rows)
+
+
+async def _fire(
+    tx: Tx, rows: Sequence[Fired], reason: WaitReason, keys: dict[str, list[str]] | None = None
+) -> None:
     """Enqueue one ``wait.resolved`` event per wait (all fired for ``reason``), with its participants in
-    join order."""
-    keys = await participants(tx.conn, [r["id"] for r in rows], limit=tx.inline_members)
+    join order (read here unless ``keys`` has them), all with one statement."""
+    if keys is None:
+        keys = await participants(tx.conn, [r["id"] for r in rows], limit=tx.inline_members)
     events = []
     for row in rows:
         joined = keys.get(row["id"], [])
