@@ -33,32 +33,46 @@ async def get(conn: AsyncConnection, *, namespace: str, gather_id: str) -> Gathe
     return cast(GatherRow, dict(row))
 
 
-def _members_query(namespace: str, gather_id: str) -> sa.Select[Any]:
+def _members_query(dialect: str, namespace: str, gather_id: str) -> sa.Select[Any]:
+    """The gather's members joined with their jobs, in position order.
+
+    The plan must not depend on statistics: a fresh or bulk-loaded table is unanalysed, the planner then
+    takes ``namespace = …`` to be selective, and a (namespace, …) index of jobs (compact, being mostly one
+    status) looks as cheap as the primary key; a plan prepared while the table was small then scans the
+    whole namespace once per member. On PostgreSQL each member's job is therefore read by a probe only the
+    primary key can serve: the first job at or after (namespace, id) in key order. SQLite plans a full
+    unique key as one row, so a plain join does.
+    """
+    gm = gather_members.c
+    on_member = (gm.namespace == namespace, gm.gather_id == gather_id)
+    if dialect != "postgresql":
+        return (
+            sa.select(gm.job_id, gm.position, jobs.c.status, jobs.c.output, jobs.c.error)
+            .join(jobs, sa.and_(jobs.c.namespace == gm.namespace, jobs.c.id == gm.job_id))
+            .where(*on_member)
+            .order_by(gm.position)
+        )
+    probe = (
+        sa.select(jobs.c.namespace, jobs.c.id, jobs.c.status, jobs.c.output, jobs.c.error)
+        .where(sa.tuple_(jobs.c.namespace, jobs.c.id) >= sa.tuple_(gm.namespace, gm.job_id))
+        .order_by(jobs.c.namespace, jobs.c.id)
+        .limit(1)
+        .lateral("job")
+    )
     return (
-        sa.select(
-            gather_members.c.job_id,
-            gather_members.c.position,
-            jobs.c.status,
-            jobs.c.output,
-            jobs.c.error,
-        )
-        .join(
-            jobs,
-            sa.and_(jobs.c.namespace == gather_members.c.namespace, jobs.c.id == gather_members.c.job_id),
-        )
-        .where(gather_members.c.namespace == namespace, gather_members.c.gather_id == gather_id)
-        .order_by(gather_members.c.position)
+        sa.select(gm.job_id, gm.position, probe.c.status, probe.c.output, probe.c.error)
+        .select_from(gather_members)
+        .join(probe, sa.and_(probe.c.namespace == gm.namespace, probe.c.id == gm.job_id))
+        .where(*on_member)
+        .order_by(gm.position)
     )
 
 
 async def _member_ids(conn: AsyncConnection, gather: GatherRow, statuses: Sequence[str]) -> list[str]:
-    # ``status || ''`` keeps PostgreSQL off the status index, which it favours with stale statistics
-    # right after a large gather registers many pending jobs; walking members by position is cheap.
-    stmt = (
-        _members_query(gather["namespace"], gather["id"])
-        .where((jobs.c.status + "").in_(statuses))
-        .limit(PREVIEW)
-    )
+    """The first members in position order whose job has one of ``statuses``: members are walked by
+    position and each job read by its key."""
+    stmt = _members_query(conn.dialect.name, gather["namespace"], gather["id"])
+    stmt = stmt.where(stmt.selected_columns.status.in_(statuses)).limit(PREVIEW)
     return [r.job_id for r in (await conn.execute(stmt)).all()]
 
 
@@ -70,7 +84,7 @@ async def to_read(conn: AsyncConnection, gather: GatherRow) -> GatherRead:
 
 async def event_data(conn: AsyncConnection, gather: GatherRow, *, limit: int) -> dict[str, Any]:
     """``{gather, members, members_truncated}`` for a resolution event; members in the order given."""
-    stmt = _members_query(gather["namespace"], gather["id"]).limit(limit)
+    stmt = _members_query(conn.dialect.name, gather["namespace"], gather["id"]).limit(limit)
     members: list[dict[str, Any]] = []
     size = 0
     for row in (await conn.execute(stmt)).mappings():
@@ -93,7 +107,7 @@ async def members(
 ) -> Page[MemberRead]:
     """Members in the order given, with their status and outputs."""
     gather = await get(conn, namespace=namespace, gather_id=gather_id)
-    stmt = _members_query(namespace, gather_id).order_by(None)
+    stmt = _members_query(conn.dialect.name, namespace, gather_id).order_by(None)
     rows, next_cursor = await keyset_page(conn, stmt, gather_members.c.position, limit=limit, cursor=cursor)
     items = [MemberRead.from_row(cast(MemberJobRow, r), with_outputs=gather["include_outputs"]) for r in rows]
     return Page[MemberRead](items=items, next_cursor=next_cursor)

@@ -42,16 +42,27 @@ async def next_deadline(conn: AsyncConnection) -> datetime | None:
 
 
 async def current(conn: AsyncConnection, *, namespace: str, group_key: str) -> WaitRow:
-    """The group's open wait, else its latest one."""
-    stmt = (
-        sa.select(waits)
-        .where(waits.c.namespace == namespace, waits.c.group_key == group_key)
-        .order_by((waits.c.status == "waiting").desc(), waits.c.id.desc())
-        .limit(1)
-    )
+    """The group's open wait, else its latest one.
+
+    Each is a probe only one index serves, so the plan does not depend on statistics: the open wait by the
+    unique index of open waits; the latest, as the last entry at or before the group in
+    (namespace, group_key, id) order. Without statistics a filter on both columns would let the
+    (namespace, status) index look as cheap, and a plan cached then reads every wait of the namespace.
+    """
+    w = waits.c
+    stmt = sa.select(waits).where(w.namespace == namespace, w.group_key == group_key, w.status == "waiting")
     row = (await conn.execute(stmt)).mappings().first()
     if row is None:
-        raise NotFound(f"no wait for group {group_key!r}")
+        key = sa.tuple_(w.namespace, w.group_key)
+        stmt = (
+            sa.select(waits)
+            .where(key <= sa.tuple_(sa.literal(namespace), sa.literal(group_key)))
+            .order_by(w.namespace.desc(), w.group_key.desc(), w.id.desc())
+            .limit(1)
+        )
+        row = (await conn.execute(stmt)).mappings().first()
+        if row is None or (row["namespace"], row["group_key"]) != (namespace, group_key):
+            raise NotFound(f"no wait for group {group_key!r}")
     return cast(WaitRow, dict(row))
 
 
