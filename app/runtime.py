@@ -58,7 +58,8 @@ class Runtime:
         self.metrics = Metrics()
         self.db.observer = self.metrics.observe
         self.deliverer = Deliverer(self.db, client, s, self.metrics)
-        self.db.listeners["delivery"] = self.deliverer.wake
+        self.db.listeners["delivery"] = self.deliverer  # it also takes the deliveries this process writes
+        self.db.listeners["signing"] = self.deliverer.forget_secrets
         self.db.listeners["resolved"] = self._publish
         self.ticks = Ticks(self.db, self.deliverer, s)
         if not self.db.is_sqlite:
