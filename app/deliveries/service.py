@@ -231,8 +231,11 @@ def _claimed(row: DeliveryRow) -> Claimed:
     )
 
 
-async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
-    """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row."""
+async def claim_due(
+    tx: Tx, *, worker: str, limit: int, lease_seconds: float, with_secrets: bool = True
+) -> list[Claimed]:
+    """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row. Without
+    ``with_secrets`` their signing secrets are left for the caller to look up (as for ``enqueue_many``)."""
     pending = sa.select(deliveries.c.id).where(deliveries.c.status == "pending")
     due = tx.due(pending, deliveries.c.next_attempt_at, limit=limit)
     # Two statements, not UPDATE … WHERE id IN (subquery): PostgreSQL may re-run a LIMIT … SKIP LOCKED
@@ -265,7 +268,8 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
         )
     )
     rows = (await tx.conn.execute(stmt)).all()
-    secrets = await signing.for_namespaces(tx, {r.namespace for r in rows})
+    names = {r.namespace for r in rows}
+    secrets = await signing.for_namespaces(tx, names) if with_secrets else {n: [] for n in names}
     return [
         Claimed(
             r.id,

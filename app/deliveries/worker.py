@@ -22,6 +22,7 @@ from app.deliveries.models import NamespaceRow
 
 log = logging.getLogger("rendezvous.deliveries")
 SECRETS_TTL = 5.0  # seconds a namespace's signing secrets are reused; a rotation here forgets them at once
+GATHER_SECONDS = 0.005  # how long the first outcome waits for others to be stored with it
 
 
 class Deliverer:
@@ -100,13 +101,18 @@ class Deliverer:
         while not self._closed:
             self._again = False
             room = self.room()
-            if room <= 0:
+            # Claim in batches: with sends in flight, wait until a quarter of the room is free again.
+            if room <= 0 or (self._inflight and room < self.settings.delivery_concurrency // 4):
                 self._saturated = True  # a finishing send wakes us again
                 break
             try:
                 async with self.db.transaction() as tx:
                     claimed = await outbox.claim_due(
-                        tx, worker=self.worker_id, limit=room, lease_seconds=self.settings.lease_seconds
+                        tx,
+                        worker=self.worker_id,
+                        limit=room,
+                        lease_seconds=self.settings.lease_seconds,
+                        with_secrets=False,  # kept here for a while, see _signed_by
                     )
             except Exception:  # the database is away; the scheduler's next tick tries again
                 log.exception("claiming due deliveries failed")
@@ -170,6 +176,8 @@ class Deliverer:
         """Store every outcome there is in one transaction, again until none is left: the sends that end
         while one batch is stored make the next."""
         while self._outcomes:
+            if len(self._outcomes) < len(self._inflight):
+                await asyncio.sleep(GATHER_SECONDS)  # fewer, larger transactions; the callbacks are out
             batch, self._outcomes = self._outcomes, []
             try:
                 statuses = await self._record_batch([o for o, _ in batch])
