@@ -289,8 +289,8 @@ class TestWrittenHere:
         async with svc.runtime.db.transaction() as tx:
             await outbox.enqueue_many(tx, events)
             assert deliverer.room() == 0
-        rows = (await svc.client.get("/v1/deliveries", params={"limit": 10})).json()["items"]
-        assert sorted(r["status"] for r in rows) == ["delivering"] * 2 + ["pending"] * 3
+            written = await tx.conn.execute(sa.select(deliveries.c.status, deliveries.c.locked_by))
+            assert sorted(written) == [("delivering", deliverer.worker_id)] * 2 + [("pending", None)] * 3
         await svc.settle()
         await receiver.wait_for(5)
         rows = (await svc.client.get("/v1/deliveries", params={"limit": 10})).json()["items"]
