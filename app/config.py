@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
     )
     delivery_jitter: float = Field(default=0.2, ge=0, lt=1)
-    delivery_concurrency: int = Field(default=16, ge=1, le=512)
+    delivery_concurrency: int = Field(default=64, ge=1, le=512)
     delivery_response_cap_bytes: int = Field(default=64 << 10, ge=0)
     delivery_max_retry_after_seconds: float = Field(default=86_400.0, gt=0)
     inline_members_limit: int = Field(default=1000, ge=0)

@@ -54,11 +54,17 @@ class Runtime:
         self.keys = KeyResolver(self.db, s.api_key_cache_seconds)
         self.limiter = RateLimiter(s.rate_limit_per_second, s.rate_limit_burst)
         policy = AddressPolicy(s.effective_allow_cidrs)
-        client = make_client(policy, timeout=s.delivery_timeout_seconds, resolver=self.resolver)
+        client = make_client(
+            policy,
+            timeout=s.delivery_timeout_seconds,
+            resolver=self.resolver,
+            concurrency=s.delivery_concurrency,
+        )
         self.metrics = Metrics()
         self.db.observer = self.metrics.observe
         self.deliverer = Deliverer(self.db, client, s, self.metrics)
-        self.db.listeners["delivery"] = self.deliverer.wake
+        self.db.listeners["delivery"] = self.deliverer  # it also takes the deliveries this process writes
+        self.db.listeners["signing"] = self.deliverer.forget_secrets
         self.db.listeners["resolved"] = self._publish
         self.ticks = Ticks(self.db, self.deliverer, s)
         if not self.db.is_sqlite:

@@ -88,6 +88,13 @@ class Receiver:
         finally:
             self._waits_wanted = set()
 
+    async def gathers_arrived(self, gather_ids: Collection[str], *, until: float) -> None:
+        """Return once every gather in ``gather_ids`` has called back, or at ``perf_counter()`` ``until``."""
+        missing = [g for g in gather_ids if g not in self.arrivals]
+        while missing and time.perf_counter() < until:
+            await asyncio.sleep(0.05)
+            missing = [g for g in missing if g not in self.arrivals]
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while await self._one(reader, writer):

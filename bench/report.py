@@ -23,9 +23,22 @@ STEPS = (
     "chain",
     "map",
     "map_size",
+    "deliveries",
 )
-# (label, where, comparison, target): the issue's targets for the workflow scenarios
+# (label, where, comparison, target): the targets of the issues, each checked where it was measured; the
+# "no worse" rows hold the figures measured before issue 12's work (PostgreSQL, full run)
 TARGETS: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
+    ("e. single reports / baseline", ("derived", "single_vs_baseline"), "≥", 0.40),
+    ("f. participant adds / baseline", ("derived", "adds_vs_baseline"), "≥", 0.35),
+    ("l. deliveries/s, one process", ("deliveries", "deliveries_per_s"), "≥", 2000.0),
+    ("g. timer fire lateness p99 (ms)", ("timers", "fire_lateness_ms_p99"), "≤", 500.0),
+    ("g. last timer callback after its deadline (ms)", ("timers", "arrival_lateness_ms_max"), "≤", 5000.0),
+    ("a. fan-in latency p50 (ms)", ("fan_in", "fanin_ms_p50"), "≤", 5.0),
+    ("a. fan-in latency p99 (ms)", ("fan_in", "fanin_ms_p99"), "≤", 15.0),
+    ("c. bulk reports/s, no worse", ("bulk", "reports_per_s"), "≥", 10_560.0),
+    ("h. batch items created/s, no worse", ("batches", "create_items_per_s"), "≥", 234_531.0),
+    ("d. ratio big/small, no worse", ("gather_size", "concurrent", "ratio_big_small"), "≤", 1.14),
+    ("h. server RSS peak (MiB), no worse", ("batches", "rss_peak_mib"), "≤", 240.0),
     ("i. step latency p50 (ms), 32 runs at a time", ("chain", "step_ms_p50"), "≤", 15.0),
     ("i. step latency p99 (ms), 32 runs at a time", ("chain", "step_ms_p99"), "≤", 50.0),
     ("j. map items/s", ("map", "items_per_s"), "≥", 500.0),
@@ -33,6 +46,24 @@ TARGETS: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ("j. task / single report throughput", ("derived", "task_vs_report"), "≥", 0.40),
     ("k. ms/report big / small, at once", ("map_size", "concurrent", "ratio_big_small"), "≤", 1.2),
 )
+# The table's rows that carry one of those targets, by the start of their label: the target shown beside them
+ROW_TARGETS = {
+    "a. fan-in latency p50": "≤ 5",
+    "a. fan-in latency p99": "≤ 15",
+    "e. Rendezvous / baseline": "≥ 0.40",
+    "f. participant adds / baseline": "≥ 0.35",
+    "c. bulk reports/s": "≥ 10,560",
+    "d. ratio big/small, 32": "≤ 1.14",
+    "g. fire lateness p50/p99/max": "p99 ≤ 500",
+    "g. arrival lateness p50/p99/max": "max ≤ 5,000",
+    "h. batch items created/s": "≥ 234,531",
+    "h. server RSS start / peak": "peak ≤ 240",
+    "l. deliveries/s": "≥ 2,000",
+    "i. step latency p50 / p99": "≤ 15 / ≤ 50",
+    "j. map items/s": "≥ 500",
+    "j. task / single report": "≥ 0.40",
+    "k. ratio middle/small, at once": "≤ 1.2",
+}
 COMPARE = {"≤": lambda v, t: v <= t, "≥": lambda v, t: v >= t, "=": lambda v, t: v == t}
 
 
@@ -68,9 +99,17 @@ def spread(step: str, name: str) -> Callable[[Result], str]:
     return lambda r: " / ".join(fmt(get(r, step, f"{name}_ms_{q}")) for q in ("p50", "p99", "max"))
 
 
+def vs_baseline(r: Result, path: tuple[str, ...]) -> float | None:
+    ours, base = get(r, *path), get(r, "baseline", "requests_per_s")
+    return round(ours / base, 3) if ours and base else None
+
+
 def baseline_ratio(r: Result) -> str:
-    ours, base = get(r, "single", "requests_per_s"), get(r, "baseline", "requests_per_s")
-    return fmt(round(ours / base, 3)) if ours and base else "n/a"
+    return fmt(vs_baseline(r, ("single", "requests_per_s")))
+
+
+def adds_ratio(r: Result) -> str:
+    return fmt(vs_baseline(r, ("adds", "adds_per_s")))
 
 
 def batch_ratio(r: Result) -> str:
@@ -118,6 +157,8 @@ def failures(r: Result) -> str:
             total += get(r, "gather_size", mode, side, "errors") or 0
     total += get(r, "gather_size", "small_create_errors") or 0
     total += get(r, "fan_in", "callbacks_missing") or 0
+    for what in ("create_errors", "report_errors", "callbacks_missing"):
+        total += get(r, "deliveries", what) or 0
     total += sum(get(r, "chain", *part, "runs_missing") or 0 for part in ((), ("sequential",)))
     steps = sum(1 for name in STEPS if get(r, name, "error"))
     return fmt(total) + (f" +{steps} steps failed" if steps else "")
@@ -147,6 +188,7 @@ def rows(p: Params) -> list[Row]:
         ("d. ratio big/small, 1 client", field(*size, "sequential", "ratio_big_small")),
         ("d. big gather's done counter right", done_counter),
         (f"f. participant adds/s ({c} clients)", field("adds", "adds_per_s")),
+        ("f. participant adds / baseline (f / e)", adds_ratio),
         ("f. latency p50 / p99 (ms)", pair(("adds", "latency_ms_p50"), ("adds", "latency_ms_p99"))),
         ("f. adds done / wait events during", pair(("adds", "ok"), ("adds", "wait_events_during"))),
         ("g. waits opened / timeouts fired", pair(("timers", "opened"), ("timers", "fired"))),
@@ -169,6 +211,16 @@ def rows(p: Params) -> list[Row]:
         ("h. created / bulk reports (h / c)", batch_ratio),
         ("h. counts right / job status", pair(("batches", "counts_right"), ("batches", "job_status"))),
         ("h. server RSS start / peak (MiB)", pair(("batches", "rss_start_mib"), ("batches", "rss_peak_mib"))),
+        (f"l. deliveries/s ({p.delivery_gathers:,} callbacks)", field("deliveries", "deliveries_per_s")),
+        ("l. … from the first callback's arrival", field("deliveries", "arrivals_per_s")),
+        (
+            "l. callbacks arrived / missing",
+            pair(("deliveries", "callbacks"), ("deliveries", "callbacks_missing")),
+        ),
+        (
+            "l. reports took / last callback after (s)",
+            pair(("deliveries", "reports_s"), ("deliveries", "callback_after_reports_s")),
+        ),
         *workflow_rows(p),
         ("failed requests + missing callbacks", failures),
         ("server log lines (dev banner aside)", field("server_log", "problem_lines")),
@@ -223,13 +275,14 @@ def table(results: list[Result], params: Params) -> str:
     """The metrics of every measurement that ran (rows with no value on any database are left out)."""
     table_rows = rows(params)
     width = max(len(label) for label, _ in table_rows) + 2
-    head = "metric".ljust(width) + "".join(r["database"].rjust(COLUMN) for r in results)
+    head = "metric".ljust(width) + "".join(r["database"].rjust(COLUMN) for r in results) + "   target"
     lines = [head, "-" * len(head)]
     for label, cell in table_rows:
         cells = [cell(r) for r in results]
         if all(c in ("n/a", "n/a / n/a", "n/a / n/a / n/a") for c in cells):
             continue
-        lines.append(label.ljust(width) + "".join(c.rjust(COLUMN) for c in cells))
+        goal = next((t for start, t in ROW_TARGETS.items() if label.startswith(start)), "")
+        lines.append(label.ljust(width) + "".join(c.rjust(COLUMN) for c in cells) + f"   {goal}".rstrip())
     return "\n".join(lines)
 
 
@@ -237,7 +290,11 @@ def targets(results: list[Result]) -> list[str]:
     """Each workflow target, met or missed, per database (only those measured)."""
     out: list[str] = []
     for r in results:
-        derived = {"task_vs_report": task_vs_report(r)}
+        derived = {
+            "task_vs_report": task_vs_report(r),
+            "single_vs_baseline": vs_baseline(r, ("single", "requests_per_s")),
+            "adds_vs_baseline": vs_baseline(r, ("adds", "adds_per_s")),
+        }
         for label, path, sign, target in TARGETS:
             value = get({**r, "derived": derived}, *path)
             if not isinstance(value, int | float):

@@ -21,6 +21,9 @@ j. map throughput: one run mapping 10,000 items at ``concurrency: 50``: items/s,
    here and by the service, server CPU per item; j / b is the cost of a task against a bare report;
 k. ms per report in a 100,000-item map (in its middle) against 10-item maps, 50 items in flight each side.
 
+l. deliveries/s: 20,000 one-job gathers resolved by bulk reports; from the first report to the arrival of
+   the last callback at the receiver.
+
 ``--only`` picks scenarios or groups (``workflows`` = b, i, j, k); the default runs everything.
 
 Prints a table and writes bench/results/latest.json.
@@ -51,6 +54,7 @@ from scenarios import (
     Params,
     batch_ledger,
     bulk_reports,
+    deliveries,
     fan_in,
     gather_size,
     participant_adds,
@@ -87,6 +91,7 @@ SCENARIOS = (
     "chain",
     "map",
     "map_size",
+    "deliveries",
 )
 GROUPS = {"all": SCENARIOS, "workflows": ("single", "chain", "map", "map_size")}
 
@@ -156,6 +161,8 @@ async def measure_service(
             results["timers"] = await step(db.kind, "g. timer lateness", timer_lateness(ctx, rate))
         if "batches" in only:
             results["batches"] = await step(db.kind, "h. batch ledger", batch_ledger(ctx, pid))
+        if "deliveries" in only:
+            results["deliveries"] = await step(db.kind, "l. deliveries/s", deliveries(ctx))
         if only & {"chain", "map", "map_size"}:
             results |= await measure_workflows(db, ctx, pid, only)
     results["server_log"] = server_log(server)

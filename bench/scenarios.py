@@ -58,6 +58,8 @@ class Params:
     map_window: int = 500  # reports per timed window of the big map
     map_window_time: float = 60.0  # at most this long for one window or one batch of small maps
     map_small_serial_runs: int = 50  # 10-item maps reported one report at a time
+    delivery_gathers: int = 20_000
+    delivery_create_time: float = 120.0
 
     @classmethod
     def quick(cls) -> Params:
@@ -88,6 +90,8 @@ class Params:
             map_big=20_000,
             map_window=150,
             map_small_serial_runs=15,
+            delivery_gathers=3000,
+            delivery_create_time=30.0,
         )
 
 
@@ -610,4 +614,78 @@ async def batch_ledger(ctx: Ctx, pid: int) -> dict[str, Any]:
         and (reported < created or final["status"] == "succeeded")
         else "no",
         **memory,
+    }
+
+
+# l. Deliveries/s: the callbacks of many resolved gathers, to a fast receiver
+
+DELIVERY_CALLBACK_WAIT = 120.0  # at most this long after the last report for the last callback
+
+
+async def deliveries(ctx: Ctx) -> dict[str, Any]:
+    """Open ``delivery_gathers`` one-job gathers, then resolve them all with bulk reports (``bulk_size`` per
+    request, ``bulk_clients`` clients); time from the first report to the arrival of the last callback."""
+    p = ctx.params
+    n = p.delivery_gathers
+    ids = [f"dl-{ctx.run_id}-{g:06d}" for g in range(n)]
+
+    def create_for(g: int) -> tuple[str, str, Any]:
+        body = {
+            "id": ids[g],
+            "job_ids": [f"{ids[g]}-j"],
+            "callback": {"url": ctx.receiver.url},
+            "timeout_seconds": GATHER_TIMEOUT_SECONDS,
+        }
+        return "POST", "/v1/gathers", body
+
+    made: set[int] = set()
+
+    def on_created(g: int, response: Response) -> None:
+        if 200 <= response.status < 300:
+            made.add(g)
+
+    created = await closed_loop(
+        ctx.port,
+        create_for,
+        count=n,
+        concurrency=p.concurrency,
+        time_limit=p.delivery_create_time,
+        on_response=on_created,
+    )
+    opened = [ids[g] for g in sorted(made)]
+    size = p.bulk_size
+
+    def report_for(i: int) -> tuple[str, str, Any]:
+        chunk = opened[i * size : (i + 1) * size]
+        reports = [{"id": f"{g}-j", "status": "succeeded"} for g in chunk]
+        return "POST", "/v1/jobs/complete", {"reports": reports}
+
+    arrived_before = len(ctx.receiver.arrivals)
+    started = time.perf_counter()
+    reported = await closed_loop(
+        ctx.port,
+        report_for,
+        count=-(-len(opened) // size),
+        concurrency=p.bulk_clients,
+        time_limit=p.bulk_time * 4,
+    )
+    reports_s = time.perf_counter() - started
+    await ctx.receiver.gathers_arrived(opened, until=time.perf_counter() + DELIVERY_CALLBACK_WAIT)
+    times = [ctx.receiver.arrivals[g] for g in opened if g in ctx.receiver.arrivals]
+    last = max(times, default=float("nan"))
+    took = last - started
+    return {
+        "gathers": len(opened),
+        "create_errors": created.errors,
+        "report_errors": reported.errors,
+        "first_error": created.first_error or reported.first_error,
+        "reports_s": round(reports_s, 2),
+        "callbacks": len(times),
+        "callbacks_missing": len(opened) - len(times),
+        "other_arrivals": len(ctx.receiver.arrivals) - arrived_before - len(times),
+        "seconds": round(took, 2),
+        "deliveries_per_s": round(len(times) / took, 1) if times and took > 0 else None,
+        "callback_after_reports_s": round(last - started - reports_s, 2) if times else None,
+        # from the first callback's arrival to the last: the deliverer's pace once callbacks flow
+        "arrivals_per_s": round(len(times) / (last - min(times)), 1) if len(times) > 1 else None,
     }

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.deliveries import service as outbox
+from app.deliveries.models import deliveries
 from app.deliveries.sender import SendResult
 from tests.conftest import Service
 from tests.receiver import Receiver, Reply
@@ -245,3 +248,173 @@ async def test_a_claim_never_takes_more_than_its_limit(svc: Service, receiver: R
     assert len(claimed) == 7
     pending = (await svc.client.get("/v1/deliveries", params={"status": "pending", "limit": 100})).json()
     assert len(pending["items"]) == 53
+
+
+class TestWrittenHere:
+    """Deliveries this process writes leave straight after their commit, already claimed by it."""
+
+    async def test_a_callback_written_here_is_sent_without_a_claim(
+        self, svc: Service, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        claims: list[int] = []
+        real_claim = outbox.claim_due
+
+        async def counted(tx: Any, **kwargs: Any) -> list[outbox.Claimed]:
+            claims.append(kwargs["limit"])
+            return await real_claim(tx, **kwargs)
+
+        await svc.runtime.deliverer.idle()  # the drain every start runs
+        monkeypatch.setattr(outbox, "claim_due", counted)
+        await fire(svc, receiver)
+        (req,) = await receiver.wait_for(1)
+        await svc.runtime.deliverer.idle()
+        assert claims == []
+        delivery = await only_delivery(svc)
+        assert (delivery["status"], delivery["attempts"]) == ("succeeded", 1)
+        assert req.headers["webhook-id"] == delivery["event_id"]
+        secret = (await svc.client.get("/v1/namespace")).json()["signing_secret"]
+        assert Webhook(secret).verify(req.body, req.headers)["type"] == "gather.succeeded"
+
+    async def test_only_as_many_as_there_is_room_for_are_written_claimed(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc: Service = await service_factory(delivery_concurrency=2)
+        deliverer = svc.runtime.deliverer
+        events = [
+            outbox.Event(
+                "default", "gather.succeeded", ("gather", f"g{i}"), {"url": f"{receiver.url}/cb"}, {}
+            )
+            for i in range(5)
+        ]
+        async with svc.runtime.db.transaction() as tx:
+            await outbox.enqueue_many(tx, events)
+            assert deliverer.room() == 0
+            written = await tx.conn.execute(sa.select(deliveries.c.status, deliveries.c.locked_by))
+            assert sorted(written) == [("delivering", deliverer.worker_id)] * 2 + [("pending", None)] * 3
+        await svc.settle()
+        await receiver.wait_for(5)
+        rows = (await svc.client.get("/v1/deliveries", params={"limit": 10})).json()["items"]
+        assert [r["status"] for r in rows] == ["succeeded"] * 5
+        assert deliverer.room() == 2
+
+    async def test_a_rolled_back_write_gives_its_room_back(self, svc: Service, receiver: Receiver) -> None:
+        deliverer = svc.runtime.deliverer
+        room = deliverer.room()
+        with pytest.raises(RuntimeError):
+            async with svc.runtime.db.transaction() as tx:
+                event = outbox.Event(
+                    "default", "gather.succeeded", ("gather", "g"), {"url": receiver.url}, {}
+                )
+                await outbox.enqueue_many(tx, [event])
+                assert deliverer.room() == room - 1
+                raise RuntimeError("rolled back")
+        assert deliverer.room() == room
+        await svc.settle()
+        assert receiver.requests == []
+        assert (await svc.client.get("/v1/deliveries")).json()["items"] == []
+
+    async def test_one_written_claimed_can_be_withdrawn_in_the_same_transaction(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        deliverer = svc.runtime.deliverer
+        room = deliverer.room()
+        async with svc.runtime.db.transaction() as tx:
+            events = [
+                outbox.Event("default", "task.requested", ("job", j), {"url": receiver.url}, {})
+                for j in ("a", "b")
+            ]
+            await outbox.enqueue_many(tx, events)
+            withdrawn = await outbox.withdraw(
+                tx, namespace="default", event_type="task.requested", subject_kind="job", subject_ids=["a"]
+            )
+            assert withdrawn == {"a"}
+        await svc.settle()
+        assert [r.json()["data"] for r in await receiver.wait_for(1)] == [{}]
+        (left,) = (await svc.client.get("/v1/deliveries")).json()["items"]
+        assert (left["subject_id"], left["status"]) == ("b", "succeeded")
+        assert deliverer.room() == room
+
+    async def test_a_row_written_claimed_by_a_process_that_died_is_retried_after_its_lease(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        class Dead:
+            """A deliverer that takes the rows and dies before sending them."""
+
+            worker_id = "wrk_dead"
+            lease_seconds = 30.0
+
+            def __call__(self, payloads: list[Any]) -> None:
+                pass
+
+            def reserve(self, wanted: int) -> int:
+                return wanted
+
+            def take(self, reserved: int, items: list[outbox.Claimed], committed: bool) -> None:
+                pass
+
+        live = svc.runtime.db.listeners["delivery"]
+        svc.runtime.db.listeners["delivery"] = Dead()
+        await fire(svc, receiver)
+        svc.runtime.db.listeners["delivery"] = live
+        delivery = await only_delivery(svc)
+        assert (delivery["status"], delivery["attempts"]) == ("delivering", 1)
+        await svc.tick(10)
+        assert receiver.requests == []
+        await svc.tick(25)  # the lease ran out: a failed attempt, retried on the schedule (5 s ± 20 %)
+        assert receiver.requests == []
+        await svc.tick(7)
+        (req,) = await receiver.wait_for(1)
+        delivery = await only_delivery(svc)
+        assert req.headers["webhook-id"] == delivery["event_id"]
+        assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
+        assert "lease expired" in delivery["attempt_log"][0]["error"]
+
+
+async def test_outcomes_recorded_together_keep_each_claims_guard(svc: Service, receiver: Receiver) -> None:
+    """One transaction for many outcomes: a stale claim is lost, each other delivery moves as it would alone,
+    and the dead ones are published in the transaction that marks them."""
+    svc.runtime.db.listeners.pop("delivery")
+    for i in range(4):
+        await fire(svc, receiver, gid=f"g{i}")
+    async with svc.runtime.db.transaction() as tx:
+        claimed = await outbox.claim_due(tx, worker="wrk_b", limit=10, lease_seconds=30)
+    by_subject = {c.subject_id: c for c in claimed}
+    seen: list[tuple[str, list[str]]] = []
+
+    async def on_dead(tx: Any, event: outbox.DeliveriesDead) -> None:
+        ids = [by_subject[d.subject_id].id for d in event.dead]
+        rows = await tx.conn.execute(
+            sa.select(deliveries.c.status).where(deliveries.c.id.in_(ids)).order_by(deliveries.c.id)
+        )
+        seen.append((event.namespace, [s for (s,) in rows]))
+        assert [d.last_status for d in event.dead] == [410]
+
+    svc.runtime.db.subscribe(outbox.DeliveriesDead, on_dead)
+    now = svc.clock.now()
+    outcomes = [
+        outbox.Outcome(by_subject["g0"], SendResult(True, 200, 1.0), now),
+        outbox.Outcome(by_subject["g1"], SendResult(False, 410, 1.0, error="HTTP 410"), now),
+        outbox.Outcome(by_subject["g2"], SendResult(False, 500, 1.0, error="HTTP 500"), now),
+        # an outcome of an earlier claim of the same row: the guard on its attempt keeps it out
+        outbox.Outcome(dataclasses.replace(by_subject["g3"], attempt=0), SendResult(True, 200, 1.0), now),
+    ]
+    async with svc.runtime.db.transaction() as tx:
+        statuses = await outbox.record_many(
+            tx, outcomes, worker="wrk_b", schedule=[0, 5], jitter=0, max_retry_after=60
+        )
+    assert statuses == ["succeeded", "dead", "pending", "lost"]
+    assert seen == [("default", ["dead"])]
+    async with svc.runtime.db.transaction() as tx:  # another worker's outcome never moves a row
+        late = outbox.Outcome(by_subject["g3"], SendResult(True, 200, 1.0), now)
+        assert await outbox.record_many(
+            tx, [late], worker="wrk_other", schedule=[0, 5], jitter=0, max_retry_after=60
+        ) == ["lost"]
+    rows = {r["subject_id"]: r for r in (await svc.client.get("/v1/deliveries")).json()["items"]}
+    assert {g: rows[g]["status"] for g in rows} == {
+        "g0": "succeeded",
+        "g1": "dead",
+        "g2": "pending",
+        "g3": "delivering",
+    }
+    g2 = (await svc.client.get(f"/v1/deliveries/{by_subject['g2'].id}")).json()
+    assert g2["next_attempt_at"] is not None and g2["last_status_code"] == 500

@@ -87,6 +87,9 @@ class Tx:
     # Counts for /metrics, handed to this process only (never broadcast) once the transaction commits.
     observations: list[tuple[str, str, str]] = field(default_factory=list)
     handlers: Mapping[type, Sequence[Handler]] = field(default_factory=dict)
+    # This process's listeners, for a service that hands what it writes to one of them directly.
+    listeners: Mapping[str, Callable[[list[Any]], None]] = field(default_factory=dict)
+    ended: list[Callable[[bool], None]] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -105,6 +108,11 @@ class Tx:
         this transaction: what they write commits (or rolls back) with what caused it."""
         for handler in self.handlers.get(type(event), ()):
             await handler(self, event)
+
+    def on_end(self, fn: Callable[[bool], None]) -> None:
+        """Call ``fn(committed)`` once this transaction has ended, committed (after the listeners ran) or
+        rolled back."""
+        self.ended.append(fn)
 
     def observe(self, metric: str, kind: str, outcome: str = "") -> None:
         """Count a committed event for /metrics (e.g. ``observe("resolution", "gather", "succeeded")``)."""
@@ -158,24 +166,32 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """One write transaction: commit on success, roll back on error, then run the commit hooks."""
         lock: Any = self._write_lock if self.is_sqlite else nullcontext()
-        async with lock, self.engine.connect() as conn:
-            tx = Tx(
-                conn=conn,
-                now=self.clock.now(),
-                inline_members=self.inline_members,
-                task_messages=self.task_messages,
-                handlers=self.handlers,
-            )
-            async with conn.begin():
-                yield tx
-                hook = before_commit.get()
-                if hook is not None:
-                    await hook(tx)
-                if tx.signals and self.broadcast_channel:
-                    await self._broadcast(conn, tx.signals)
-        self.dispatch(tx.signals)
-        if tx.observations and self.observer is not None:
-            self.observer(tx.observations)
+        tx: Tx | None = None
+        committed = False
+        try:
+            async with lock, self.engine.connect() as conn:
+                tx = Tx(
+                    conn=conn,
+                    now=self.clock.now(),
+                    inline_members=self.inline_members,
+                    task_messages=self.task_messages,
+                    handlers=self.handlers,
+                    listeners=self.listeners,
+                )
+                async with conn.begin():
+                    yield tx
+                    hook = before_commit.get()
+                    if hook is not None:
+                        await hook(tx)
+                    if tx.signals and self.broadcast_channel:
+                        await self._broadcast(conn, tx.signals)
+            committed = True
+            self.dispatch(tx.signals)
+            if tx.observations and self.observer is not None:
+                self.observer(tx.observations)
+        finally:
+            for fn in tx.ended if tx is not None else ():
+                fn(committed)
 
     def dispatch(self, signals: dict[str, list[Any]]) -> None:
         """Hand committed signals to this process's listeners (deliverer, long-polls)."""

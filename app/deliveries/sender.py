@@ -27,13 +27,17 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def make_client(policy: AddressPolicy, *, timeout: float, resolver: Resolver) -> httpx.AsyncClient:
-    """The one shared client: every connection goes through the SSRF guard; redirects are not followed."""
+def make_client(
+    policy: AddressPolicy, *, timeout: float, resolver: Resolver, concurrency: int = 50
+) -> httpx.AsyncClient:
+    """The one shared client: every connection goes through the SSRF guard; redirects are not followed.
+    As many connections are kept alive as sends may be in flight, so a full pool does not close and reopen
+    them."""
     transport = httpx.AsyncHTTPTransport(retries=0)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
-        max_connections=200,
-        max_keepalive_connections=50,
+        max_connections=max(200, concurrency),
+        max_keepalive_connections=max(50, concurrency),
         keepalive_expiry=30.0,
         network_backend=GuardedBackend(policy, resolver),
     )

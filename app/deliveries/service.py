@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 import sqlalchemy as sa
 
-from app.core.db import Tx
+from app.core.db import IN_CHUNK, Tx, chunks
 from app.core.ids import new_id
 from app.deliveries import reads, signing
 from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus, deliveries, delivery_attempts
@@ -47,11 +47,64 @@ async def enqueue(
     await enqueue_many(tx, [Event(namespace, event_type, subject, callback, data)])
 
 
+@runtime_checkable
+class Taker(Protocol):
+    """This process's deliverer, as the listener of ``"delivery"``: it may take rows as they are written."""
+
+    worker_id: str
+    lease_seconds: float
+
+    def reserve(self, wanted: int) -> int:
+        """How many of ``wanted`` deliveries it has room to send now (held until ``take``)."""
+        ...
+
+    def take(self, reserved: int, items: list[Claimed], committed: bool) -> None:
+        """Send these deliveries once their transaction committed; free the room reserved either way."""
+        ...
+
+
+@dataclass
+class _Written:
+    """The deliveries one open transaction wrote claimed, until it ends."""
+
+    taker: Taker
+    reserved: int = 0
+    items: dict[str, Claimed] = field(default_factory=dict)
+
+
+_written: dict[int, _Written] = {}  # by id() of the open transaction
+
+
+def _end(key: int, written: _Written, committed: bool) -> None:
+    _written.pop(key, None)
+    written.taker.take(written.reserved, list(written.items.values()), committed)
+
+
 async def enqueue_many(tx: Tx, events: list[Event]) -> None:
-    """Write the delivery rows of many events with one statement, in the caller's transaction."""
+    """Write the delivery rows of many events with one statement, in the caller's transaction.
+
+    As many as this process's deliverer has room for are written already claimed by it (attempt 1, leased)
+    and sent as soon as the transaction commits, without a claim; the rest wait for a claim. Should the
+    process die first, their lease runs out and ``reclaim_expired`` retries them."""
     rows = [_delivery_row(tx, e) for e in events]
-    if rows:
-        await tx.conn.execute(deliveries.insert(), rows)
+    if not rows:
+        return
+    taker = tx.listeners.get("delivery")
+    if isinstance(taker, Taker):
+        taken = taker.reserve(len(rows))
+        if taken:
+            key = id(tx)
+            written = _written.get(key)
+            if written is None:
+                written = _written[key] = _Written(taker)
+                tx.on_end(lambda committed: _end(key, written, committed))
+            written.reserved += taken
+            until = tx.now + timedelta(seconds=taker.lease_seconds)
+            for row in rows[:taken]:
+                row.update(status="delivering", attempts=1, locked_by=taker.worker_id, locked_until=until)
+                written.items[row["id"]] = _claimed(row)
+    await tx.conn.execute(deliveries.insert(), rows)
+    if rows[-1]["status"] == "pending":
         tx.emit("delivery", None)
 
 
@@ -59,18 +112,33 @@ async def withdraw(
     tx: Tx, *, namespace: str, event_type: str, subject_kind: str, subject_ids: list[str]
 ) -> set[str]:
     """Delete the deliveries of these subjects that wait for a send (none is under way: one a worker claimed
-    stays); returns the subject ids whose delivery was never attempted, so the receiver never heard of them.
-    One retried after failed sends is withdrawn too, but its receiver may have seen it."""
+    stays, unless this transaction wrote it claimed, so it has not left yet); returns the subject ids whose
+    delivery was never attempted, so the receiver never heard of them. One retried after failed sends is
+    withdrawn too, but its receiver may have seen it."""
     if not subject_ids:
         return set()
+    written = _written.get(id(tx))
+    wanted = set(subject_ids)
+    unsent = [
+        c.id
+        for c in (written.items.values() if written is not None else ())
+        if (c.namespace, c.event_type, c.subject_kind) == (namespace, event_type, subject_kind)
+        and c.subject_id in wanted
+    ]
     d = deliveries.c
+    waiting = d.status == "pending"
     stmt = (
         sa.delete(deliveries)
         .where(d.namespace == namespace, d.subject_kind == subject_kind, d.subject_id.in_(subject_ids))
-        .where(d.event_type == event_type, d.status == "pending")
-        .returning(d.subject_id, d.attempts)
+        .where(d.event_type == event_type, sa.or_(waiting, d.id.in_(unsent)) if unsent else waiting)
+        .returning(d.id, d.subject_id, d.attempts)
     )
-    return {subject for subject, attempts in (await tx.conn.execute(stmt)).all() if attempts == 0}
+    never: set[str] = set()
+    for row in (await tx.conn.execute(stmt)).all():
+        written_here = written is not None and written.items.pop(row.id, None) is not None
+        if written_here or row.attempts == 0:
+            never.add(row.subject_id)
+    return never
 
 
 def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
@@ -144,8 +212,30 @@ class Claimed:
     subject_id: str
 
 
-async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
-    """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row."""
+def _claimed(row: DeliveryRow) -> Claimed:
+    """A row written claimed; its signing secrets are looked up by the deliverer."""
+    return Claimed(
+        row["id"],
+        row["namespace"],
+        row["event_id"],
+        row["url"],
+        row["headers"],
+        row["body"],
+        row["attempts"],
+        row["round_start"],
+        [],
+        row["event_type"],
+        row["created_at"],
+        row["subject_kind"],
+        row["subject_id"],
+    )
+
+
+async def claim_due(
+    tx: Tx, *, worker: str, limit: int, lease_seconds: float, with_secrets: bool = True
+) -> list[Claimed]:
+    """Take up to ``limit`` due deliveries. PostgreSQL: SKIP LOCKED, so replicas never share a row. Without
+    ``with_secrets`` their signing secrets are left for the caller to look up (as for ``enqueue_many``)."""
     pending = sa.select(deliveries.c.id).where(deliveries.c.status == "pending")
     due = tx.due(pending, deliveries.c.next_attempt_at, limit=limit)
     # Two statements, not UPDATE … WHERE id IN (subquery): PostgreSQL may re-run a LIMIT … SKIP LOCKED
@@ -178,7 +268,8 @@ async def claim_due(tx: Tx, *, worker: str, limit: int, lease_seconds: float) ->
         )
     )
     rows = (await tx.conn.execute(stmt)).all()
-    secrets = await signing.for_namespaces(tx, {r.namespace for r in rows})
+    names = {r.namespace for r in rows}
+    secrets = await signing.for_namespaces(tx, names) if with_secrets else {n: [] for n in names}
     return [
         Claimed(
             r.id,
@@ -234,6 +325,15 @@ async def _log_attempt(tx: Tx, attempt: AttemptRow) -> None:
     await tx.conn.execute(tx.insert(delivery_attempts).values(**attempt).on_conflict_do_nothing())
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One finished send of a claimed delivery."""
+
+    claimed: Claimed
+    result: SendResult
+    started_at: datetime
+
+
 async def record(
     tx: Tx,
     claimed: Claimed,
@@ -247,53 +347,102 @@ async def record(
 ) -> DeliveryStatus | Literal["lost"]:
     """Store the attempt and move the delivery on: succeeded, pending again, or dead (or "lost": the lease ran
     out and another worker took the row, whose outcome stands)."""
-    await _log_attempt(
+    (status,) = await record_many(
         tx,
-        {
-            "delivery_id": claimed.id,
-            "namespace": claimed.namespace,
-            "attempt": claimed.attempt,
-            "started_at": started_at,
-            "duration_ms": result.duration_ms,
-            "status_code": result.status_code,
-            "error": result.error,
-            "response_body": result.response_body,
-        },
+        [Outcome(claimed, result, started_at)],
+        worker=worker,
+        schedule=schedule,
+        jitter=jitter,
+        max_retry_after=max_retry_after,
     )
-    step: Step
+    return status
+
+
+def _step(
+    now: datetime, outcome: Outcome, schedule: list[float], jitter: float, max_retry_after: float
+) -> Step:
+    result, claimed = outcome.result, outcome.claimed
     if result.ok:
-        step = {"status": "succeeded", "next_attempt_at": None}
-    elif result.gone or result.blocked:
-        step = {"status": "dead", "next_attempt_at": None}
-    else:
-        retry_after = min(result.retry_after, max_retry_after) if result.retry_after is not None else None
-        position = claimed.attempt - claimed.round_start
-        step = _after_failure(
-            tx.now, schedule=schedule, position=position, jitter=jitter, retry_after=retry_after
-        )
-    stmt = (
-        sa.update(deliveries)
-        .where(
-            deliveries.c.id == claimed.id,
-            deliveries.c.status == "delivering",
-            deliveries.c.locked_by == worker,
-            deliveries.c.attempts == claimed.attempt,  # this claim, not a later one by the same worker
-        )
-        .values(
-            locked_by=None,
-            locked_until=None,
-            last_status_code=result.status_code,
-            last_error=result.error,
-            **step,
-            **({"delivered_at": tx.now} if result.ok else {}),
-        )
-    )
-    if (await tx.conn.execute(stmt)).rowcount != 1:
-        return "lost"
-    if step["status"] == "dead":
-        dead = DeadDelivery(claimed.event_type, claimed.subject_kind, claimed.subject_id, result.status_code)
-        await tx.publish(DeliveriesDead(claimed.namespace, (dead,)))
-    return step["status"]
+        return {"status": "succeeded", "next_attempt_at": None}
+    if result.gone or result.blocked:
+        return {"status": "dead", "next_attempt_at": None}
+    retry_after = min(result.retry_after, max_retry_after) if result.retry_after is not None else None
+    position = claimed.attempt - claimed.round_start
+    return _after_failure(now, schedule=schedule, position=position, jitter=jitter, retry_after=retry_after)
+
+
+async def record_many(
+    tx: Tx,
+    outcomes: list[Outcome],
+    *,
+    worker: str,
+    schedule: list[float],
+    jitter: float,
+    max_retry_after: float,
+) -> list[DeliveryStatus | Literal["lost"]]:
+    """``record`` for many sends in one transaction: one insert for their attempts, one guarded update per
+    group of deliveries that move alike (all the successes with the same status code, usually), and one
+    ``DeliveriesDead`` per namespace. Each delivery moves only if this worker still holds this claim."""
+    if not outcomes:
+        return []
+    attempts: list[AttemptRow] = [
+        {
+            "delivery_id": o.claimed.id,
+            "namespace": o.claimed.namespace,
+            "attempt": o.claimed.attempt,
+            "started_at": o.started_at,
+            "duration_ms": o.result.duration_ms,
+            "status_code": o.result.status_code,
+            "error": o.result.error,
+            "response_body": o.result.response_body,
+        }
+        for o in outcomes
+    ]
+    await tx.conn.execute(tx.insert(delivery_attempts).on_conflict_do_nothing(), attempts)
+    steps = [_step(tx.now, o, schedule, jitter, max_retry_after) for o in outcomes]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, (o, step) in enumerate(zip(outcomes, steps, strict=True)):
+        key = (step["status"], step["next_attempt_at"], o.result.status_code, o.result.error)
+        groups.setdefault(key, []).append(i)
+    d = deliveries.c
+    moved: set[tuple[str, int]] = set()
+    for (status, next_attempt_at, code, error), members in groups.items():
+        for part in chunks(members, IN_CHUNK // 2):
+            held = [(outcomes[i].claimed.id, outcomes[i].claimed.attempt) for i in part]
+            stmt = (
+                sa.update(deliveries)
+                .where(
+                    d.status == "delivering",
+                    d.locked_by == worker,
+                    # this claim, not a later one by the same worker
+                    sa.tuple_(d.id, d.attempts).in_(held),
+                )
+                .values(
+                    status=status,
+                    next_attempt_at=next_attempt_at,
+                    locked_by=None,
+                    locked_until=None,
+                    last_status_code=code,
+                    last_error=error,
+                    **({"delivered_at": tx.now} if status == "succeeded" else {}),
+                )
+                .returning(d.id, d.attempts)
+            )
+            moved.update((row.id, row.attempts) for row in await tx.conn.execute(stmt))
+    dead: dict[str, list[DeadDelivery]] = {}
+    statuses: list[DeliveryStatus | Literal["lost"]] = []
+    for o, step in zip(outcomes, steps, strict=True):
+        c = o.claimed
+        if (c.id, c.attempt) not in moved:
+            statuses.append("lost")
+            continue
+        statuses.append(step["status"])
+        if step["status"] == "dead":
+            gone = DeadDelivery(c.event_type, c.subject_kind, c.subject_id, o.result.status_code)
+            dead.setdefault(c.namespace, []).append(gone)
+    for namespace, found in dead.items():
+        await tx.publish(DeliveriesDead(namespace, tuple(found)))
+    return statuses
 
 
 async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: float) -> int:

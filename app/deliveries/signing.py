@@ -66,6 +66,7 @@ async def rotate(tx: Tx, name: str, *, grace: timedelta) -> NamespaceRow:
             secret_rotated_at=rotated["secret_rotated_at"],
         )
     )
+    tx.emit("signing", name)  # deliverers that keep the old secret look it up again
     return rotated
 
 
@@ -81,10 +82,16 @@ def signing_secrets(row: NamespaceRow, now: datetime) -> list[str]:
 async def for_namespaces(tx: Tx, names: set[str]) -> dict[str, list[str]]:
     """The secrets each namespace signs with now (two during a rotation's grace period); a namespace without
     a row yet gets one."""
+    rows = await namespace_rows(tx, names)
+    return {name: signing_secrets(row, tx.now) for name, row in rows.items()}
+
+
+async def namespace_rows(tx: Tx, names: set[str]) -> dict[str, NamespaceRow]:
+    """The rows of these namespaces; a namespace without a row yet gets one."""
     if not names:
         return {}
     stmt = sa.select(namespaces).where(namespaces.c.name.in_(names))
     rows = {r["name"]: _row(r) for r in (await tx.conn.execute(stmt)).mappings()}
     for name in names - rows.keys():
         rows[name] = await ensure(tx, name)
-    return {name: signing_secrets(row, tx.now) for name, row in rows.items()}
+    return rows

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import select
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -72,6 +74,38 @@ def _literal(host: str) -> str | None:
         return None
 
 
+class _Stream(httpcore.AsyncNetworkStream):
+    """A connection of the inner backend whose ``is_readable``, asked of every pooled connection on every
+    request, polls the socket directly instead of going through anyio's typed attributes."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, sock: socket.socket | None) -> None:
+        self.inner = inner
+        self.sock = sock
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self.inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self.inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self.inner.start_tls(ssl_context, server_hostname, timeout), self.sock)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            if self.sock is None or self.sock.fileno() == -1:
+                return True  # closed: as good as a server-initiated disconnect
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return self.inner.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves the host itself and connects only to an address the policy allows."""
 
@@ -97,9 +131,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         for address in addresses:
             reason = self.policy.reason_blocked(address)
             if reason is None:
-                return await self.inner.connect_tcp(
+                stream = await self.inner.connect_tcp(
                     address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
+                return _Stream(stream, stream.get_extra_info("socket"))
             reasons.append(reason)
         raise BlockedDestination(
             f"blocked: {host} resolves only to forbidden addresses ({'; '.join(reasons)})"

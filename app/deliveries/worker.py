@@ -1,10 +1,13 @@
-"""The deliverer: claims due deliveries and sends them, at most ``concurrency`` at once."""
+"""The deliverer: sends the deliveries this process writes as soon as they commit, claims the other due ones,
+at most ``concurrency`` at once, and records the outcomes of many sends in one transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -13,10 +16,13 @@ from app.config import Settings
 from app.core.db import Database
 from app.core.ids import new_id
 from app.core.metrics import AttemptMetrics
-from app.deliveries import sender
+from app.deliveries import sender, signing
 from app.deliveries import service as outbox
+from app.deliveries.models import NamespaceRow
 
 log = logging.getLogger("rendezvous.deliveries")
+SECRETS_TTL = 5.0  # seconds a namespace's signing secrets are reused; a rotation here forgets them at once
+GATHER_SECONDS = 0.005  # how long the first outcome waits for others to be stored with it
 
 
 class Deliverer:
@@ -36,6 +42,42 @@ class Deliverer:
         self._saturated = False
         self._closed = False
         self._drain_lock = asyncio.Lock()
+        self._reserved = 0  # room promised to transactions that write deliveries claimed already
+        self._outcomes: list[tuple[outbox.Outcome, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
+        self._secrets: dict[str, tuple[float, NamespaceRow]] = {}
+        self._secrets_lock = asyncio.Lock()
+
+    @property
+    def lease_seconds(self) -> float:
+        return self.settings.lease_seconds
+
+    def __call__(self, payloads: list[Any]) -> None:
+        """The listener of committed deliveries."""
+        self.wake(payloads)
+
+    def room(self) -> int:
+        return self.settings.delivery_concurrency - len(self._inflight) - self._reserved
+
+    def reserve(self, wanted: int) -> int:
+        """Room for ``wanted`` deliveries a transaction is writing, sent by ``take`` once it commits."""
+        if self._closed:
+            return 0
+        taken = max(0, min(wanted, self.room()))
+        self._reserved += taken
+        return taken
+
+    def take(self, reserved: int, items: list[outbox.Claimed], committed: bool) -> None:
+        """Send deliveries written claimed once their transaction committed (after a rollback they do not
+        exist); give back the room reserved for them."""
+        self._reserved -= reserved
+        if committed and not self._closed:
+            self._start(items)
+
+    def forget_secrets(self, namespaces: list[Any]) -> None:
+        """A namespace's secret was rotated: look it up again before the next send."""
+        for name in namespaces:
+            self._secrets.pop(str(name), None)
 
     def wake(self, _payloads: Any = None) -> None:
         """Start draining now, or make the running drain look again."""
@@ -58,28 +100,47 @@ class Deliverer:
         started = 0
         while not self._closed:
             self._again = False
-            room = self.settings.delivery_concurrency - len(self._inflight)
-            if room <= 0:
-                break  # a finishing send wakes us again
+            room = self.room()
+            # Claim in batches: with sends in flight, wait until a quarter of the room is free again.
+            if room <= 0 or (self._inflight and room < self.settings.delivery_concurrency // 4):
+                self._saturated = True  # a finishing send wakes us again
+                break
             try:
                 async with self.db.transaction() as tx:
                     claimed = await outbox.claim_due(
-                        tx, worker=self.worker_id, limit=room, lease_seconds=self.settings.lease_seconds
+                        tx,
+                        worker=self.worker_id,
+                        limit=room,
+                        lease_seconds=self.settings.lease_seconds,
+                        with_secrets=False,  # kept here for a while, see _signed_by
                     )
             except Exception:  # the database is away; the scheduler's next tick tries again
                 log.exception("claiming due deliveries failed")
                 break
-            for item in claimed:
-                task = asyncio.get_running_loop().create_task(
-                    self._deliver(item), context=contextvars.Context()
-                )
-                self._inflight.add(task)
-                task.add_done_callback(self._done)
+            self._start(claimed)
             started += len(claimed)
             self._saturated = len(claimed) == room
             if not self._saturated and not self._again:
                 break
         return started
+
+    def _start(self, items: list[outbox.Claimed]) -> None:
+        loop = asyncio.get_running_loop()
+        for item in items:
+            task = loop.create_task(self._deliver(item), context=contextvars.Context())
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    async def _signed_by(self, namespace: str) -> list[str]:
+        """The secrets that sign the namespace's callbacks now; its row is read at most every
+        ``SECRETS_TTL`` seconds."""
+        async with self._secrets_lock:
+            cached = self._secrets.get(namespace)
+            if cached is None or time.monotonic() - cached[0] >= SECRETS_TTL:
+                async with self.db.transaction() as tx:  # a namespace without a row yet gets one
+                    row = (await signing.namespace_rows(tx, {namespace}))[namespace]
+                cached = self._secrets[namespace] = (time.monotonic(), row)
+        return signing.signing_secrets(cached[1], self.db.clock.now())
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
@@ -89,6 +150,8 @@ class Deliverer:
             self.wake()  # more may be due than there was room for; otherwise new rows wake us themselves
 
     async def _deliver(self, item: outbox.Claimed) -> None:
+        if not item.secrets:  # written claimed by this process: its secrets were not read with it
+            item = dataclasses.replace(item, secrets=await self._signed_by(item.namespace))
         started_at = self.db.clock.now()
         result = await sender.send(
             self.client,
@@ -101,19 +164,55 @@ class Deliverer:
             response_cap=self.settings.delivery_response_cap_bytes,
             deadline=self.settings.delivery_timeout_seconds,
         )
+        recorded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((outbox.Outcome(item, result, started_at), recorded))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.get_running_loop().create_task(
+                self._record(), context=contextvars.Context()
+            )
+        await recorded  # the slot stays taken until the outcome is stored
+
+    async def _record(self) -> None:
+        """Store every outcome there is in one transaction, again until none is left: the sends that end
+        while one batch is stored make the next."""
+        while self._outcomes:
+            if len(self._outcomes) < len(self._inflight):
+                await asyncio.sleep(GATHER_SECONDS)  # fewer, larger transactions; the callbacks are out
+            batch, self._outcomes = self._outcomes, []
+            try:
+                statuses = await self._record_batch([o for o, _ in batch])
+            except Exception:
+                # One outcome that cannot be stored must not lose the others: each alone, once.
+                log.exception("recording %d delivery attempts together failed; one by one", len(batch))
+                statuses = []
+                for outcome, _ in batch:
+                    try:
+                        statuses += await self._record_batch([outcome])
+                    except Exception:  # its lease runs out and the attempt is retried
+                        log.exception("recording a delivery attempt failed")
+                        statuses.append(None)
+            for (outcome, recorded), status in zip(batch, statuses, strict=True):
+                self._observe(outcome, status)
+                if not recorded.done():
+                    recorded.set_result(None)
+
+    async def _record_batch(self, outcomes: list[outbox.Outcome]) -> list[Any]:
         # Retried on a PostgreSQL deadlock: what reacts to a delivery going dead runs in this transaction too.
-        status = await self.db.run(
-            lambda tx: outbox.record(
+        return await self.db.run(
+            lambda tx: outbox.record_many(
                 tx,
-                item,
-                result,
+                outcomes,
                 worker=self.worker_id,
-                started_at=started_at,
                 schedule=self.settings.delivery_retry_schedule,
                 jitter=self.settings.delivery_jitter,
                 max_retry_after=self.settings.delivery_max_retry_after_seconds,
             )
         )
+
+    def _observe(self, outcome: outbox.Outcome, status: str | None) -> None:
+        item, result = outcome.claimed, outcome.result
+        if status is None:
+            return
         self.metrics.attempt(
             ok=result.ok,
             first=item.attempt == 1,
@@ -121,8 +220,11 @@ class Deliverer:
             event_type=item.event_type,
             since_event=(self.db.clock.now() - item.created_at).total_seconds(),
         )
+        if status == "succeeded" and not log.isEnabledFor(logging.DEBUG):
+            return  # the success path logs nothing at INFO: /metrics counts it, the attempt log keeps it
         extra = {"delivery_id": item.id, "event_id": item.event_id, "namespace": item.namespace}
-        log.info(
+        log.log(
+            logging.DEBUG if status == "succeeded" else logging.INFO,
             "delivery attempt %d: %s (%s)",
             item.attempt,
             status,
