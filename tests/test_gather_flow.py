@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -385,7 +386,10 @@ class TestCostPerReport:
 
 
 def kind(sql: str) -> str:
-    """A statement's verb and table (``SELECT`` alone for reads)."""
+    """A statement's verb and table (``SELECT`` alone for reads; the main statement's after a WITH)."""
+    if sql.startswith("WITH"):
+        main = re.findall(r"\)\s+(UPDATE \w+|INSERT INTO \w+|DELETE FROM \w+)", sql)
+        return main[-1] if main else "WITH"
     words = sql.split()
     if words[0] == "SELECT":
         return "SELECT"
@@ -394,10 +398,14 @@ def kind(sql: str) -> str:
 
 @contextlib.contextmanager
 def statements(svc: Service) -> Iterator[list[str]]:
-    """The SQL statements run while the block runs (transaction control left out)."""
+    """The SQL statements this task runs while the block runs (transaction control left out; the
+    scheduler's ticks run in tasks of their own)."""
     seen: list[str] = []
+    task = asyncio.current_task()
 
     def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if asyncio.current_task() is not task:
+            return
         if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             seen.append(sql.strip())
 

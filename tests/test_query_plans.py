@@ -235,7 +235,64 @@ async def test_hot_reads_use_their_keys_on_an_unanalysed_database(plan_database_
         assert explained["failed_job_ids"] == [f"g1-j{i}" for i in range(0, MEMBERS, 7)]
         members = (await client.get("/v1/gathers/b7/members?limit=100")).json()
         assert [m["id"] for m in members["items"]] == [f"b7-j{i}" for i in range(MEMBERS)]
+
+        # The report path's writes, as the app plans them (each execution for its parameters).
+        writes = await _report_statements(client, engine)
+        await _check_write_plans(url, writes)
+        assert (await client.get("/v1/gathers/b8")).json()["done"] == 1
+        assert (await client.get("/v1/gathers/b9")).json()["done"] == 2
     await _unanalysed(url)
+
+
+# The index each table must be reached by in the report path (a report touches its jobs and the gathers
+# holding them, never a walk over the namespace's gathers or members).
+WRITE_INDEX = {
+    "jobs": {"pk_jobs"},
+    "gathers": {"pk_gathers"},
+    "gather_members": {"ix_gather_members_job"},
+}
+
+
+async def _report_statements(client: httpx.AsyncClient, engine: AsyncEngine) -> list[tuple[str, Any]]:
+    """A single report and a bulk report through the app; the statements they ran (with parameters)."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().split()[0].upper() in ("SELECT", "UPDATE", "INSERT", "WITH"):
+            seen.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert (await client.post("/v1/jobs/b8-j3/complete", json={})).status_code == 200
+        reports = [{"id": f"b9-j{i}", "status": "succeeded"} for i in (1, 2)] + [{"id": "new-1"}]
+        assert (await client.post("/v1/jobs/complete", json={"reports": reports})).status_code == 200
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    return [(sql, params) for sql, params in seen if "pg_notify" not in sql]
+
+
+async def _check_write_plans(url: str, statements: list[tuple[str, Any]]) -> None:
+    conn = await asyncpg.connect(_dsn(url), server_settings={"plan_cache_mode": "force_custom_plan"})
+    try:
+        for sql, params in statements:
+            args = params if isinstance(params, tuple | list) else ()
+            plan = json.loads(await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))[0]["Plan"]
+            for scan in _scans(plan):
+                table = scan["Relation Name"]
+                if table in WRITE_INDEX and scan["Node Type"] != "ModifyTable":
+                    where = f"{scan['Node Type']} of {table} in {sql}"
+                    assert scan["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan"), where
+                    index = scan.get("Index Name") or _bitmap_index(scan)
+                    assert index in WRITE_INDEX[table], where
+    finally:
+        await conn.close()
+
+
+def _bitmap_index(scan: dict[str, Any]) -> str | None:
+    for child in scan.get("Plans", []):
+        if child.get("Node Type") == "Bitmap Index Scan":
+            return str(child["Index Name"])
+    return None
 
 
 async def test_sqlite_reads_search_by_key(plan_database_url: str) -> None:

@@ -67,7 +67,12 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, hide_parameters=True)
+    # Every execution of a prepared statement is planned for its parameters and the tables' current size: a
+    # generic plan made while a table was small (and never analysed) would be kept as it grows.
+    settings = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size // 2, hide_parameters=True, connect_args=settings
+    )
 
 
 # Awaited inside every write transaction of the current request just before it commits (the idempotency

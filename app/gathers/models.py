@@ -36,7 +36,8 @@ gathers = sa.Table(
     sa.Column("request_hash", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("resolved_at", UTCDateTime(), nullable=True),
-    sa.Index("ix_gathers_namespace_status", "namespace", "status"),
+    # Led by status: a lookup by key finds no (namespace, …) index to take for its primary key.
+    sa.Index("ix_gathers_status_namespace_id", "status", "namespace", "id"),
     partial_index("ix_gathers_due", "deadline_at", where="status = 'waiting' AND deadline_at IS NOT NULL"),
 )
 

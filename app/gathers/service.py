@@ -196,29 +196,36 @@ async def cancel(tx: Tx, *, namespace: str, gather_id: str) -> GatherRead:
 
 
 # Hot-path statements are built once: constructing Core statements costs more than running them.
-_OPEN_MEMBERSHIPS = (
-    sa.select(gather_members.c.gather_id, gather_members.c.job_id)
-    .join(
-        gathers,
-        sa.and_(
-            gathers.c.namespace == gather_members.c.namespace, gathers.c.id == gather_members.c.gather_id
-        ),
-    )
-    .where(
-        gather_members.c.namespace == sa.bindparam("namespace"),
-        gather_members.c.job_id.in_(sa.bindparam("job_ids", expanding=True)),
-        gathers.c.status == "waiting",
-    )
+#
+# Their plans must not depend on statistics (a fresh or bulk-loaded table has none until ANALYZE). So a
+# gather is always reached by its primary key, and the guard on a waiting gather is written as NOT IN the
+# ends: an equality on status would let the (namespace, status) index compete with the key, and without
+# statistics the planner may pick it and walk every waiting gather of the namespace. A job's memberships are
+# read by the (namespace, job_id) index, the only one that takes both.
+_ENDS: tuple[GatherOutcome, ...] = ("succeeded", "completed", "failed", "timed_out", "cancelled")
+_WAITING = gathers.c.status.not_in(_ENDS)
+_MEMBERSHIPS = sa.select(gather_members.c.gather_id, gather_members.c.job_id).where(
+    gather_members.c.namespace == sa.bindparam("namespace"),
+    gather_members.c.job_id.in_(sa.bindparam("job_ids", expanding=True)),
 )
-# PostgreSQL: the open gathers are locked in id order as they are read, so reports that meet on several
-# gathers queue instead of deadlocking.
-_OPEN_MEMBERSHIPS_LOCKED = _OPEN_MEMBERSHIPS.order_by(gathers.c.id).with_for_update(of=gathers)
+# PostgreSQL: the open gathers are locked in id order, so reports that meet on several gathers queue
+# instead of deadlocking.
+_LOCK_OPEN = (
+    sa.select(gathers.c.id)
+    .where(
+        gathers.c.namespace == sa.bindparam("namespace"),
+        gathers.c.id.in_(sa.bindparam("gather_ids", expanding=True)),
+        _WAITING,
+    )
+    .order_by(gathers.c.id)
+    .with_for_update()
+)
 _COUNT = (
     sa.update(gathers)
     .where(
         gathers.c.namespace == sa.bindparam("b_namespace"),
         gathers.c.id == sa.bindparam("b_gather_id"),
-        gathers.c.status == "waiting",
+        _WAITING,
     )
     .values(
         done=gathers.c.done + sa.bindparam("d_done"),
@@ -247,7 +254,7 @@ def _count_all() -> sa.Update:
         .where(
             gathers.c.namespace == sa.bindparam("b_namespace"),
             gathers.c.id == d.c.gather_id,
-            gathers.c.status == "waiting",
+            _WAITING,
         )
         .values(
             done=gathers.c.done + d.c.done,
@@ -259,31 +266,47 @@ def _count_all() -> sa.Update:
 
 
 _COUNT_ALL = _count_all()
-# One finished job: one statement counts it into every open gather holding it and returns them. (A job held
-# by several gathers locks them in the plan's order; concurrent reports that meet in a cycle get a deadlock
-# error, which the transaction's retry absorbs.)
-_COUNT_ONE = (
-    sa.update(gathers)
-    .where(
-        gather_members.c.namespace == sa.bindparam("b_namespace"),
-        gather_members.c.job_id == sa.bindparam("b_job_id"),
-        gathers.c.namespace == sa.bindparam("b_namespace"),
-        gathers.c.id == gather_members.c.gather_id,
-        gathers.c.status == "waiting",
-    )
-    .values(
-        done=gathers.c.done + 1,
-        succeeded=gathers.c.succeeded + sa.bindparam("d_succeeded"),
-        failed=gathers.c.failed + sa.bindparam("d_failed"),
-    )
-    .returning(*gathers.c)
+# One finished job: one statement counts it into every open gather holding it and returns them. Its
+# memberships are read once, by the job's index; on PostgreSQL the open gathers among them are locked in id
+# order first (a materialised CTE, FOR UPDATE after the sort), so reports that meet on several gathers queue
+# instead of deadlocking, and then each is updated by its key.
+_HOLDERS = sa.select(gather_members.c.gather_id).where(
+    gather_members.c.namespace == sa.bindparam("b_namespace"),
+    gather_members.c.job_id == sa.bindparam("b_job_id"),
 )
+_ADD_ONE = {
+    "done": gathers.c.done + 1,
+    "succeeded": gathers.c.succeeded + sa.bindparam("d_succeeded"),
+    "failed": gathers.c.failed + sa.bindparam("d_failed"),
+}
+
+
+def _count_one(dialect: str) -> sa.Update:
+    namespace = gathers.c.namespace == sa.bindparam("b_namespace")
+    if dialect != "postgresql":
+        held = sa.update(gathers).where(namespace, gathers.c.id.in_(_HOLDERS), _WAITING)
+        return held.values(_ADD_ONE).returning(*gathers.c)
+    holders: Any = _HOLDERS.scalar_subquery()
+    locked = (
+        sa.select(gathers.c.id)
+        .where(namespace, gathers.c.id == sa.any_(sa.func.array(holders)), _WAITING)
+        .order_by(gathers.c.id)
+        .with_for_update()
+        .cte("locked")
+        .prefix_with("MATERIALIZED")
+    )
+    held = sa.update(gathers).where(namespace, gathers.c.id == locked.c.id)
+    return held.values(_ADD_ONE).returning(*gathers.c)
+
+
+_COUNT_ONE = {dialect: _count_one(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
     """Count finished jobs into the open gathers that hold them: O(gathers touched), no member scan. One
-    job: one statement. Many: one read of their open memberships, then (PostgreSQL) one statement for every
-    gather's counters. The gathers they complete resolve together."""
+    job: one statement. Many: one read of their memberships, then (PostgreSQL) one statement that locks the
+    open gathers in id order and one for every gather's counters. The gathers they complete resolve
+    together."""
     if len(finished) == 1:
         ((job_id, status),) = finished
         params = {
@@ -292,17 +315,19 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
             "d_succeeded": int(status == "succeeded"),
             "d_failed": int(status in FAILURES),
         }
-        counted = [cast(GatherRow, dict(r)) for r in (await tx.conn.execute(_COUNT_ONE, params)).mappings()]
+        counted = [
+            cast(GatherRow, dict(r))
+            for r in (await tx.conn.execute(_COUNT_ONE[tx.dialect], params)).mappings()
+        ]
     else:
         counted = await _count_many(tx, namespace, dict(finished))
     await _resolve_all(tx, [(g, outcome) for g in counted if (outcome := _outcome_of(g)) is not None])
 
 
 async def _count_many(tx: Tx, namespace: str, status_of: dict[str, str]) -> list[GatherRow]:
-    memberships = _OPEN_MEMBERSHIPS_LOCKED if tx.is_postgres else _OPEN_MEMBERSHIPS
     deltas: dict[str, list[int]] = {}
     for part in chunks(sorted(status_of)):
-        rows = await tx.conn.execute(memberships, {"namespace": namespace, "job_ids": list(part)})
+        rows = await tx.conn.execute(_MEMBERSHIPS, {"namespace": namespace, "job_ids": list(part)})
         for gather_id, job_id in rows.all():
             d = deltas.setdefault(gather_id, [0, 0, 0])
             status = status_of[job_id]
@@ -313,26 +338,32 @@ async def _count_many(tx: Tx, namespace: str, status_of: dict[str, str]) -> list
         return []
     ids = sorted(deltas)
     if tx.is_postgres:
+        locked: list[str] = []
+        for part in chunks(ids):
+            lock = {"namespace": namespace, "gather_ids": list(part)}
+            locked.extend((await tx.conn.execute(_LOCK_OPEN, lock)).scalars())
+        if not locked:
+            return []
         arrays: dict[str, Any] = {
             "b_namespace": namespace,
-            "gather_id": ids,
-            "done": [deltas[g][0] for g in ids],
-            "succeeded": [deltas[g][1] for g in ids],
-            "failed": [deltas[g][2] for g in ids],
+            "gather_id": locked,
+            "done": [deltas[g][0] for g in locked],
+            "succeeded": [deltas[g][1] for g in locked],
+            "failed": [deltas[g][2] for g in locked],
         }
         rows = await tx.conn.execute(_COUNT_ALL, arrays)
         return sorted((cast(GatherRow, dict(r)) for r in rows.mappings()), key=lambda g: g["id"])
     counted: list[GatherRow] = []
     for gather_id in ids:
         done, succeeded, failed = deltas[gather_id]
-        params = {
+        one = {
             "b_namespace": namespace,
             "b_gather_id": gather_id,
             "d_done": done,
             "d_succeeded": succeeded,
             "d_failed": failed,
         }
-        row = (await tx.conn.execute(_COUNT, params)).mappings().first()
+        row = (await tx.conn.execute(_COUNT, one)).mappings().first()
         if row is not None:
             counted.append(cast(GatherRow, dict(row)))
     return counted
@@ -361,8 +392,7 @@ async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -
         for part in chunks(sorted(group)):
             stmt = (
                 sa.update(gathers)
-                .where(gathers.c.namespace == namespace, gathers.c.id.in_(part))
-                .where(gathers.c.status == "waiting")
+                .where(gathers.c.namespace == namespace, gathers.c.id.in_(part), _WAITING)
                 .values(status=outcome, resolved_at=tx.now)
                 .returning(gathers.c.id)
             )
