@@ -164,6 +164,7 @@ class TestLeases:
     async def test_a_late_worker_cannot_overwrite_the_new_owner(
         self, svc: Service, receiver: Receiver
     ) -> None:
+        await svc.runtime.deliverer.idle()  # a drain begun at start-up claims nothing later
         svc.runtime.db.listeners.pop("delivery")
         await fire(svc, receiver)
         async with svc.runtime.db.transaction() as tx:
@@ -187,6 +188,7 @@ class TestLeases:
     async def test_a_stale_result_from_an_earlier_claim_by_the_same_worker_is_lost(
         self, svc: Service, receiver: Receiver
     ) -> None:
+        await svc.runtime.deliverer.idle()  # a drain begun at start-up claims nothing later
         svc.runtime.db.listeners.pop("delivery")
         await fire(svc, receiver)
         async with svc.runtime.db.transaction() as tx:
@@ -240,6 +242,7 @@ class TestSignature:
 
 async def test_a_claim_never_takes_more_than_its_limit(svc: Service, receiver: Receiver) -> None:
     """Also on a fresh PostgreSQL table, whose missing statistics once let a LIMIT subquery run per row."""
+    await svc.runtime.deliverer.idle()  # a drain begun at start-up claims nothing later
     svc.runtime.db.listeners.pop("delivery")
     for i in range(60):
         await fire(svc, receiver, gid=f"g{i}")
@@ -252,6 +255,19 @@ async def test_a_claim_never_takes_more_than_its_limit(svc: Service, receiver: R
 
 class TestWrittenHere:
     """Deliveries this process writes leave straight after their commit, already claimed by it."""
+
+    async def test_rows_left_for_a_claim_go_before_new_writes(self, service_factory: Any) -> None:
+        """Once a transaction wrote rows pending for want of room, new writes get no room until a claim
+        finds fewer due rows than it could take: a steady stream of new callbacks cannot hold them back."""
+        svc: Service = await service_factory(delivery_concurrency=4)
+        deliverer = svc.runtime.deliverer
+        await deliverer.idle()
+        assert deliverer.reserve(6) == 4  # two rows written pending
+        deliverer.take(4, [], committed=False)  # rolled back: the room comes back
+        assert deliverer.reserve(1) == 0  # the rows left pending are first
+        await deliverer.drain()  # a claim that finds fewer due rows than its room ends the backlog
+        assert deliverer.reserve(1) == 1
+        deliverer.take(1, [], committed=False)
 
     async def test_a_callback_written_here_is_sent_without_a_claim(
         self, svc: Service, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
@@ -373,6 +389,7 @@ class TestWrittenHere:
 async def test_outcomes_recorded_together_keep_each_claims_guard(svc: Service, receiver: Receiver) -> None:
     """One transaction for many outcomes: a stale claim is lost, each other delivery moves as it would alone,
     and the dead ones are published in the transaction that marks them."""
+    await svc.runtime.deliverer.idle()  # a drain begun at start-up claims nothing later
     svc.runtime.db.listeners.pop("delivery")
     for i in range(4):
         await fire(svc, receiver, gid=f"g{i}")

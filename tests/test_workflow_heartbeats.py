@@ -262,6 +262,7 @@ class TestDispatchFailed:
         self, service_factory: Any, receiver: Receiver
     ) -> None:
         svc: Service = await service_factory(delivery_retry_schedule=[0], delivery_jitter=0)
+        await svc.runtime.deliverer.idle()  # a drain begun at start-up claims nothing later
         svc.runtime.db.listeners.pop("delivery")  # keep the live deliverer from taking it first
         h = Handlers(svc, receiver)
         await h.register("Worker")

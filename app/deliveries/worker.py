@@ -43,6 +43,10 @@ class Deliverer:
         self._closed = False
         self._drain_lock = asyncio.Lock()
         self._reserved = 0  # room promised to transactions that write deliveries claimed already
+        # Due rows wait for a claim (some were written pending for want of room, or a claim took its whole
+        # limit): new writes get no room until a claim finds fewer than it could take, so the rows written
+        # first are sent first and a steady stream of new ones cannot hold them back.
+        self._backlog = False
         self._outcomes: list[tuple[outbox.Outcome, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
         self._secrets: dict[str, tuple[float, NamespaceRow]] = {}
@@ -61,10 +65,11 @@ class Deliverer:
 
     def reserve(self, wanted: int) -> int:
         """Room for ``wanted`` deliveries a transaction is writing, sent by ``take`` once it commits."""
-        if self._closed:
+        if self._closed or self._backlog:
             return 0
         taken = max(0, min(wanted, self.room()))
         self._reserved += taken
+        self._backlog = taken < wanted
         return taken
 
     def take(self, reserved: int, items: list[outbox.Claimed], committed: bool) -> None:
@@ -73,6 +78,8 @@ class Deliverer:
         self._reserved -= reserved
         if committed and not self._closed:
             self._start(items)
+        elif reserved:
+            self.wake()  # the room came back unused: due rows may take it
 
     def forget_secrets(self, namespaces: list[Any]) -> None:
         """A namespace's secret was rotated: look it up again before the next send."""
@@ -119,7 +126,7 @@ class Deliverer:
                 break
             self._start(claimed)
             started += len(claimed)
-            self._saturated = len(claimed) == room
+            self._saturated = self._backlog = len(claimed) == room
             if not self._saturated and not self._again:
                 break
         return started
@@ -192,9 +199,13 @@ class Deliverer:
                         log.exception("recording a delivery attempt failed")
                         statuses.append(None)
             for (outcome, recorded), status in zip(batch, statuses, strict=True):
-                self._observe(outcome, status)
-                if not recorded.done():
-                    recorded.set_result(None)
+                try:
+                    self._observe(outcome, status)
+                except Exception:  # a metric or a log line must never hold a send's slot
+                    log.exception("observing a delivery attempt failed")
+                finally:
+                    if not recorded.done():
+                        recorded.set_result(None)
 
     async def _record_batch(self, outcomes: list[outbox.Outcome]) -> list[Any]:
         # Retried on a PostgreSQL deadlock: what reacts to a delivery going dead runs in this transaction too.
