@@ -118,19 +118,20 @@ async def complete_many(tx: Tx, *, namespace: str, reports: Sequence[Report]) ->
 
     One statement finishes every job still active (registering unknown ids finished); only the reports it
     did not apply read their job, to tell a repeat ("unchanged") from another result ("conflict")."""
-    first = {r.id: r for r in reversed(reports)}  # an id reported twice: the first report is the one applied
+    # An id reported twice: the first report is the one applied, the repeat is compared with it.
+    first = {r.id: i for i, r in reversed(list(enumerate(reports)))}
     ends = [
         store.new_row(
             namespace, r.id, tx.now, status=r.status, output=r.output, error=r.error, finished_at=tx.now
         )
-        for r in first.values()
+        for r in (reports[i] for i in first.values())
     ]
     applied = await store.finish(tx, ends)
     others = await store.read_jobs(tx, namespace, [i for i in first if i not in applied])
     results: list[ReportResult] = []
     finishing: list[Report] = []
-    for report in reports:
-        if report.id in applied and first[report.id] is report:
+    for index, report in enumerate(reports):
+        if report.id in applied and first[report.id] == index:
             finishing.append(report)
             results.append(ReportResult(report.id, "applied", applied[report.id]))
         else:
