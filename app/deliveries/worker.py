@@ -144,8 +144,8 @@ class Deliverer:
         async with self._secrets_lock:
             cached = self._secrets.get(namespace)
             # With no grace, a rotated secret stops signing at once: the row is read for every send.
-            stale = cached is None or time.monotonic() - cached[0] >= SECRETS_TTL
-            if stale or self.settings.signing_secret_grace_hours == 0:
+            fresh = cached is not None and time.monotonic() - cached[0] < SECRETS_TTL
+            if cached is None or not fresh or self.settings.signing_secret_grace_hours == 0:
                 async with self.db.transaction() as tx:  # a namespace without a row yet gets one
                     row = (await signing.namespace_rows(tx, {namespace}))[namespace]
                 cached = self._secrets[namespace] = (time.monotonic(), row)
