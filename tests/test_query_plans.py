@@ -111,6 +111,8 @@ class Recorder:
             async with self.engine.connect() as conn:
                 gather = await gather_reads.get(conn, namespace="default", gather_id=gather_id)
                 await gather_reads.event_data(conn, gather, limit=1000)
+                other = await gather_reads.get(conn, namespace="default", gather_id="g0")
+                await gather_reads.event_data_many(conn, "default", [gather, other], limit=1000)
                 await runs_reads.get(conn, namespace="default", run_id=run_id)
                 with pytest.raises(NotFound):  # a plain job: the read still runs its query
                     await batch_reads.get_batch_job(conn, namespace="default", job_id=f"{gather_id}-j5")

@@ -10,6 +10,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core.db import IN_CHUNK, chunks
 from app.core.pagination import Page, keyset_page
 from app.errors import NotFound
 from app.gathers.models import GatherRow, MemberJobRow, gather_members, gathers
@@ -33,7 +34,7 @@ async def get(conn: AsyncConnection, *, namespace: str, gather_id: str) -> Gathe
     return cast(GatherRow, dict(row))
 
 
-def _members_query(dialect: str, namespace: str, gather_id: str) -> sa.Select[Any]:
+def _members_query(dialect: str, namespace: str, gather_id: str | Sequence[str]) -> sa.Select[Any]:
     """The gather's members joined with their jobs, in position order.
 
     The plan must not depend on statistics: a fresh or bulk-loaded table is unanalysed, the planner then
@@ -44,13 +45,18 @@ def _members_query(dialect: str, namespace: str, gather_id: str) -> sa.Select[An
     unique key as one row, so a plain join does.
     """
     gm = gather_members.c
-    on_member = (gm.namespace == namespace, gm.gather_id == gather_id)
+    one = isinstance(gather_id, str)
+    held = gm.gather_id == gather_id if one else gm.gather_id.in_(gather_id)
+    on_member = (gm.namespace == namespace, held)
+    # Several gathers at once (their resolutions): each gather's members in position order.
+    order = (gm.position,) if one else (gm.gather_id, gm.position)
+    columns = (gm.job_id, gm.position) if one else (gm.gather_id, gm.job_id, gm.position)
     if dialect != "postgresql":
         return (
-            sa.select(gm.job_id, gm.position, jobs.c.status, jobs.c.output, jobs.c.error)
+            sa.select(*columns, jobs.c.status, jobs.c.output, jobs.c.error)
             .join(jobs, sa.and_(jobs.c.namespace == gm.namespace, jobs.c.id == gm.job_id))
             .where(*on_member)
-            .order_by(gm.position)
+            .order_by(*order)
         )
     probe = (
         sa.select(jobs.c.namespace, jobs.c.id, jobs.c.status, jobs.c.output, jobs.c.error)
@@ -60,11 +66,11 @@ def _members_query(dialect: str, namespace: str, gather_id: str) -> sa.Select[An
         .lateral("job")
     )
     return (
-        sa.select(gm.job_id, gm.position, probe.c.status, probe.c.output, probe.c.error)
+        sa.select(*columns, probe.c.status, probe.c.output, probe.c.error)
         .select_from(gather_members)
         .join(probe, sa.and_(probe.c.namespace == gm.namespace, probe.c.id == gm.job_id))
         .where(*on_member)
-        .order_by(gm.position)
+        .order_by(*order)
     )
 
 
@@ -85,16 +91,40 @@ async def to_read(conn: AsyncConnection, gather: GatherRow) -> GatherRead:
 async def event_data(conn: AsyncConnection, gather: GatherRow, *, limit: int) -> dict[str, Any]:
     """``{gather, members, members_truncated}`` for a resolution event; members in the order given."""
     stmt = _members_query(conn.dialect.name, gather["namespace"], gather["id"]).limit(limit)
+    rows = [cast(MemberJobRow, row) for row in (await conn.execute(stmt)).mappings()]
+    return _event_data(gather, rows, await to_read(conn, gather))
+
+
+async def event_data_many(
+    conn: AsyncConnection, namespace: str, resolved: Sequence[GatherRow], *, limit: int
+) -> dict[str, dict[str, Any]]:
+    """``event_data`` of many gathers of one namespace, by id: the members of those with at most ``limit``
+    are read together, in one statement per chunk of gathers."""
+    found: dict[str, dict[str, Any]] = {}
+    small = [g for g in resolved if g["total"] <= limit]
+    for gather in resolved:
+        if gather["total"] > limit:
+            found[gather["id"]] = await event_data(conn, gather, limit=limit)
+    for part in chunks(small, max(1, IN_CHUNK // max(1, max((g["total"] for g in small), default=1)))):
+        stmt = _members_query(conn.dialect.name, namespace, [g["id"] for g in part])
+        by_gather: dict[str, list[MemberJobRow]] = {g["id"]: [] for g in part}
+        for row in (await conn.execute(stmt)).mappings():
+            by_gather[row["gather_id"]].append(cast(MemberJobRow, row))
+        for gather in part:
+            found[gather["id"]] = _event_data(gather, by_gather[gather["id"]], await to_read(conn, gather))
+    return found
+
+
+def _event_data(gather: GatherRow, rows: Sequence[MemberJobRow], read: GatherRead) -> dict[str, Any]:
     members: list[dict[str, Any]] = []
     size = 0
-    for row in (await conn.execute(stmt)).mappings():
-        member = MemberRead.from_row(cast(MemberJobRow, row), with_outputs=gather["include_outputs"])
+    for row in rows:
+        member = MemberRead.from_row(row, with_outputs=gather["include_outputs"])
         dumped = member.model_dump(mode="json", exclude={"position"})
         size += len(json.dumps(dumped, separators=(",", ":")))
         if size > MAX_INLINE_BYTES:
             break  # the receiver pages the rest from /members
         members.append(dumped)
-    read = await to_read(conn, gather)
     return {
         "gather": read.model_dump(mode="json"),
         "members": members,

@@ -18,7 +18,7 @@ from app.core.problem import field_error
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid, NotFound
 from app.gathers.models import GatherEvent, GatherMemberRow, GatherOutcome, GatherRow, gather_members, gathers
-from app.gathers.reads import FAILURES, event_data, get, to_read, where
+from app.gathers.reads import FAILURES, event_data_many, get, to_read, where
 from app.gathers.schemas import GatherCreate, GatherRead
 from app.jobs import store
 from app.jobs.models import ACTIVE, JobRow
@@ -397,6 +397,7 @@ async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -
                 .returning(gathers.c.id)
             )
             moved.update((await tx.conn.execute(stmt)).scalars())
+        calling: list[tuple[GatherRow, dict[str, Any]]] = []
         for gather_id in sorted(moved):
             gather = group[gather_id]
             gather["status"], gather["resolved_at"] = outcome, tx.now
@@ -408,9 +409,12 @@ async def _resolve_all(tx: Tx, due: Sequence[tuple[GatherRow, GatherOutcome]]) -
             if outcome not in SUCCESS_OUTCOMES and gather["failure_callback"] is not None:
                 callback = gather["failure_callback"]
             if callback is not None:
-                data = await event_data(tx.conn, gather, limit=tx.inline_members)
-                subject = ("gather", gather_id)
-                events.append(deliveries.Event(namespace, EVENT_TYPES[outcome], subject, callback, data))
+                calling.append((gather, callback))
+        data = await event_data_many(tx.conn, namespace, [g for g, _ in calling], limit=tx.inline_members)
+        for gather, callback in calling:
+            subject = ("gather", gather["id"])
+            event = deliveries.Event(namespace, EVENT_TYPES[outcome], subject, callback, data[gather["id"]])
+            events.append(event)
     await deliveries.enqueue_many(tx, events)
 
 
@@ -418,6 +422,5 @@ async def expire_due(tx: Tx, *, limit: int) -> int:
     """Resolve gathers whose deadline has passed as ``timed_out``."""
     stmt = tx.due(sa.select(gathers).where(gathers.c.status == "waiting"), gathers.c.deadline_at, limit=limit)
     due = (await tx.conn.execute(stmt)).mappings().all()
-    for row in due:
-        await _resolve(tx, cast(GatherRow, dict(row)), "timed_out")
+    await _resolve_all(tx, [(cast(GatherRow, dict(row)), "timed_out") for row in due])
     return len(due)
