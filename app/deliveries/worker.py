@@ -78,8 +78,8 @@ class Deliverer:
         self._reserved -= reserved
         if committed and not self._closed:
             self._start(items)
-        elif reserved:
-            self.wake()  # the room came back unused: due rows may take it
+        if reserved > (len(items) if committed else 0):
+            self.wake()  # room came back unused (a rollback, or rows withdrawn before the commit)
 
     def forget_secrets(self, namespaces: list[Any]) -> None:
         """A namespace's secret was rotated: look it up again before the next send."""
@@ -143,9 +143,7 @@ class Deliverer:
         ``SECRETS_TTL`` seconds."""
         async with self._secrets_lock:
             cached = self._secrets.get(namespace)
-            # With no grace, a rotated secret stops signing at once: the row is read for every send.
-            fresh = cached is not None and time.monotonic() - cached[0] < SECRETS_TTL
-            if cached is None or not fresh or self.settings.signing_secret_grace_hours == 0:
+            if cached is None or time.monotonic() - cached[0] >= SECRETS_TTL:
                 async with self.db.transaction() as tx:  # a namespace without a row yet gets one
                     row = (await signing.namespace_rows(tx, {namespace}))[namespace]
                 cached = self._secrets[namespace] = (time.monotonic(), row)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import IN_CHUNK, chunks
@@ -34,7 +35,7 @@ async def get(conn: AsyncConnection, *, namespace: str, gather_id: str) -> Gathe
     return cast(GatherRow, dict(row))
 
 
-def _members_query(dialect: str, namespace: str, gather_id: str | Sequence[str]) -> sa.Select[Any]:
+def _members_query(dialect: str, namespace: str, gather_id: Any) -> sa.Select[Any]:
     """The gather's members joined with their jobs, in position order.
 
     The plan must not depend on statistics: a fresh or bulk-loaded table is unanalysed, the planner then
@@ -45,10 +46,10 @@ def _members_query(dialect: str, namespace: str, gather_id: str | Sequence[str])
     unique key as one row, so a plain join does.
     """
     gm = gather_members.c
-    one = isinstance(gather_id, str)
+    one = not isinstance(gather_id, list)
     held = gm.gather_id == gather_id if one else gm.gather_id.in_(gather_id)
     on_member = (gm.namespace == namespace, held)
-    # Several gathers at once (their resolutions): each gather's members in position order.
+    # Several gathers at once (their resolutions, on SQLite): each gather's members in position order.
     order = (gm.position,) if one else (gm.gather_id, gm.position)
     columns = (gm.job_id, gm.position) if one else (gm.gather_id, gm.job_id, gm.position)
     if dialect != "postgresql":
@@ -106,13 +107,39 @@ async def event_data_many(
         if gather["total"] > limit:
             found[gather["id"]] = await event_data(conn, gather, limit=limit)
     for part in chunks(small, max(1, IN_CHUNK // max(1, max((g["total"] for g in small), default=1)))):
-        stmt = _members_query(conn.dialect.name, namespace, [g["id"] for g in part])
+        stmt = _many_members(conn.dialect.name, namespace, [g["id"] for g in part])
         by_gather: dict[str, list[MemberJobRow]] = {g["id"]: [] for g in part}
         for row in (await conn.execute(stmt)).mappings():
             by_gather[row["gather_id"]].append(cast(MemberJobRow, row))
         for gather in part:
-            found[gather["id"]] = _event_data(gather, by_gather[gather["id"]], await to_read(conn, gather))
+            rows = by_gather[gather["id"]]
+            # Every member was read: the pending ones are among them, in the same order (as to_read).
+            pending = [r["job_id"] for r in rows if r["status"] in ACTIVE][:PREVIEW]
+            if gather["done"] >= gather["total"]:
+                pending = []
+            read = GatherRead.from_row(gather, pending_job_ids=pending)
+            found[gather["id"]] = _event_data(gather, rows, read)
     return found
+
+
+def _many_members(dialect: str, namespace: str, gather_ids: list[str]) -> sa.Select[Any]:
+    """The members of several gathers, each gather's in position order. On PostgreSQL the ids are walked
+    (unnest) and each gather's members read by its own key, the single-gather query as a lateral join: an
+    IN list there, without statistics, may be planned as a filter over the namespace's members."""
+    if dialect != "postgresql":
+        return _members_query(dialect, namespace, gather_ids)
+    ids = (
+        sa.func.unnest(sa.bindparam("gather_ids", gather_ids, type_=postgresql.ARRAY(sa.String)))
+        .table_valued("id", with_ordinality="n")
+        .render_derived()
+    )
+    one = _members_query(dialect, namespace, ids.c.id).lateral("m")
+    return (
+        sa.select(ids.c.id.label("gather_id"), *one.c)
+        .select_from(ids)
+        .join(one, sa.true())
+        .order_by(ids.c.n, one.c.position)
+    )
 
 
 def _event_data(gather: GatherRow, rows: Sequence[MemberJobRow], read: GatherRead) -> dict[str, Any]:
