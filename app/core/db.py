@@ -31,6 +31,7 @@ RETRYABLE_SQLSTATES = {"40P01", "40001"}
 READ_ONLY = "rendezvous_read_only"
 NOTIFY_LIMIT = 7000  # bytes per NOTIFY payload; PostgreSQL refuses 8000 and more
 IN_CHUNK = 5000  # ids per IN list: under every driver's bound-parameter limit
+PLAN_RECYCLE_SECONDS = 120  # PostgreSQL connections (and their prepared statements' plans) live this long
 
 metadata = sa.MetaData(
     naming_convention={
@@ -67,11 +68,15 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    # Every execution of a prepared statement is planned for its parameters and the tables' current size: a
-    # generic plan made while a table was small (and never analysed) would be kept as it grows.
-    settings = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+    # Connections are renewed every PLAN_RECYCLE_SECONDS: a prepared statement's generic plan, made while a
+    # table was small and never analysed, is then made again for the table as it is (planning every execution
+    # instead would halve the rate of array-heavy writes such as batch creation).
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size // 2, hide_parameters=True, connect_args=settings
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size // 2,
+        hide_parameters=True,
+        pool_recycle=PLAN_RECYCLE_SECONDS,
     )
 
 
