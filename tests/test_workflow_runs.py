@@ -582,7 +582,10 @@ class TestLargeOutputs:
         self, svc: Service, receiver: Receiver
     ) -> None:
         """Only task messages cap what they inline: an ``each`` over a map and the run's output take all of
-        its outputs. The task messages are never sent here (nothing settles), reports go in bulk."""
+        its outputs. The task messages are never sent here (the deliverer is taken out of the way), reports go
+        in bulk."""
+        await svc.runtime.deliverer.idle()
+        svc.runtime.db.listeners.pop("delivery")
         h = Handlers(svc, receiver)
         await h.register("Worker")
         n = 1001

@@ -245,8 +245,9 @@ class Deliverer:
 
     def _tasks(self) -> list[asyncio.Task[Any]]:
         tasks: list[asyncio.Task[Any]] = list(self._inflight)
-        if self._drain_task is not None:
-            tasks.append(self._drain_task)
+        for task in (self._drain_task, self._recorder):  # the recorder too: it may hold a transaction
+            if task is not None:
+                tasks.append(task)
         return tasks
 
     async def idle(self) -> None:
