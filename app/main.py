@@ -29,7 +29,7 @@ from app.errors import add_common_responses, install_error_handlers, render_app_
 from app.gathers import service as gathers
 from app.gathers.routes import router as gathers_router
 from app.jobs.routes import build_router as jobs_router
-from app.jobs.service import JobConflict, JobsFinished
+from app.jobs.service import JobConflict, JobsFinished, JobsReopened
 from app.jobs.views import JobViews
 from app.ops.routes import router as ops_router
 from app.runtime import Runtime
@@ -81,6 +81,15 @@ async def _workflows_advance(tx: Tx, event: JobsFinished) -> None:
 JOB_FINISHED_CONSUMERS = (_gathers_count, _workflows_advance)
 
 
+async def _gathers_uncount(tx: Tx, event: JobsReopened) -> None:
+    await gathers.on_jobs_reopened(tx, namespace=event.namespace, reopened=event.reopened)
+
+
+# What reacts to a job taken back from its end (only a redriven or rerun run's own job): the open gathers
+# holding it count it as pending again.
+JOB_REOPENED_CONSUMERS = (_gathers_uncount,)
+
+
 async def _workflows_dispatch_failed(tx: Tx, event: DeliveriesDead) -> None:
     await workflow_engine.on_deliveries_dead(tx, namespace=event.namespace, dead=event.dead)
 
@@ -108,6 +117,7 @@ def create_app(
         subscriptions=[
             *((JobsFinished, consumer) for consumer in JOB_FINISHED_CONSUMERS),
             *((DeliveriesDead, consumer) for consumer in DELIVERIES_DEAD_CONSUMERS),
+            *((JobsReopened, consumer) for consumer in JOB_REOPENED_CONSUMERS),
         ],
     )
     views = JobViews(JOB_READ_PARTS)

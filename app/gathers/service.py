@@ -324,16 +324,23 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     await _resolve_all(tx, [(g, outcome) for g in counted if (outcome := _outcome_of(g)) is not None])
 
 
-async def _count_many(tx: Tx, namespace: str, status_of: dict[str, str]) -> list[GatherRow]:
+async def on_jobs_reopened(tx: Tx, *, namespace: str, reopened: Sequence[tuple[str, str]]) -> None:
+    """Jobs taken back from their end (a redriven run's job): the open gathers holding them count them as
+    pending again, so their next end is counted once. A gather that resolved stays resolved: it fired for
+    the first end and does not fire again."""
+    await _count_many(tx, namespace, dict(reopened), sign=-1)
+
+
+async def _count_many(tx: Tx, namespace: str, status_of: dict[str, str], *, sign: int = 1) -> list[GatherRow]:
     deltas: dict[str, list[int]] = {}
     for part in chunks(sorted(status_of)):
         rows = await tx.conn.execute(_MEMBERSHIPS, {"namespace": namespace, "job_ids": list(part)})
         for gather_id, job_id in rows.all():
             d = deltas.setdefault(gather_id, [0, 0, 0])
             status = status_of[job_id]
-            d[0] += 1
-            d[1] += status == "succeeded"
-            d[2] += status in FAILURES
+            d[0] += sign
+            d[1] += sign * (status == "succeeded")
+            d[2] += sign * (status in FAILURES)
     if not deltas:
         return []
     ids = sorted(deltas)

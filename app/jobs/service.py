@@ -55,6 +55,28 @@ class JobsFinished:
     finished: tuple[tuple[str, EndStatus], ...]
 
 
+@dataclass(frozen=True)
+class JobsReopened:
+    """Jobs of one namespace taken back from their end in this transaction, each with the end it left: only
+    a redriven or rerun workflow run's own job, which ends again with the run."""
+
+    namespace: str
+    reopened: tuple[tuple[str, EndStatus], ...]
+
+
+async def reopen(tx: Tx, *, namespace: str, job_id: str) -> None:
+    """Take a finished job back to ``running`` (its output, error and end cleared) and tell the domains that
+    counted its end. Every other job's end is final; this is for a run's own job, whose run runs again."""
+    j = jobs.c
+    where = (j.namespace == namespace, j.id == job_id)
+    status = (await tx.conn.execute(sa.select(j.status).where(*where))).scalar_one_or_none()
+    if status is None or status in ACTIVE:
+        return
+    values = {"status": "running", "output": None, "error": None, "finished_at": None, "updated_at": tx.now}
+    if (await tx.conn.execute(sa.update(jobs).where(*where, j.status == status).values(values))).rowcount:
+        await tx.publish(JobsReopened(namespace, ((job_id, cast(EndStatus, status)),)))
+
+
 def registration_values(body: JobRegister, now: datetime) -> dict[str, Any]:
     """The jobs columns a registration sets. With ``heartbeat_seconds`` the timeout becomes a hard deadline
     (``timeout_at``) and the first deadline is one heartbeat away."""

@@ -15,6 +15,7 @@ from app.deliveries import service as deliveries
 from app.jobs import store
 from app.jobs.models import ACTIVE, JobRow, jobs
 from app.jobs.service import beat_deadline
+from app.workflows import run_history
 from app.workflows import throttles as th
 from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_THROTTLE_LIMIT
@@ -106,6 +107,16 @@ async def dispatch(
         events = [e for e in events if e.subject[1] not in taken]
     if marks:
         await tx.conn.execute(_MARK_DISPATCHED, marks)
+        await run_history.write(
+            tx,
+            [
+                run_history.entry(
+                    tx, run, "attempt.dispatched", step=step.name, idx=m["b_idx"], attempt=m["b_attempt"]
+                )
+                | {"job_id": m["b_job"], "data": {"handler": m["b_handler"]}}
+                for m in marks
+            ],
+        )
         await deliveries.enqueue_many(tx, events)
         for slot in slots:
             await th.take(tx, ns, slot.key, len(marks))

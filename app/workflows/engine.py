@@ -15,7 +15,7 @@ from app.deliveries import service as deliveries
 from app.deliveries.service import DeadDelivery
 from app.jobs.models import ACTIVE, jobs
 from app.jobs.service import Report, complete_many
-from app.workflows import run_events
+from app.workflows import run_events, run_history
 from app.workflows import throttles as th
 from app.workflows.dispatch import fill, grant
 from app.workflows.graph import RetryPolicy, Step
@@ -58,7 +58,7 @@ def _retries(step: Step, item: ItemRow, status: str, error: Any) -> bool:
         return False
     if isinstance(error, dict) and error.get("non_retryable") is True:
         return False
-    return item["attempt"] < step.retry.count
+    return item["attempt"] - item["attempt_base"] < step.retry.count  # a redrive gives a fresh budget
 
 
 async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
@@ -143,6 +143,19 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     held = (await tx.conn.execute(stmt)).first()
     if held is None:
         return
+    ended_as: dict[str, Any] = {"item_status": values["status"], "error": error}
+    if values.get("due_at") is not None:
+        ended_as["retry_at"] = values["due_at"].isoformat()
+    await run_history.add(
+        tx,
+        ctx.run,
+        f"attempt.{status}",
+        step=item["step"],
+        idx=item["idx"],
+        attempt=item["attempt"],
+        job_id=item["job_id"],
+        data=ended_as,
+    )
     await run_events.attempt_ended(tx, ctx, item, values)
     ns = item["namespace"]
     keys = sorted(k for k in (held.throttle_key, held.cap_key) if k is not None)

@@ -223,7 +223,7 @@ def task_json(
         "index": it["idx"],
         "item": it["item"],
         "attempt": attempt,
-        "max_attempts": step.retry.count,
+        "max_attempts": it["attempt_base"] + step.retry.count,
         "heartbeat_seconds": step.heartbeat_seconds or handler["heartbeat_seconds"],
         "complete_url": f"{path}/complete",
         "heartbeat_url": f"{path}/heartbeat",

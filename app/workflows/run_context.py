@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Tx
+from app.workflows import run_history
 from app.workflows.graph import Graph, Step, compile_definition
 from app.workflows.models import HandlerRow, handlers, workflow_versions
 from app.workflows.run_models import MAX_TRANSITIONS, RunRow, runs
@@ -36,9 +37,19 @@ class Ctx:
         self.events = frozenset(self.run["events"])
 
 
-async def add_transition(tx: Tx, ctx: Ctx, frm: str | None, to: str, reason: str) -> None:
-    """Record a transition on the run (its row is locked or new in this transaction); past MAX_TRANSITIONS
-    only ``transitions_truncated`` is set."""
+async def add_transition(
+    tx: Tx,
+    ctx: Ctx,
+    frm: str | None,
+    to: str,
+    reason: str,
+    *,
+    history: str = "transition",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Record a transition on the run (its row is locked or new in this transaction), past MAX_TRANSITIONS
+    only as ``transitions_truncated``, and always in the run's history as a ``history`` row (``data`` adds
+    to its ``{from, to, reason}``)."""
     kept = list(ctx.run["transitions"])
     if len(kept) >= MAX_TRANSITIONS:
         values: dict[str, Any] = {"transitions_truncated": True}
@@ -48,6 +59,7 @@ async def add_transition(tx: Tx, ctx: Ctx, frm: str | None, to: str, reason: str
     where = (r.namespace == ctx.run["namespace"], r.id == ctx.run["id"])
     await tx.conn.execute(sa.update(runs).where(*where).values(**values))
     ctx.run.update(cast(Any, values))
+    await run_history.add(tx, ctx.run, history, data={"from": frm, "to": to, "reason": reason} | (data or {}))
 
 
 async def share_runs(tx: Tx, namespace: str, run_ids: set[str], *, skip_locked: bool = False) -> set[str]:

@@ -108,6 +108,9 @@ run_steps = sa.Table(
     sa.Column("cancelled", sa.Integer(), nullable=False),
     # Items held back by a throttle key (they count against the step's concurrency, not the key's limit).
     sa.Column("throttled", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    # The highest attempt number its items had used when a rerun reset the step: new items continue after it,
+    # so an attempt id is never made twice.
+    sa.Column("attempt_floor", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("started_at", UTCDateTime(), nullable=True),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
@@ -127,6 +130,7 @@ class StepRow(TypedDict):
     retry_scheduled: int
     cancelled: int
     throttled: int
+    attempt_floor: int
     started_at: datetime | None
     finished_at: datetime | None
 
@@ -141,6 +145,9 @@ run_items = sa.Table(
     sa.Column("item", json_type(), nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempt", sa.Integer(), nullable=False),
+    # The attempts made before the item was last re-queued by a redrive or rerun: its retry budget counts
+    # the attempts above it, and its attempt numbers continue from it.
+    sa.Column("attempt_base", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("job_id", sa.String(200), nullable=True),
     sa.Column("output", json_type(), nullable=True),
     sa.Column("error", json_type(), nullable=True),
@@ -182,6 +189,7 @@ class ItemRow(TypedDict):
     item: Any
     status: ItemStatus
     attempt: int
+    attempt_base: int
     job_id: str | None
     output: Any
     error: Any
@@ -218,4 +226,26 @@ throttle_queue = sa.Table(
     sa.Column("run_created_at", UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
     sa.Index("ix_throttle_queue_turn", "namespace", "key", "last_grant", "run_created_at", "run_id", "step"),
+)
+
+# A run's history, oldest first: what a person reads to see what happened without the logs. One row per
+# transition, dispatch, attempt end, step end, pause, resume, redrive, rerun and end, written in the
+# transaction that made it; the ids only grow, so they order the rows and page them.
+run_history = sa.Table(
+    "run_history",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("namespace", sa.String(100), nullable=False),
+    sa.Column("run_id", sa.String(100), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("step", sa.String(64), nullable=True),
+    sa.Column("idx", sa.Integer(), nullable=True),
+    sa.Column("attempt", sa.Integer(), nullable=True),
+    sa.Column("job_id", sa.String(200), nullable=True),
+    sa.Column("data", json_type(), nullable=True),
+    sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
+    sa.Index("ix_run_history_run", "namespace", "run_id", "id"),
 )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.core.db import Tx, chunks
 from app.deliveries import service as deliveries
 from app.jobs import service as jobs
-from app.workflows import run_events
+from app.workflows import run_events, run_history
 from app.workflows import throttles as th
 from app.workflows.dispatch import fill, grant
 from app.workflows.graph import Step
@@ -73,21 +73,22 @@ async def start_step(tx: Tx, ctx: Ctx, step: Step) -> None:
         await step_finished(tx, ctx, step, "failed", error={"reason": reason, "step": step.name})
         return
     ns, run_id = ctx.run["namespace"], ctx.run["id"]
-    rows = [
-        {"namespace": ns, "run_id": run_id, "step": step.name, "idx": n, "item": element}
-        | {"status": "waiting", "attempt": 0, "job_id": None, "output": None, "error": None}
-        | {"due_at": None, "dispatched_at": None, "finished_at": None}
-        for n, element in enumerate(elements)
-    ]
     stmt = (
         _where_step(ctx, step.name)
         .where(run_steps.c.status == "waiting")
-        .values(status="running", total=len(rows), started_at=tx.now)
+        .values(status="running", total=len(elements), started_at=tx.now)
         .returning(*run_steps.c)
     )
     row = (await tx.conn.execute(stmt)).mappings().first()
     if row is None:  # started already: a step starts once
         return
+    floor = row["attempt_floor"]  # after a rerun, attempt numbers continue past the ones used
+    rows = [
+        {"namespace": ns, "run_id": run_id, "step": step.name, "idx": n, "item": element}
+        | {"status": "waiting", "attempt": floor, "attempt_base": floor, "job_id": None, "output": None}
+        | {"error": None, "due_at": None, "dispatched_at": None, "finished_at": None}
+        for n, element in enumerate(elements)
+    ]
     for part in chunks(rows, 1000):
         await tx.conn.execute(run_items.insert(), list(part))
     if not rows:
@@ -102,6 +103,7 @@ async def step_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, *, er
     if (await tx.conn.execute(guarded.values(status=outcome, finished_at=tx.now))).rowcount != 1:
         return
     await _lock_run(tx, ctx)
+    await run_history.add(tx, ctx.run, f"step.{outcome}", step=step.name, data=error and {"error": error})
     await run_events.step_ended(tx, ctx, step.name, outcome)
     if ctx.run["status"] not in RUN_OPEN:
         return
@@ -125,10 +127,14 @@ async def _phase_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, err
         await enter_phase(tx, ctx, step.on_success)
 
 
-async def enter_phase(tx: Tx, ctx: Ctx, name: str, *, error: Any = None) -> None:
-    """Make ``name`` the current phase (carrying the error that led there, if any) and start it."""
+async def enter_phase(
+    tx: Tx, ctx: Ctx, name: str, *, error: Any = None, reason: str | None = None, start: bool = True
+) -> None:
+    """Make ``name`` the current phase (carrying the error that led there, if any) and start it (unless
+    ``start`` is false: a redriven phase dispatches the items it has)."""
     previous = ctx.run["current_phase"]
-    reason = "start" if previous is None else ("on_error" if error is not None else "succeeded")
+    if reason is None:
+        reason = "start" if previous is None else ("on_error" if error is not None else "succeeded")
     await add_transition(tx, ctx, previous, name, reason)
     values: dict[str, Any] = {"current_phase": name, "updated_at": tx.now}
     if error is not None:
@@ -138,7 +144,8 @@ async def enter_phase(tx: Tx, ctx: Ctx, name: str, *, error: Any = None) -> None
     await tx.conn.execute(sa.update(runs).where(*where).values(**values))
     ctx.run.update(cast(Any, values))
     await run_events.phase_entered(tx, ctx, name)
-    await start_step(tx, ctx, ctx.graph.step(name))
+    if start:
+        await start_step(tx, ctx, ctx.graph.step(name))
 
 
 async def _statuses(tx: Tx, ctx: Ctx) -> dict[str, StepStatus]:
@@ -153,6 +160,28 @@ async def _task_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus) -> N
         await end_run(tx, ctx, "failed", error={"failed_steps": [step.name]}, reason="fail_fast")
         return
     await _release_dependents(tx, ctx, step.name, await _statuses(tx, ctx))
+    await settle(tx, ctx)
+
+
+async def start_ready(tx: Tx, ctx: Ctx) -> None:
+    """DAG form, after a redrive or rerun reset steps: start every waiting step that may start now (entry
+    steps, and those whose dependencies ended as they need), skip those that never can, and end the run if
+    nothing more can start."""
+    statuses = await _statuses(tx, ctx)
+    for step in ctx.graph.steps:
+        if ctx.run["status"] in RUN_OPEN and not step.depends_on and statuses[step.name] == "waiting":
+            statuses[step.name] = "running"
+            await add_transition(tx, ctx, None, step.name, "start")
+            await start_step(tx, ctx, step)
+    for step in ctx.graph.steps:
+        if statuses[step.name] in STEP_DONE:
+            await _release_dependents(tx, ctx, step.name, statuses)
+    await settle(tx, ctx)
+
+
+async def settle(tx: Tx, ctx: Ctx) -> None:
+    """DAG form: end the run once nothing more can start."""
+    g = ctx.graph
     statuses = await _statuses(tx, ctx)
     if ctx.run["status"] in RUN_OPEN and all(s not in ("waiting", "running") for s in statuses.values()):
         # Nothing more can start: the run succeeded when every sink did (a failure upstream of a sink that
@@ -186,6 +215,7 @@ async def _release_dependents(tx: Tx, ctx: Ctx, name: str, statuses: dict[str, S
             skip = _where_step(ctx, step.name).where(run_steps.c.status == "waiting")
             if (await tx.conn.execute(skip.values(status="skipped", finished_at=tx.now))).rowcount:
                 statuses[step.name] = "skipped"
+                await run_history.add(tx, ctx.run, "step.skipped", step=step.name)
                 await run_events.step_ended(tx, ctx, step.name, "skipped")
                 queue += [(step.name, d) for d in g.dependents(step.name)]
 
@@ -218,7 +248,12 @@ async def end_run(tx: Tx, ctx: Ctx, status: RunEnd, *, error: Any = None, reason
     open_steps = sa.update(run_steps).where(
         s.namespace == ctx.run["namespace"], s.run_id == ctx.run["id"], s.status == "running"
     )
-    await tx.conn.execute(open_steps.values(status="cancelled", finished_at=tx.now))
+    cancelled = (
+        await tx.conn.execute(open_steps.values(status="cancelled", finished_at=tx.now).returning(s.step))
+    ).scalars()
+    history = [run_history.entry(tx, ctx.run, "step.cancelled", step=name) for name in sorted(cancelled)]
+    history.append(run_history.entry(tx, ctx.run, f"run.{status}", data={"error": error} if error else None))
+    await run_history.write(tx, history)
     report = jobs.Report(ctx.run["id"], status, output, error)
     await jobs.complete_many(tx, namespace=ctx.run["namespace"], reports=[report])
     tx.emit("resolved", ("run", ctx.run["namespace"], ctx.run["id"]))
@@ -273,6 +308,14 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
     reports = [jobs.Report(r.job_id, "cancelled", None, error) for r in flying]
     if reports:
         await jobs.complete_many(tx, namespace=ctx.run["namespace"], reports=reports)
+    await run_history.write(
+        tx,
+        [
+            run_history.entry(tx, ctx.run, "attempt.cancelled", step=r.step, idx=r.idx, attempt=r.attempt)
+            | {"job_id": r.job_id, "data": {"item_status": "cancelled", "error": error}}
+            for r in flying
+        ],
+    )
     await _notify_cancelled(tx, ctx, flying, reason)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core.pagination import Page, keyset_page
 from app.deliveries.models import deliveries
 from app.errors import NotFound
+from app.workflows import run_history
 from app.workflows import throttles as th
 from app.workflows.graph import Graph, Step
 from app.workflows.models import handlers
@@ -26,7 +27,15 @@ from app.workflows.run_models import (
     throttle_queue,
     throttles,
 )
-from app.workflows.runs_schemas import ItemRead, RunExplain, RunRead, StepItems, StepRead, ThrottleRead
+from app.workflows.runs_schemas import (
+    ItemRead,
+    RunExplain,
+    RunHistoryRead,
+    RunRead,
+    StepItems,
+    StepRead,
+    ThrottleRead,
+)
 
 PREVIEW = 100
 
@@ -128,6 +137,24 @@ async def items(
     rows, next_cursor = await keyset_page(conn, stmt, i.idx, limit=limit, cursor=cursor)
     return Page[ItemRead](
         items=[ItemRead.from_row(cast(ItemRow, dict(r))) for r in rows], next_cursor=next_cursor
+    )
+
+
+async def history(
+    conn: AsyncConnection, *, namespace: str, run_id: str, limit: int, cursor: str | None
+) -> Page[RunHistoryRead]:
+    """The run's history, oldest first, by its index on (namespace, run_id, id)."""
+    await get(conn, namespace=namespace, run_id=run_id)
+    stmt = run_history.page_query(namespace, run_id)
+    rows, next_cursor = await keyset_page(conn, stmt, run_history.ID, limit=limit, cursor=cursor)
+    return Page[RunHistoryRead](
+        items=[
+            RunHistoryRead(
+                **{k: v for k, v in r.items() if k not in ("namespace", "run_id", "idx")}, index=r["idx"]
+            )
+            for r in rows
+        ],
+        next_cursor=next_cursor,
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from app.core.pagination import Page
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
 from app.errors import responses
-from app.workflows import runs_reads, runs_service
+from app.workflows import runs_again, runs_reads, runs_service
 from app.workflows.graph import NAME_PATTERN, STEP_NAME_PATTERN
 from app.workflows.graph_model import THROTTLE_KEY_PATTERN
 from app.workflows.run_models import RunStatus
@@ -20,7 +20,9 @@ from app.workflows.runs_schemas import (
     RunCancel,
     RunCreate,
     RunExplain,
+    RunHistoryRead,
     RunRead,
+    RunRerun,
     ThrottleRead,
 )
 
@@ -122,6 +124,32 @@ async def cancel_run(
     """Cancel a running or paused run; attempts in flight are cancelled and their handlers told."""
     cancel = body or RunCancel()
     return await rt.db.run(lambda tx: runs_service.cancel(tx, namespace=ns, run_id=run_id, body=cancel))
+
+
+@router.post("/runs/{run_id}/redrive", operation_id="redriveRun", responses=responses(404, 409, 422))
+async def redrive_run(run_id: RunId, rt: RuntimeDep, ns: NamespaceDep) -> RunRead:
+    """Run a failed, timed-out or cancelled run again, re-queuing only what did not succeed: succeeded items
+    keep their outputs, attempt numbers continue, each re-queued task gets a fresh retry budget."""
+    return await rt.db.run(lambda tx: runs_again.redrive(tx, namespace=ns, run_id=run_id))
+
+
+@router.post("/runs/{run_id}/rerun", operation_id="rerunRun", responses=responses(404, 409, 413, 422))
+async def rerun_run(run_id: RunId, body: RunRerun, rt: RuntimeDep, ns: NamespaceDep) -> RunRead:
+    """Run a finished run again from ``from_step``: that step and every step after it are reset; the steps
+    before it keep their outputs."""
+    return await rt.db.run(
+        lambda tx: runs_again.rerun(tx, namespace=ns, run_id=run_id, from_step=body.from_step)
+    )
+
+
+@router.get("/runs/{run_id}/events", operation_id="listRunEvents", responses=responses(404, 422))
+async def list_run_events(
+    run_id: RunId, rt: RuntimeDep, ns: NamespaceDep, limit: LimitQuery = 100, cursor: CursorQuery = None
+) -> Page[RunHistoryRead]:
+    """The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
+    pauses, redrives and end."""
+    async with rt.db.read() as conn:
+        return await runs_reads.history(conn, namespace=ns, run_id=run_id, limit=limit, cursor=cursor)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from app.core.schemas import DeepBoundedJson, SmallJson, Strict, storable
 from app.deliveries.schemas import Callback, CallbackRead
+from app.workflows.graph import STEP_NAME_PATTERN
 from app.workflows.run_context import ATTEMPT_ID
 from app.workflows.run_models import ItemRow, ItemStatus, RunRow, RunStatus, StepStatus
 from app.workflows.throttles import HOLDERS_SHOWN
@@ -53,6 +54,29 @@ class RunCreate(Strict):
 
 class RunCancel(Strict):
     reason: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)] | None = None
+
+
+class RunRerun(Strict):
+    from_step: Annotated[
+        str, Field(pattern=STEP_NAME_PATTERN, description="The step to run again, with every step after it")
+    ]
+
+
+class RunHistoryRead(BaseModel):
+    """One thing that happened to a run; ``id`` orders them."""
+
+    id: int
+    type: str = Field(
+        description="run.created, transition, attempt.dispatched, "
+        "attempt.succeeded|failed|timed_out|cancelled, step.succeeded|completed|failed|skipped|cancelled, "
+        "run.paused, run.resumed, run.redriven, run.rerun, run.succeeded|failed|timed_out|cancelled"
+    )
+    at: datetime
+    step: str | None
+    index: int | None
+    attempt: int | None
+    job_id: str | None
+    data: Any
 
 
 class StepItems(BaseModel):

@@ -16,7 +16,7 @@ from app.core.problem import field_error
 from app.errors import Conflict, Invalid, NotFound
 from app.jobs import store
 from app.jobs.models import ACTIVE, jobs
-from app.workflows import reads, run_events
+from app.workflows import reads, run_events, run_history
 from app.workflows.dispatch import fill, grant_queued
 from app.workflows.run_context import Ctx, add_transition, graph_of, load_ctx
 from app.workflows.run_models import RUN_OPEN, RunRow, StepRow, run_items, run_steps, runs
@@ -89,6 +89,7 @@ async def create(tx: Tx, *, namespace: str, workflow: str, body: RunCreate) -> t
         "finished_at": None,
     }
     await tx.conn.execute(sa.insert(runs).values(row))
+    await run_history.add(tx, row, "run.created", data={"workflow": workflow, "version": row["version"]})
     await tx.conn.execute(
         sa.update(jobs)
         .where(jobs.c.namespace == namespace, jobs.c.id == run_id)
@@ -131,7 +132,7 @@ async def pause(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
     if ctx.run["status"] != "running":
         raise Conflict(f"run {run_id!r} is {ctx.run['status']}; only a running run can be paused")
     await tx.conn.execute(_set(ctx, status="paused", paused_at=tx.now, updated_at=tx.now))
-    await add_transition(tx, ctx, ctx.run["current_phase"], "paused", "pause")
+    await add_transition(tx, ctx, ctx.run["current_phase"], "paused", "pause", history="run.paused")
     await run_events.run_moved(tx, ctx, "run.paused")
     return await run_read(tx.conn, ctx.run)
 
@@ -142,7 +143,9 @@ async def resume(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
     if ctx.run["status"] != "paused":
         raise Conflict(f"run {run_id!r} is {ctx.run['status']}; only a paused run can be resumed")
     await tx.conn.execute(_set(ctx, status="running", paused_at=None, updated_at=tx.now))
-    await add_transition(tx, ctx, "paused", ctx.run["current_phase"] or "running", "resume")
+    await add_transition(
+        tx, ctx, "paused", ctx.run["current_phase"] or "running", "resume", history="run.resumed"
+    )
     await run_events.run_moved(tx, ctx, "run.resumed")
     i, s = run_items.c, run_steps.c
     mine = (i.namespace == namespace, i.run_id == run_id)
