@@ -3,12 +3,13 @@
 from app.access.models import api_keys, idempotency_keys
 from app.batches.models import batch_items, batch_ledgers, batches
 from app.core.db import metadata
+from app.core.replicas import replicas
 from app.deliveries.models import deliveries, delivery_attempts, namespaces
 from app.gathers.models import gather_members, gathers
 from app.jobs.models import jobs
 from app.waits.models import wait_participants, waits
 from app.workflows.models import handlers, workflow_versions, workflows
-from app.workflows.run_models import run_items, run_steps, runs
+from app.workflows.run_models import run_history, run_items, run_steps, runs
 
 __all__ = [
     "api_keys",
@@ -24,6 +25,8 @@ __all__ = [
     "jobs",
     "metadata",
     "namespaces",
+    "replicas",
+    "run_history",
     "run_items",
     "run_steps",
     "runs",

@@ -25,6 +25,9 @@ deliveries = sa.Table(
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer(), nullable=False),
+    # Claims lost to a replica that died (released when its heartbeat went stale): counted in ``attempts``,
+    # so a late answer from the old claim never matches the new one, but not against the retry schedule.
+    sa.Column("interrupted", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("round_start", sa.Integer(), nullable=False),
     sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
     sa.Column("locked_until", UTCDateTime(), nullable=True),
@@ -52,6 +55,7 @@ class DeliveryRow(TypedDict):
     body: str
     status: DeliveryStatus
     attempts: int
+    interrupted: int
     round_start: int
     next_attempt_at: datetime | None
     locked_until: datetime | None

@@ -163,6 +163,7 @@ def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
         "body": json.dumps(body, separators=(",", ":"), default=str),
         "status": "pending",
         "attempts": 0,
+        "interrupted": 0,
         "round_start": 0,
         "next_attempt_at": tx.now,
         "locked_until": None,

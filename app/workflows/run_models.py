@@ -159,8 +159,12 @@ run_items = sa.Table(
     sa.Column("throttle_key", sa.String(210), nullable=True),
     sa.Column("cap_key", sa.String(210), nullable=True),  # the second key an attempt holds or needs
     sa.Column("handler", sa.String(100), nullable=True),
+    # A map step with ``batch_size``: the job id of the first item of the message that carried this item's
+    # current attempt (the message's subject); null for an attempt sent in a message of its own.
+    sa.Column("batch_id", sa.String(200), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
     sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),
+    partial_index("ix_run_items_batch", "namespace", "batch_id", where="batch_id IS NOT NULL"),
     partial_index("ix_run_items_due", "due_at", where="status = 'retry_scheduled'"),
     # A step's next waiting items in index order, without walking the ones already done.
     partial_index("ix_run_items_waiting", "namespace", "run_id", "step", "idx", where="status = 'waiting'"),
@@ -199,6 +203,7 @@ class ItemRow(TypedDict):
     throttle_key: str | None
     cap_key: str | None
     handler: str | None
+    batch_id: str | None
 
 
 # A throttle key's attempts in flight across the namespace. Keys are stored in an internal form: a step's key
