@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_RETRY_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     deadline_interval_seconds: float = Field(default=0.25, gt=0)
     scheduler_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    # Replicas: each writes a heartbeat this often; the delivery claims of one silent for longer than
+    # replica_stale_seconds are released to the others (its sends may have been cut off by a crash).
+    replica_heartbeat_seconds: float = Field(default=1.0, gt=0)
+    replica_stale_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("callback_allow_cidrs", "delivery_retry_schedule", mode="before")
     @classmethod
@@ -95,6 +99,13 @@ class Settings(BaseSettings):
         if not value or any(v < 0 for v in value):
             raise ValueError("needs at least one attempt and no negative delays")
         return value
+
+    @model_validator(mode="after")
+    def _stale_after_beats(self) -> Settings:
+        """A replica is taken for dead only after it missed at least two heartbeats."""
+        if self.replica_stale_seconds < 2 * self.replica_heartbeat_seconds:
+            raise ValueError("replica_stale_seconds must be at least twice replica_heartbeat_seconds")
+        return self
 
     @field_validator("public_url")
     @classmethod

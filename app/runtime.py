@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.access.auth import KeyResolver, RateLimiter
 from app.config import Settings
+from app.core import replicas
 from app.core.broadcast import Listener
 from app.core.clock import Clock, SystemClock
 from app.core.db import Database, make_engine
@@ -70,6 +71,7 @@ class Runtime:
         if not self.db.is_sqlite:
             self.listener = Listener(self.db)
             await self.listener.start()
+        await self.db.run(lambda tx: replicas.beat(tx, self.deliverer.worker_id, self.deliverer.started_at))
         if s.scheduler_enabled:
             self.scheduler = build_scheduler(self.ticks, s)
             self.scheduler.start()
@@ -85,5 +87,9 @@ class Runtime:
         if self.listener is not None:
             await self.listener.stop()
         await self.deliverer.close()
+        try:  # what it still holds (sends cut off at shutdown) goes to the other replicas at once
+            await self.db.run(lambda tx: replicas.leave(tx, self.deliverer.worker_id))
+        except Exception:  # the database is away: the heartbeat goes stale instead
+            log.exception("removing this replica's heartbeat failed")
         await self.deliverer.client.aclose()
         await self.db.engine.dispose()

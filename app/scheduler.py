@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from app.access import idempotency
 from app.batches import service as batches
 from app.config import Settings
+from app.core import replicas
 from app.core.db import Database, Tx
 from app.deliveries import service as outbox
 from app.deliveries.worker import Deliverer
@@ -91,6 +92,21 @@ class Ticks:
         async with self.db.read() as conn:
             return await wait_reads.next_deadline(conn)
 
+    async def heartbeat(self) -> int:
+        """Say this replica is alive; release the delivery claims of replicas that stopped."""
+        me, stale = self.deliverer.worker_id, self.settings.replica_stale_seconds
+        started = self.deliverer.started_at
+
+        async def beat(tx: Tx) -> None:
+            await replicas.beat(tx, me, started)
+
+        await self.db.run(beat)
+
+        async def release(tx: Tx, *, limit: int) -> int:
+            return await outbox.release_orphans(tx, me=me, stale_after=stale, limit=limit)
+
+        return await self.drain(release, self.batch)
+
     async def reclaim_leases(self) -> int:
         async def reclaim(tx: Tx, *, limit: int) -> int:
             return await outbox.reclaim_expired(
@@ -101,7 +117,7 @@ class Ticks:
 
     async def housekeeping(self) -> int:
         """Delete what has outlived its retention: batch item sets (a few batches of up to 10,000 ids per
-        transaction), finished workflow runs and idempotency records."""
+        transaction), finished workflow runs, idempotency records and replicas long gone."""
         items = await self.drain(batches.expire_items, max(1, self.batch // 100))
         retention = timedelta(days=self.settings.run_retention_days)
 
@@ -109,13 +125,20 @@ class Ticks:
             return await workflow_runs.purge_finished(tx, limit=limit, retention=retention)
 
         runs = await self.drain(purge_runs, max(1, self.batch // 10))
-        return items + runs + await self.drain(idempotency.expire, self.batch)
+        stale = self.settings.replica_stale_seconds
+
+        async def forget(tx: Tx) -> int:
+            return await replicas.forget_dead(tx, stale)
+
+        gone = await self.db.run(forget)
+        return items + runs + gone + await self.drain(idempotency.expire, self.batch)
 
     async def deliver_due(self) -> int:
         return await self.deliverer.drain()
 
     async def run_all(self) -> None:
         """One pass of everything time triggers, in order; then wait for sends to finish."""
+        await self.heartbeat()
         await self.expire_deadlines()
         await self.reclaim_leases()
         await self.housekeeping()
@@ -154,6 +177,9 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
         expire_deadlines, "interval", seconds=settings.deadline_interval_seconds, id=DEADLINES, **options
     )
     scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
+    scheduler.add_job(
+        ticks.heartbeat, "interval", seconds=settings.replica_heartbeat_seconds, id="heartbeat", **options
+    )
     scheduler.add_job(
         ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options
     )

@@ -7,7 +7,7 @@ import asyncio
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.access import service as access
 from app.config import Settings
+from app.core import replicas
 from app.core.clock import FakeClock
 from app.main import create_app
 from app.migrate import upgrade
@@ -109,9 +110,13 @@ class Service:
         self.client.headers["Authorization"] = f"Bearer {key}"
         return key
 
-    async def tick(self, seconds: float = 0) -> None:
-        """Move the clock, then run what the scheduler would: deadlines, leases, deliveries."""
+    async def tick(self, seconds: float = 0, *, alive: Sequence[str] = ()) -> None:
+        """Move the clock, then run what the scheduler would: heartbeat, deadlines, leases, deliveries.
+        ``alive``: other replicas (made-up worker ids) that beat just before, so their claims are kept."""
         self.clock.advance(seconds)
+        for replica in alive:
+            async with self.runtime.db.transaction() as tx:
+                await replicas.beat(tx, replica, self.clock.now())
         await self.runtime.ticks.run_all()
 
 

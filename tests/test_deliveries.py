@@ -12,10 +12,13 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from app.config import Settings
+from app.core import replicas
 from app.deliveries import service as outbox
 from app.deliveries.models import deliveries
 from app.deliveries.sender import SendResult
-from tests.conftest import Service
+from app.main import create_app
+from tests.conftest import Service, make_settings
 from tests.receiver import Receiver, Reply
 
 
@@ -143,17 +146,20 @@ class TestRetries:
 
 
 class TestLeases:
-    async def test_delivery_claimed_by_a_dead_worker_is_retried_after_its_lease(
+    async def test_delivery_claimed_by_a_stuck_worker_is_retried_after_its_lease(
         self, svc: Service, receiver: Receiver
     ) -> None:
+        """A replica that keeps beating but never answers: its lease decides."""
         await svc.runtime.deliverer.idle()  # a drain begun at start-up claims nothing later
         svc.runtime.db.listeners.pop("delivery")  # keep the live deliverer from taking it first
         await fire(svc, receiver)
         async with svc.runtime.db.transaction() as tx:
-            (claimed,) = await outbox.claim_due(tx, worker="wrk_dead", limit=10, lease_seconds=30)
-        await svc.tick(10)
+            (claimed,) = await outbox.claim_due(tx, worker="wrk_stuck", limit=10, lease_seconds=30)
+        await svc.tick(4, alive=["wrk_stuck"])
+        await svc.tick(4, alive=["wrk_stuck"])
+        await svc.tick(2, alive=["wrk_stuck"])
         assert receiver.requests == []
-        await svc.tick(25)  # the lease ran out: a failed attempt, retried on the schedule (5 s ± 20 %)
+        await svc.tick(25, alive=["wrk_stuck"])  # the lease ran out: a failed attempt, retried in 5 s ± 20 %
         assert receiver.requests == []
         await svc.tick(7)
         (req,) = await receiver.wait_for(1)
@@ -375,16 +381,105 @@ class TestWrittenHere:
         svc.runtime.db.listeners["delivery"] = live
         delivery = await only_delivery(svc)
         assert (delivery["status"], delivery["attempts"]) == ("delivering", 1)
-        await svc.tick(10)
-        assert receiver.requests == []
-        await svc.tick(25)  # the lease ran out: a failed attempt, retried on the schedule (5 s ± 20 %)
-        assert receiver.requests == []
-        await svc.tick(7)
+        await svc.tick(1)  # its replica has no heartbeat: taken over at once, not after its lease
         (req,) = await receiver.wait_for(1)
         delivery = await only_delivery(svc)
         assert req.headers["webhook-id"] == delivery["event_id"]
-        assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
-        assert "lease expired" in delivery["attempt_log"][0]["error"]
+        assert (delivery["status"], delivery["attempts"], delivery["interrupted"]) == ("succeeded", 2, 1)
+        assert delivery["attempt_log"][0]["error"].startswith("interrupted")
+
+
+class TestReplicas:
+    """Replicas beat; the claims of one that went silent are taken over within seconds, not counted."""
+
+    async def test_the_claims_of_a_replica_that_stopped_beating_are_released_at_once(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        await svc.runtime.deliverer.idle()
+        svc.runtime.db.listeners.pop("delivery")
+        await fire(svc, receiver)
+        async with svc.runtime.db.transaction() as tx:
+            (claimed,) = await outbox.claim_due(tx, worker="wrk_other", limit=10, lease_seconds=30)
+        for _ in range(3):  # beating: kept, whatever the clock says
+            await svc.tick(4, alive=["wrk_other"])
+        assert receiver.requests == []
+        await svc.tick(4)  # its last beat was 4 s ago: still alive
+        assert receiver.requests == []
+        await svc.tick(2)  # 6 s of silence, more than replica_stale_seconds (5)
+        (req,) = await receiver.wait_for(1)
+        assert req.headers["webhook-id"] == claimed.event_id
+        delivery = await only_delivery(svc)
+        assert (delivery["status"], delivery["attempts"], delivery["interrupted"]) == ("succeeded", 2, 1)
+        first, second = delivery["attempt_log"]
+        assert first["error"].startswith("interrupted") and first["status_code"] is None
+        assert second["status_code"] == 200
+        # The stopped replica's answer, should it come after all, cannot overwrite the new outcome.
+        async with svc.runtime.db.transaction() as tx:
+            late = await outbox.record(
+                tx,
+                claimed,
+                SendResult(False, 500, 1.0, error="HTTP 500"),
+                worker="wrk_other",
+                started_at=svc.clock.now(),
+                schedule=[0, 5],
+                jitter=0,
+                max_retry_after=60,
+            )
+        assert late == "lost"
+        assert (await only_delivery(svc))["status"] == "succeeded"
+
+    async def test_claims_lost_to_crashes_never_spend_the_retry_schedule(
+        self, service_factory: Any, receiver: Receiver
+    ) -> None:
+        svc: Service = await service_factory(delivery_retry_schedule=[0], delivery_jitter=0)
+        await svc.runtime.deliverer.idle()
+        svc.runtime.db.listeners.pop("delivery")
+        await fire(svc, receiver)
+        for n in range(5):  # five replicas in a row die holding it
+            async with svc.runtime.db.transaction() as tx:
+                (claimed,) = await outbox.claim_due(tx, worker=f"wrk_crash{n}", limit=10, lease_seconds=30)
+            assert claimed.attempt == n + 1
+            svc.clock.advance(1)
+            await svc.runtime.ticks.heartbeat()
+            delivery = await only_delivery(svc)
+            assert (delivery["status"], delivery["interrupted"]) == ("pending", n + 1)
+        await svc.tick(0)
+        await receiver.wait_for(1)
+        delivery = await only_delivery(svc)
+        assert (delivery["status"], delivery["attempts"], delivery["interrupted"]) == ("succeeded", 6, 5)
+
+    async def test_a_replica_beats_from_its_start_and_leaves_when_it_stops(
+        self, svc: Service, database_url: str
+    ) -> None:
+        async def ids() -> set[str]:
+            async with svc.runtime.db.read() as conn:
+                return set((await conn.execute(sa.select(replicas.replicas.c.id))).scalars())
+
+        other = create_app(make_settings(database_url), clock=svc.clock)
+        lifespan = other.router.lifespan_context(other)
+        await lifespan.__aenter__()
+        me, them = svc.runtime.deliverer.worker_id, other.state.runtime.deliverer.worker_id
+        assert {me, them} <= await ids()
+        await lifespan.__aexit__(None, None, None)
+        assert me in await ids() and them not in await ids()
+
+    async def test_its_own_claims_are_never_orphans_to_a_replica(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        await svc.runtime.deliverer.idle()
+        svc.runtime.db.listeners.pop("delivery")
+        await fire(svc, receiver)
+        me = svc.runtime.deliverer.worker_id
+        async with svc.runtime.db.transaction() as tx:
+            await outbox.claim_due(tx, worker=me, limit=10, lease_seconds=30)
+        svc.clock.advance(20)  # its own heartbeat is stale by now
+        async with svc.runtime.db.transaction() as tx:
+            assert await outbox.release_orphans(tx, me=me, stale_after=5, limit=10) == 0
+        assert (await only_delivery(svc))["status"] == "delivering"
+
+    def test_stale_must_be_at_least_two_heartbeats(self) -> None:
+        with pytest.raises(ValueError, match="replica_stale_seconds"):
+            Settings(replica_heartbeat_seconds=3, replica_stale_seconds=5)
 
 
 async def test_outcomes_recorded_together_keep_each_claims_guard(svc: Service, receiver: Receiver) -> None:

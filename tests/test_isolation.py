@@ -70,6 +70,8 @@ def bodies(receiver: Receiver) -> dict[str, Any]:
         "pauseRun": None,
         "resumeRun": None,
         "cancelRun": None,
+        "redriveRun": None,
+        "rerunRun": {"from_step": "a-task"},
     }
 
 

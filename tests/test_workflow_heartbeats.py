@@ -271,7 +271,7 @@ class TestDispatchFailed:
         async with svc.runtime.db.transaction() as tx:
             (claimed,) = await outbox.claim_due(tx, worker="wrk_gone", limit=10, lease_seconds=30)
         assert claimed.subject_id == "l:one:0:a1"
-        await svc.tick(31)
+        await svc.tick(31, alive=["wrk_gone"])  # alive, but it never answered
         assert receiver.requests == []
         failed = await job(svc, "l:one:0:a1")
         assert failed["error"] == {"reason": "dispatch_failed", "last_status": None}

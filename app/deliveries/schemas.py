@@ -119,6 +119,10 @@ class DeliveryRead(BaseModel):
     url: str
     status: DeliveryStatus
     attempts: int
+    interrupted: int = Field(
+        description="Attempts cut off by the replica that made them stopping (not counted against the retry "
+        "schedule)"
+    )
     next_attempt_at: datetime | None
     last_status_code: int | None
     last_error: str | None

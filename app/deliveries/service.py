@@ -7,6 +7,7 @@ it (a workflow fails the attempt whose task message it was), subscribed at the c
 from __future__ import annotations
 
 import json
+import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 import sqlalchemy as sa
 
+from app.core import replicas
 from app.core.db import IN_CHUNK, Tx, chunks
 from app.core.ids import new_id
 from app.deliveries import reads, signing
@@ -21,6 +23,8 @@ from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus, deliv
 from app.deliveries.schemas import DeliveryRead
 from app.deliveries.sender import SendResult
 from app.errors import Conflict
+
+log = logging.getLogger("rendezvous.deliveries")
 
 
 @dataclass(frozen=True)
@@ -444,6 +448,70 @@ async def record_many(
     for namespace, found in dead.items():
         await tx.publish(DeliveriesDead(namespace, tuple(found)))
     return statuses
+
+
+INTERRUPTED = (
+    "interrupted: the replica that claimed it stopped before it stored an outcome "
+    "(not counted against the retry schedule)"
+)
+
+
+async def release_orphans(tx: Tx, *, me: str, stale_after: float, limit: int) -> int:
+    """Claims held by replicas that stopped (no heartbeat for ``stale_after`` seconds, or none at all) go back
+    to pending, due now. Such an attempt is logged as interrupted and does not count against the retry
+    schedule (its round starts one later); ``attempts`` still counts it, so an answer the old claim might
+    yet store never matches the next claim."""
+    d = deliveries.c
+    orphans = (
+        sa.select(d.id, d.namespace, d.attempts, d.locked_by)
+        .where(
+            d.status == "delivering", d.locked_by != me, d.locked_by.not_in(replicas.alive(tx, stale_after))
+        )
+        .order_by(d.id)
+        .limit(limit)
+    )
+    if tx.is_postgres:
+        orphans = orphans.with_for_update(skip_locked=True)
+    rows = (await tx.conn.execute(orphans)).all()
+    if not rows:
+        return 0
+    await tx.conn.execute(
+        tx.insert(delivery_attempts).on_conflict_do_nothing(),
+        [
+            {
+                "delivery_id": row.id,
+                "namespace": row.namespace,
+                "attempt": row.attempts,
+                "started_at": tx.now,
+                "duration_ms": 0.0,
+                "status_code": None,
+                "error": INTERRUPTED,
+                "response_body": None,
+            }
+            for row in rows
+        ],
+    )
+    for part in chunks([row.id for row in rows], IN_CHUNK):
+        await tx.conn.execute(
+            sa.update(deliveries)
+            .where(d.id.in_(part), d.status == "delivering", d.locked_by != me)
+            .values(
+                status="pending",
+                next_attempt_at=tx.now,
+                locked_by=None,
+                locked_until=None,
+                round_start=d.round_start + 1,
+                interrupted=d.interrupted + 1,
+                last_error=INTERRUPTED,
+            )
+        )
+    log.warning(
+        "released %d deliveries claimed by replicas that stopped: %s",
+        len(rows),
+        sorted({row.locked_by for row in rows}),
+    )
+    tx.emit("delivery", None)
+    return len(rows)
 
 
 async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: float) -> int:

@@ -35,7 +35,8 @@ class Deliverer:
         self.client = client
         self.settings = settings
         self.metrics = metrics
-        self.worker_id = new_id("wrk")
+        self.worker_id = new_id("wrk")  # this replica's id: its claims and its heartbeat
+        self.started_at = db.clock.now()
         self._inflight: set[asyncio.Task[None]] = set()
         self._drain_task: asyncio.Task[int] | None = None
         self._again = False
