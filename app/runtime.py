@@ -77,6 +77,11 @@ class Runtime:
             self.scheduler.start()
         self.deliverer.wake()
 
+    @property
+    def replica_id(self) -> str:
+        """This process among the replicas: the id its heartbeat and its delivery claims carry."""
+        return self.deliverer.worker_id
+
     def _publish(self, keys: list[Any]) -> None:
         for key in keys:
             self.notifier.publish(key)

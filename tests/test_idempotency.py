@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.access import idempotency
 from app.access.models import idempotency_keys
+from app.core import replicas
 from tests.conftest import Service
 
 HOUR = 3600.0
@@ -20,13 +21,20 @@ def idem(key: str, **headers: str) -> dict[str, str]:
     return {"Idempotency-Key": key, **headers}
 
 
-async def claim(svc: Service, key: str, body: bytes, *, owner: str) -> None:
+async def claim(svc: Service, key: str, body: bytes, *, owner: str, replica: str | None = None) -> None:
     """Claim a key as a request of another process would (and then, say, die)."""
     print_ = idempotency.fingerprint("POST", "/v1/jobs", b"", body)
     lease, ttl = timedelta(seconds=120), timedelta(hours=24)
     outcome = await svc.runtime.db.run(
         lambda tx: idempotency.claim(
-            tx, namespace="default", key=key, fingerprint=print_, owner=owner, lease=lease, ttl=ttl
+            tx,
+            namespace="default",
+            key=key,
+            fingerprint=print_,
+            owner=owner,
+            lease=lease,
+            ttl=ttl,
+            replica=replica,
         )
     )
     assert outcome.action == "run"
@@ -114,6 +122,28 @@ class TestRefusals:
         r = await svc.client.post("/v1/jobs", content=body, headers=headers)
         assert r.status_code == 409 and "lost" in r.json()["detail"]
         assert (await svc.client.get("/v1/jobs?name=once")).json()["items"] == []
+
+    async def test_a_claim_of_a_replica_that_stopped_is_taken_over_at_once(
+        self, service_factory: Any
+    ) -> None:
+        svc: Service = await service_factory(idempotency_wait_seconds=0)
+        body = b'{"name":"orphan"}'
+        headers = idem("k8", **{"content-type": "application/json"})
+        async with svc.runtime.db.transaction() as tx:
+            await replicas.beat(tx, "wrk_other", svc.clock.now())
+        await claim(svc, "k8", body, owner="idm_other", replica="wrk_other")
+        r = await svc.client.post("/v1/jobs", content=body, headers=headers)
+        assert r.status_code == 409 and "in progress" in r.json()["detail"]  # its replica beats: wait
+        svc.clock.advance(6)  # 6 s without a heartbeat: that replica stopped, far before the 120 s lease
+        taken = await svc.client.post("/v1/jobs", content=body, headers=headers)
+        assert taken.status_code == 201
+        committed = b'{"name":"orphan-committed"}'
+        await claim(svc, "k9", committed, owner="idm_gone", replica="wrk_gone")  # never beat at all
+        await svc.runtime.db.run(
+            lambda tx: idempotency.mark_committed(tx, namespace="default", key="k9", owner="idm_gone")
+        )
+        lost = await svc.client.post("/v1/jobs", content=committed, headers=idem("k9"))
+        assert lost.status_code == 409 and "lost" in lost.json()["detail"]
 
     async def test_a_request_that_committed_then_failed_is_replayed_as_it_answered(
         self, svc: Service, monkeypatch: pytest.MonkeyPatch

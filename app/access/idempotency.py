@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.access.models import IdempotencyRow
 from app.access.models import idempotency_keys as records
+from app.core import replicas
 from app.core.db import Tx
 
 Action = Literal["run", "replay", "mismatch", "busy", "lost"]
@@ -54,13 +55,24 @@ def _mine(namespace: str, key: str, owner: str) -> sa.ColumnElement[bool]:
 
 
 async def claim(
-    tx: Tx, *, namespace: str, key: str, fingerprint: str, owner: str, lease: timedelta, ttl: timedelta
+    tx: Tx,
+    *,
+    namespace: str,
+    key: str,
+    fingerprint: str,
+    owner: str,
+    lease: timedelta,
+    ttl: timedelta,
+    replica: str | None = None,
+    stale_after: float = 5.0,
 ) -> Claim:
-    """Record the request as running under ``owner``, or say why it must not run."""
+    """Record the request as running under ``owner`` on ``replica``, or say why it must not run. A claim
+    whose replica stopped beating is not waited for: it is taken over at once, as one whose lease ran out."""
     running = {
         "fingerprint": fingerprint,
         "state": "running",
         "owner": owner,
+        "replica": replica,
         "response_status": None,
         "response_type": None,
         "response_body": None,
@@ -85,13 +97,23 @@ async def claim(
         return Claim("mismatch")
     if row["state"] == "done":
         return Claim("replay", row)
-    if held(row, tx.now):
+    if held(row, tx.now) and not await orphaned(tx.conn, row, replica, tx.now, stale_after):
         return Claim("busy")
     if row["state"] == "committed":
         return Claim("lost")  # its work committed, then its process died before storing the answer
-    values = {"owner": owner, "locked_until": tx.now + lease}
+    values = {"owner": owner, "replica": replica, "locked_until": tx.now + lease}
     await tx.conn.execute(sa.update(records).where(_where(namespace, key)).values(**values))
     return Claim("run")  # its process died before committing anything: run it here
+
+
+async def orphaned(
+    conn: AsyncConnection, row: IdempotencyRow, me: str | None, now: datetime, stale_after: float
+) -> bool:
+    """Whether the claim's replica stopped (its heartbeat stale or gone); never this replica's own."""
+    if row["replica"] is None or row["replica"] == me:
+        return False
+    alive = replicas.alive_at(now, stale_after).where(replicas.replicas.c.id == row["replica"])
+    return (await conn.execute(alive)).first() is None
 
 
 async def peek(conn: AsyncConnection, *, namespace: str, key: str) -> IdempotencyRow | None:

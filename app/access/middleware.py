@@ -10,7 +10,7 @@ import json
 import math
 import re
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +52,8 @@ class Parts(Protocol):
     def keys(self) -> KeyResolver: ...
     @property
     def limiter(self) -> RateLimiter: ...
+    @property
+    def replica_id(self) -> str: ...
 
 
 class Refusal(Exception):
@@ -192,7 +194,15 @@ class IdempotencyMiddleware:
         async def attempt() -> idempotency.Claim:
             return await db.run(
                 lambda tx: idempotency.claim(
-                    tx, namespace=namespace, key=key, fingerprint=print_, owner=owner, lease=lease, ttl=ttl
+                    tx,
+                    namespace=namespace,
+                    key=key,
+                    fingerprint=print_,
+                    owner=owner,
+                    lease=lease,
+                    ttl=ttl,
+                    replica=self.parts.replica_id,
+                    stale_after=s.replica_stale_seconds,
                 )
             )
 
@@ -203,7 +213,12 @@ class IdempotencyMiddleware:
             await asyncio.sleep(POLL_SECONDS)
             async with db.read() as conn:
                 row = await idempotency.peek(conn, namespace=namespace, key=key)
-            if row is None or row["state"] == "done" or not idempotency.held(row, self.parts.clock.now()):
+                now = self.parts.clock.now()
+                done = row is None or row["state"] == "done" or not idempotency.held(row, now)
+                stopped = not done and await idempotency.orphaned(
+                    conn, cast(IdempotencyRow, row), self.parts.replica_id, now, s.replica_stale_seconds
+                )
+            if done or stopped:  # its replica stopped: the claim is taken over
                 outcome = await attempt()
         return outcome
 

@@ -53,6 +53,8 @@ idempotency_keys = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("state", sa.String(10), nullable=False),
     sa.Column("owner", sa.String(40), nullable=False),
+    # The replica the owning request runs on: when its heartbeat goes stale, the claim is not waited for.
+    sa.Column("replica", sa.String(40), nullable=True),
     sa.Column("response_status", sa.Integer(), nullable=True),
     sa.Column("response_type", sa.String(100), nullable=True),
     sa.Column("response_body", sa.LargeBinary(), nullable=True),
@@ -69,6 +71,7 @@ class IdempotencyRow(TypedDict):
     fingerprint: str
     state: IdempotencyState
     owner: str
+    replica: str | None
     response_status: int | None
     response_type: str | None
     response_body: bytes | None

@@ -37,8 +37,12 @@ async def leave(tx: Tx, replica: str) -> None:
 
 def alive(tx: Tx, stale_after: float) -> sa.Select[tuple[str]]:
     """The replicas whose last heartbeat is recent enough."""
+    return alive_at(tx.now, stale_after)
+
+
+def alive_at(now: datetime, stale_after: float) -> sa.Select[tuple[str]]:
     r = replicas.c
-    return sa.select(r.id).where(r.heartbeat_at > tx.now - timedelta(seconds=stale_after))
+    return sa.select(r.id).where(r.heartbeat_at > now - timedelta(seconds=stale_after))
 
 
 async def forget_dead(tx: Tx, stale_after: float) -> int:

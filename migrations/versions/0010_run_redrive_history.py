@@ -1,7 +1,7 @@
 """redrive, rerun, run history, map batches and replicas: an item's attempt base (its retry budget counts the
 attempts above it) and batch (the message that carried it), a step's attempt floor (a rerun's new items number
-their attempts after it), the run_history table, the replicas' heartbeats, and a delivery's count of claims
-lost to a replica that died
+their attempts after it), the run_history table, the replicas' heartbeats, a delivery's count of claims
+lost to a replica that died, and the replica an idempotency claim runs on
 
 Revision ID: 0010
 Revises: 0009
@@ -35,6 +35,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("interrupted", sa.Integer(), nullable=False, server_default=sa.text("0")))
+    with op.batch_alter_table("idempotency_keys") as batch:
+        batch.add_column(sa.Column("replica", sa.String(length=40), nullable=True))
     op.create_table(
         "replicas",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -79,6 +81,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_replicas_heartbeat_at", table_name="replicas")
     op.drop_table("replicas")
+    with op.batch_alter_table("idempotency_keys") as batch:
+        batch.drop_column("replica")
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_column("interrupted")
     op.drop_index("ix_run_items_batch", table_name="run_items")
