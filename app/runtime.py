@@ -55,12 +55,7 @@ class Runtime:
         self.keys = KeyResolver(self.db, s.api_key_cache_seconds)
         self.limiter = RateLimiter(s.rate_limit_per_second, s.rate_limit_burst)
         policy = AddressPolicy(s.effective_allow_cidrs)
-        client = make_client(
-            policy,
-            timeout=s.delivery_timeout_seconds,
-            resolver=self.resolver,
-            concurrency=s.delivery_concurrency,
-        )
+        client = make_client(policy, resolver=self.resolver, concurrency=s.delivery_concurrency)
         self.metrics = Metrics()
         self.db.observer = self.metrics.observe
         self.deliverer = Deliverer(self.db, client, s, self.metrics)

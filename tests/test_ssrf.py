@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from app.deliveries.sender import make_client
+from app.deliveries.transport import WebhookClient
 from app.deliveries.urlguard import (
     AddressPolicy,
     BlockedDestination,
-    GuardedBackend,
     blocked_reason,
     system_resolver,
 )
@@ -118,22 +118,20 @@ class TestBlockedDestinations:
 
 
 class TestSharedClient:
-    """The guard reaches httpx through a private attribute (the transport's ``_pool``): an httpx release that
-    renames or stops using it must fail here, not silently connect anywhere."""
-
-    def test_the_runtime_client_carries_the_guarded_backend(self, guarded: Service) -> None:
-        pool = guarded.runtime.deliverer.client._transport._pool  # type: ignore[attr-defined]
-        assert isinstance(pool._network_backend, GuardedBackend)
-        assert guarded.runtime.deliverer.client.follow_redirects is False
+    def test_the_runtime_client_carries_the_policy(self, guarded: Service) -> None:
+        client = guarded.runtime.deliverer.client
+        assert isinstance(client, WebhookClient)
+        assert client.policy.reason_blocked("127.0.0.2") is None
+        assert client.policy.reason_blocked("127.0.0.1") is not None
 
     async def test_a_request_to_loopback_is_refused_by_the_guard(self, trap: Receiver) -> None:
-        client = make_client(AddressPolicy([]), timeout=5, resolver=system_resolver)
+        client = make_client(AddressPolicy([]), resolver=system_resolver)
         try:
             with pytest.raises(httpx.ConnectError) as caught:
-                await client.post(f"{trap.url}/hook", content=b"{}")
+                await client.post(f"{trap.url}/hook", {}, b"{}", 1024)
         finally:
             await client.aclose()
-        assert isinstance(caught.value.__cause__ or caught.value.__context__, BlockedDestination)
+        assert isinstance(caught.value, BlockedDestination)
         reason = blocked_reason(caught.value)
         assert reason is not None and "loopback" in reason
         assert trap.connections == 0

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-import httpcore
-import httpx
-
 from app import __version__
-from app.deliveries.urlguard import AddressPolicy, GuardedBackend, Resolver, blocked_reason
+from app.deliveries.transport import WebhookClient
+from app.deliveries.urlguard import AddressPolicy, Resolver, blocked_reason
 
 SECRET_PREFIX = "whsec_"  # signing secrets are made in app.deliveries.signing
+USER_AGENT = f"Rendezvous/{__version__}"
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
@@ -27,27 +26,11 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def make_client(
-    policy: AddressPolicy, *, timeout: float, resolver: Resolver, concurrency: int = 50
-) -> httpx.AsyncClient:
-    """The one shared client: every connection goes through the SSRF guard; redirects are not followed.
-    As many connections are kept alive as sends may be in flight, so a full pool does not close and reopen
-    them."""
-    transport = httpx.AsyncHTTPTransport(retries=0)
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=max(200, concurrency),
-        max_keepalive_connections=max(50, concurrency),
-        keepalive_expiry=30.0,
-        network_backend=GuardedBackend(policy, resolver),
-    )
-    return httpx.AsyncClient(
-        transport=transport,
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"user-agent": f"Rendezvous/{__version__}"},
-    )
+def make_client(policy: AddressPolicy, *, resolver: Resolver, concurrency: int = 50) -> WebhookClient:
+    """The one shared client: every new connection goes through the SSRF guard; redirects are not followed.
+    As many connections are kept alive per origin as sends may be in flight, so a busy receiver's are reused
+    rather than closed and reopened."""
+    return WebhookClient(policy, resolver, max_idle=max(50, concurrency))
 
 
 @dataclass(frozen=True)
@@ -67,19 +50,6 @@ class SendResult:
         return self.status_code == 410
 
 
-async def _post(
-    client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str], cap: int
-) -> tuple[httpx.Response, bytes]:
-    """POST and read at most ``cap`` bytes of the raw response body."""
-    async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
-        captured = bytearray()
-        async for chunk in response.aiter_raw():
-            captured.extend(chunk[: max(0, cap - len(captured))])
-            if len(captured) >= cap:
-                break
-    return response, bytes(captured)
-
-
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
     if not value:
@@ -97,7 +67,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 async def send(
-    client: httpx.AsyncClient,
+    client: WebhookClient,
     *,
     url: str,
     body: str,
@@ -113,6 +83,7 @@ async def send(
     signature = " ".join(sign(s, event_id, timestamp, body) for s in secrets_)
     headers = {
         **extra_headers,
+        "user-agent": USER_AGENT,
         "content-type": "application/json",
         "accept-encoding": "identity",  # the cap counts bytes on the wire; no decompression bombs
         "webhook-id": event_id,
@@ -123,7 +94,7 @@ async def send(
     try:
         # One deadline for everything: DNS, connect, a slow-dripping response.
         async with asyncio.timeout(deadline):
-            response, captured = await _post(client, url, body, headers, response_cap)
+            response = await client.post(url, headers, body.encode(), response_cap)
     except Exception as exc:  # every failure is an attempt to record, never a crashed worker
         elapsed = (time.perf_counter() - started) * 1000
         reason = blocked_reason(exc)
@@ -134,7 +105,7 @@ async def send(
         return SendResult(False, None, elapsed, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
     elapsed = (time.perf_counter() - started) * 1000
     code = response.status_code
-    text = captured.decode("utf-8", "replace")
+    text = response.body.decode("utf-8", "replace")
     ok = 200 <= code < 300
     error = None
     if not ok:

@@ -1,16 +1,13 @@
-"""SSRF guard, applied when a connection is made: only global unicast, unless a CIDR is allowed."""
+"""SSRF guard, applied whenever a connection is made: only global unicast, unless a CIDR is allowed."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import select
 import socket
-import ssl
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
-import httpcore
+import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -31,7 +28,7 @@ _ALWAYS_BLOCKED = [
 _GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
 
 
-class BlockedDestination(httpcore.ConnectError):
+class BlockedDestination(httpx.ConnectError):
     """Raised instead of connecting to an address the policy forbids."""
 
 
@@ -74,79 +71,20 @@ def _literal(host: str) -> str | None:
         return None
 
 
-class _Stream(httpcore.AsyncNetworkStream):
-    """A connection of the inner backend whose ``is_readable``, asked of every pooled connection on every
-    request, polls the socket directly instead of going through anyio's typed attributes."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream, sock: socket.socket | None) -> None:
-        self.inner = inner
-        self.sock = sock
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self.inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self.inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self.inner.start_tls(ssl_context, server_hostname, timeout), self.sock)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            if self.sock is None or self.sock.fileno() == -1:
-                return True  # closed: as good as a server-initiated disconnect
-            poller = select.poll()
-            poller.register(self.sock, select.POLLIN)
-            return bool(poller.poll(0))
-        return self.inner.get_extra_info(info)
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves the host itself and connects only to an address the policy allows."""
-
-    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
-        self.policy = policy
-        self.resolver = resolver
-        self.inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        literal = _literal(host)
-        try:
-            addresses = [literal] if literal else await self.resolver(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        reasons = []
-        for address in addresses:
-            reason = self.policy.reason_blocked(address)
-            if reason is None:
-                stream = await self.inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-                return _Stream(stream, stream.get_extra_info("socket"))
-            reasons.append(reason)
-        raise BlockedDestination(
-            f"blocked: {host} resolves only to forbidden addresses ({'; '.join(reasons)})"
-        )
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedDestination("blocked: unix sockets are not callback destinations")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
+async def allowed_address(policy: AddressPolicy, resolver: Resolver, host: str, port: int) -> str:
+    """The first address ``host`` resolves to that ``policy`` allows; the only one to connect to."""
+    literal = _literal(host)
+    try:
+        addresses = [literal] if literal else await resolver(host, port)
+    except OSError as exc:
+        raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
+    reasons = []
+    for address in addresses:
+        reason = policy.reason_blocked(address)
+        if reason is None:
+            return address
+        reasons.append(reason)
+    raise BlockedDestination(f"blocked: {host} resolves only to forbidden addresses ({'; '.join(reasons)})")
 
 
 def blocked_reason(exc: BaseException) -> str | None:

@@ -10,8 +10,6 @@ import logging
 import time
 from typing import Any
 
-import httpx
-
 from app.config import Settings
 from app.core.db import Database
 from app.core.ids import new_id
@@ -19,6 +17,7 @@ from app.core.metrics import AttemptMetrics
 from app.deliveries import sender, signing
 from app.deliveries import service as outbox
 from app.deliveries.models import NamespaceRow
+from app.deliveries.transport import WebhookClient
 
 log = logging.getLogger("rendezvous.deliveries")
 SECRETS_TTL = 5.0  # seconds a namespace's signing secrets are reused; a rotation here forgets them at once
@@ -29,7 +28,7 @@ class Deliverer:
     """Woken in-process when a delivery is written; the scheduler's tick is the safety net."""
 
     def __init__(
-        self, db: Database, client: httpx.AsyncClient, settings: Settings, metrics: AttemptMetrics
+        self, db: Database, client: WebhookClient, settings: Settings, metrics: AttemptMetrics
     ) -> None:
         self.db = db
         self.client = client
