@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest openapi bench clean
+.PHONY: run test lint typecheck pytest openapi bench chaos clean
 
 $(BIN)/rendezvous: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ openapi: $(BIN)/rendezvous
 
 bench: $(BIN)/rendezvous
 	$(BIN)/python bench/run.py
+
+chaos: $(BIN)/rendezvous
+	$(BIN)/python -m tests.chaos --seconds 120
 
 clean:
 	rm -rf $(VENV) rendezvous.db rendezvous.db-wal rendezvous.db-shm
