@@ -2,7 +2,7 @@
 
 - **Redrive** (from ``failed``, ``timed_out`` or ``cancelled``) re-queues only what did not succeed: the
   failed, timed-out and cancelled items of the steps that failed or were cancelled, and the steps that never
-  started. Succeeded items keep their outputs; a re-queued item's attempt numbers continue (``a4`` after
+  started. A step that ended ``completed`` (its failures tolerated) is kept as it ended. Succeeded items keep their outputs; a re-queued item's attempt numbers continue (``a4`` after
   ``a3``) with a fresh retry budget. A phase run re-enters the phase that failed.
 - **Rerun** ``{from_step}`` (from any end) resets that step and every step after it (its dependents in a DAG,
   the phases reachable from it); upstream steps keep their outputs. A reset step's new items number their
@@ -153,9 +153,8 @@ async def _requeue(tx: Tx, ctx: Ctx, row: StepRow) -> None:
             handler=None,
         )
     )
-    succeeded = sa.select(sa.func.count()).where(*mine, i.status == "succeeded")
-    done = (await tx.conn.execute(succeeded)).scalar_one()
-    values = {"status": "running", "finished_at": None, "succeeded": done}
+    # Its succeeded items stay as they are, and so does their counter; nothing else is in flight or queued.
+    values = {"status": "running", "finished_at": None}
     values |= {"failed": 0, "cancelled": 0, "in_flight": 0, "retry_scheduled": 0, "throttled": 0}
     where = (s.namespace == row["namespace"], s.run_id == row["run_id"], s.step == row["step"])
     await tx.conn.execute(sa.update(run_steps).where(*where).values(values))
