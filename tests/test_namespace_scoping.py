@@ -113,6 +113,23 @@ EXEMPT = [
         r"^SELECT deliveries\.id FROM deliveries WHERE deliveries\.status = \S+ AND deliveries\.next_attempt",
         "deliveries",
     ),
+    # Replicas: the service's own processes and their heartbeats, one small table of the whole cluster (a
+    # reference table on Citus, or kept on the coordinator), never a tenant's data. A heartbeat, a start, a
+    # stop and the housekeeping of long-gone replicas; the sweep that takes over the claims of replicas that
+    # stopped (deliveries of every namespace, as the claim above); the look at one replica's heartbeat when
+    # an Idempotency-Key claim of it is found held.
+    exempt(r"^UPDATE replicas SET heartbeat_at=\S+ WHERE replicas\.id = \S+$", "replicas"),
+    exempt(r"^INSERT INTO replicas \(", "replicas"),
+    exempt(r"^DELETE FROM replicas WHERE replicas\.(?:id|heartbeat_at) ", "replicas"),
+    exempt(
+        r"^SELECT deliveries\.id, .* FROM deliveries WHERE deliveries\.status = \S+ AND deliveries\.locked_by"
+        r" != \S+ AND \(deliveries\.locked_by NOT IN \(SELECT replicas\.id FROM replicas WHERE ",
+        *("deliveries", "replicas"),
+    ),
+    exempt(
+        r"^SELECT replicas\.id FROM replicas WHERE replicas\.heartbeat_at > \S+ AND replicas\.id = ",
+        "replicas",
+    ),
     # Authentication: the presented key's digest is how the namespace is found, so its lookup cannot name
     # it. api_keys stays one table every node can read (a reference table on Citus).
     exempt(r"^SELECT api_keys\.namespace, .* FROM api_keys WHERE api_keys\.key_hash = ", "api_keys"),
