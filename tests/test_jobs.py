@@ -6,7 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 
+from app.core.db import Tx
+from app.jobs import service
 from tests.conftest import Service
 from tests.receiver import Receiver
 from tests.test_validation import assert_problem
@@ -197,6 +200,28 @@ class TestComplete:
         r = await svc.client.post("/v1/jobs/j1/complete")
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "succeeded"
+
+    async def test_report_rolled_back_leaves_job_and_gather_as_they_were(self, svc: Service) -> None:
+        await create_gather(svc, "g1", ["j1", "j2"])
+
+        async def report_then_fail(tx: Tx) -> None:
+            await service.complete(
+                tx, namespace="default", job_id="j1", report=service.Report("j1", "succeeded")
+            )
+            raise RuntimeError("after the report")
+
+        with pytest.raises(RuntimeError):
+            await svc.runtime.db.run(report_then_fail)
+        assert (await get_job(svc, "j1"))["status"] == "pending"
+        gather = (await svc.client.get("/v1/gathers/g1")).json()
+        assert (gather["status"], gather["done"]) == ("waiting", 0)
+
+    async def test_reported_row_matches_the_row_read_back(self, svc: Service) -> None:
+        await svc.client.put(
+            "/v1/jobs/j1", json={"name": "n", "meta": {"k": [1, 2.5]}, "timeout_seconds": 30}
+        )
+        r = await report(svc, "j1", status="failed", output={"a": None}, error="e")
+        assert r.json() == await get_job(svc, "j1")
 
 
 class TestBulkComplete:

@@ -100,6 +100,7 @@ class Tx:
     # This process's listeners, for a service that hands what it writes to one of them directly.
     listeners: Mapping[str, Callable[[list[Any]], None]] = field(default_factory=dict)
     ended: list[Callable[[bool], None]] = field(default_factory=list)
+    _driver: Any = field(default=None, init=False, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -108,6 +109,25 @@ class Tx:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
+
+    async def driver(self) -> Any:
+        """PostgreSQL: the asyncpg connection under this transaction, the transaction begun on it.
+        SQLAlchemy's asyncpg adapter begins lazily, at its first statement; here its own BEGIN runs, so it
+        commits (or rolls back) what runs on the driver with the rest."""
+        if self._driver is None:
+            raw = await self.conn.get_raw_connection()
+            self._driver = raw.driver_connection
+            if not self._driver.is_in_transaction():
+                await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+        return self._driver
+
+    def announce(self, sql: str, args: tuple[Any, ...]) -> None:
+        """Show a statement run on the driver to the engine's ``before_cursor_execute`` listeners, as
+        SQLAlchemy shows its own (statement counts, plan checks)."""
+        sync = self.conn.sync_connection
+        hooks = sync.dispatch.before_cursor_execute if sync is not None else None
+        if hooks:
+            hooks(sync, None, sql, args, None, False)
 
     def emit(self, signal: str, payload: Any = None) -> None:
         """Tell the runtime about a committed change (a resolution, a new delivery) once this commits."""

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 from app.core.db import Tx, chunks
 from app.core.ids import new_id
+from app.core.prepared import Prepared
 from app.core.problem import field_error
 from app.deliveries import service as deliveries
 from app.errors import Conflict, Invalid, NotFound
@@ -198,12 +199,13 @@ async def cancel(tx: Tx, *, namespace: str, gather_id: str) -> GatherRead:
 # Hot-path statements are built once: constructing Core statements costs more than running them.
 #
 # Their plans must not depend on statistics (a fresh or bulk-loaded table has none until ANALYZE). So a
-# gather is always reached by its primary key, and the guard on a waiting gather is written as NOT IN the
-# ends: an equality on status would let the (namespace, status) index compete with the key, and without
-# statistics the planner may pick it and walk every waiting gather of the namespace. A job's memberships are
+# gather is always reached by its primary key, and the guard on a waiting gather is written as unequal to
+# each end: an equality on status would let the (namespace, status) index compete with the key, and without
+# statistics the planner may pick it and walk every waiting gather of the namespace. (Not NOT IN: its
+# expanding parameter would have the statement rendered again on every execution.) A job's memberships are
 # read by the (namespace, job_id) index, the only one that takes both.
 _ENDS: tuple[GatherOutcome, ...] = ("succeeded", "completed", "failed", "timed_out", "cancelled")
-_WAITING = gathers.c.status.not_in(_ENDS)
+_WAITING = sa.and_(*(gathers.c.status != outcome for outcome in _ENDS))
 _MEMBERSHIPS = sa.select(gather_members.c.gather_id, gather_members.c.job_id).where(
     gather_members.c.namespace == sa.bindparam("namespace"),
     gather_members.c.job_id.in_(sa.bindparam("job_ids", expanding=True)),
@@ -299,7 +301,7 @@ def _count_one(dialect: str) -> sa.Update:
     return held.values(_ADD_ONE).returning(*gathers.c)
 
 
-_COUNT_ONE = {dialect: _count_one(dialect) for dialect in ("postgresql", "sqlite")}
+_COUNT_ONE = Prepared({dialect: _count_one(dialect) for dialect in ("postgresql", "sqlite")})
 
 
 async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[str, str]]) -> None:
@@ -315,10 +317,7 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
             "d_succeeded": int(status == "succeeded"),
             "d_failed": int(status in FAILURES),
         }
-        counted = [
-            cast(GatherRow, dict(r))
-            for r in (await tx.conn.execute(_COUNT_ONE[tx.dialect], params)).mappings()
-        ]
+        counted = cast(list[GatherRow], await _COUNT_ONE.rows(tx, params))
     else:
         counted = await _count_many(tx, namespace, dict(finished))
     await _resolve_all(tx, [(g, outcome) for g in counted if (outcome := _outcome_of(g)) is not None])

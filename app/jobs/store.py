@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import Tx, chunks
+from app.core.prepared import Prepared
 from app.jobs.models import ACTIVE, JobRow, jobs
 
 
@@ -80,6 +81,9 @@ def _finish_upsert(dialect: str) -> Any:
     ).returning(*jobs.c)
 
 
+_FINISH_ONE = Prepared({d: _finish_upsert(d) for d in ("postgresql", "sqlite")})
+
+
 async def finish(tx: Tx, rows: Sequence[JobRow]) -> dict[str, JobRow]:
     """Finish the given jobs (complete rows carrying their end) where they are still active, registering
     unknown ids as they are; returns the rows finished now, by id. One statement, in id order, so concurrent
@@ -87,6 +91,8 @@ async def finish(tx: Tx, rows: Sequence[JobRow]) -> dict[str, JobRow]:
     is, locked on PostgreSQL (ON CONFLICT locks the row it does not update), and not returned."""
     if not rows:
         return {}
+    if len(rows) == 1:
+        return {row["id"]: cast(JobRow, row) for row in await _FINISH_ONE.rows(tx, rows[0])}
     ordered = sorted(rows, key=lambda r: r["id"])
     result = await tx.conn.execute(_finish_upsert(tx.dialect), ordered)
     return {row["id"]: cast(JobRow, dict(row)) for row in result.mappings()}
