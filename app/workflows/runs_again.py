@@ -2,8 +2,9 @@
 
 - **Redrive** (from ``failed``, ``timed_out`` or ``cancelled``) re-queues only what did not succeed: the
   failed, timed-out and cancelled items of the steps that failed or were cancelled, and the steps that never
-  started. A step that ended ``completed`` (its failures tolerated) is kept as it ended. Succeeded items keep their outputs; a re-queued item's attempt numbers continue (``a4`` after
-  ``a3``) with a fresh retry budget. A phase run re-enters the phase that failed.
+  started. A step that ended ``completed`` (its failures tolerated) is kept as it ended. Succeeded items
+  keep their outputs; a re-queued item's attempt numbers continue (``a4`` after ``a3``) with a fresh retry
+  budget. A phase run re-enters the phase that failed.
 - **Rerun** ``{from_step}`` (from any end) resets that step and every step after it (its dependents in a DAG,
   the phases reachable from it); upstream steps keep their outputs. A reset step's new items number their
   attempts after the highest number it used, so an attempt id is never made twice.
