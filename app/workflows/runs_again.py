@@ -155,7 +155,7 @@ async def _requeue(tx: Tx, ctx: Ctx, row: StepRow) -> None:
         )
     )
     # Its succeeded items stay as they are, and so does their counter; nothing else is in flight or queued.
-    values = {"status": "running", "finished_at": None}
+    values: dict[str, Any] = {"status": "running", "finished_at": None}
     values |= {"failed": 0, "cancelled": 0, "in_flight": 0, "retry_scheduled": 0, "throttled": 0}
     where = (s.namespace == row["namespace"], s.run_id == row["run_id"], s.step == row["step"])
     await tx.conn.execute(sa.update(run_steps).where(*where).values(values))
