@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 from handler import Mode, TaskHandler
 from httpload import Connection, checked, percentile
-from scenarios import Ctx, ms
+from scenarios import Ctx, RssSampler, ms
 from servers import BenchDatabase, cpu_seconds
 
 HANDLER = "bench-worker"
@@ -401,4 +401,83 @@ async def map_size(ctx: Ctx, db: BenchDatabase, handler: TaskHandler) -> dict[st
             "big": seq_big,
             "ratio_big_small": _side_ratio(seq_small, seq_big, "ms_per_report"),
         },
+    }
+
+
+# m. A map of huge_map items at concurrency 500 run to its end, then redriven
+
+
+HUGE_CONCURRENCY = 500
+HUGE_WINDOW = 500  # reports either side of a point: ms per report there is the window's span / its reports
+
+
+def _ms_per_report(answers: list[float], at: int) -> float | None:
+    """Wall ms per report around the ``at``-th answered report (from the answers' spacing)."""
+    lo, hi = max(0, at - HUGE_WINDOW), min(len(answers) - 1, at + HUGE_WINDOW)
+    return ms((answers[hi] - answers[lo]) / (hi - lo)) if hi > lo else None
+
+
+async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
+    """One map of ``huge_map`` items at ``concurrency: 500``, every task reported as soon as it arrives and
+    one item near the end failed for good, so the run fails; then ``/redrive``, timed from its 200 to the
+    arrival of that item's next attempt. ms per report near item 1,000 and near 90 % of the items (from the
+    spacing of the report answers), the server's RSS from before the run to its peak."""
+    p = ctx.params
+    n = p.huge_map
+    workflow = f"bench-huge-{n}"
+    await _put(ctx, f"/v1/workflows/{workflow}", map_definition(n, HUGE_CONCURRENCY))
+    run_id = f"huge-{ctx.run_id}"
+    failing = n - 10
+    handler.fail.add(f"{run_id}:items:{failing}:a1")
+    rss = RssSampler(pid)
+    create_s = await _start_held(ctx, handler, workflow, [run_id])
+    cpu = cpu_seconds(pid)
+    began = time.perf_counter()
+    handler.set_mode({run_id}, "now")
+    complete = True
+    try:
+        last = await handler.reported(run_id, "items", n, timeout=p.huge_map_time)
+    except TimeoutError:
+        complete, last = False, time.perf_counter()
+    cpu = cpu_seconds(pid) - cpu
+    memory = await rss.stop()
+    view = handler.view(run_id)
+    done = view.reported["items"]
+    took = last - began
+    answers = view.answers
+    early, late = _ms_per_report(answers, 1000), _ms_per_report(answers, int(n * 0.9))
+    status = await _run_status(ctx, run_id) if complete else "not finished (time cap)"
+    redrive: dict[str, Any] = {}
+    if status == "failed":
+        again = f"{run_id}:items:{failing}:a2"
+        conn = Connection(ctx.port)
+        try:
+            await checked(conn, "POST", f"/v1/runs/{run_id}/redrive")
+            answered = time.perf_counter()
+        finally:
+            await conn.close()
+        deadline = answered + 30
+        while again not in handler.arrived and time.perf_counter() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        arrived = handler.arrived.get(again)
+        redrive = {
+            "dispatch_after_200_ms": ms(arrived - answered) if arrived is not None else None,
+            "run_status_after": await _run_status(ctx, run_id),
+        }
+    return {
+        "items": n,
+        "concurrency": HUGE_CONCURRENCY,
+        "reported": done,
+        "complete": complete,
+        "create_s": round(create_s, 2),
+        "seconds": round(took, 2),
+        "items_per_s": round(done / took, 1) if took > 0 else None,
+        "server_cpu_ms_per_item": ms(cpu / done) if done else None,
+        "ms_per_report_at_1000": early,
+        "ms_per_report_at_90pct": late,
+        "ratio_90pct_1000": round(late / early, 2) if early and late else None,
+        **memory,
+        "rss_growth_mib": round(memory["rss_peak_mib"] - memory["rss_start_mib"], 1),
+        "run_status": status,
+        "redrive": redrive,
     }

@@ -50,6 +50,7 @@ class TaskHandler:
         self.runs: dict[str, RunView] = {}
         self.modes: dict[str, Mode] = {}
         self.held: list[tuple[str, str]] = []
+        self.fail: set[str] = set()  # attempts reported failed for good (non_retryable)
         self.duplicates = 0
         self.cancelled = 0
         self.reconnects = 0
@@ -128,7 +129,9 @@ class TaskHandler:
     async def _report(self, job_id: str, url: str) -> None:
         run_id, step = split(job_id)
         view = self.view(run_id)
-        body = {"status": "succeeded", "output": {"job": job_id}}
+        body: dict[str, Any] = {"status": "succeeded", "output": {"job": job_id}}
+        if job_id in self.fail:
+            body = {"status": "failed", "error": {"non_retryable": True, "bench": "the item that fails"}}
         started = time.perf_counter()
         view.unsent -= 1
         try:

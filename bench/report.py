@@ -45,6 +45,15 @@ TARGETS: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ("j. peak in flight at the handler", ("map", "peak_in_flight"), "=", 50),
     ("j. task / single report throughput", ("derived", "task_vs_report"), "≥", 0.40),
     ("k. ms/report big / small, at once", ("map_size", "concurrent", "ratio_big_small"), "≤", 1.2),
+    ("m. huge map items/s, single reports", ("huge_map", "items_per_s"), "≥", 2000.0),
+    ("m. ms/report at 90 % / at item 1,000", ("huge_map", "ratio_90pct_1000"), "≤", 1.2),
+    ("m. server RSS growth (MiB)", ("huge_map", "rss_growth_mib"), "≤", 100.0),
+    (
+        "m. redrive: first dispatch after its 200 (ms)",
+        ("huge_map", "redrive", "dispatch_after_200_ms"),
+        "≤",
+        50.0,
+    ),
 )
 # The table's rows that carry one of those targets, by the start of their label: the target shown beside them
 ROW_TARGETS = {
@@ -63,6 +72,10 @@ ROW_TARGETS = {
     "j. map items/s": "≥ 500",
     "j. task / single report": "≥ 0.40",
     "k. ratio middle/small, at once": "≤ 1.2",
+    "m. huge map items/s": "≥ 2,000",
+    "m. ratio 90 % / 1,000": "≤ 1.2",
+    "m. server RSS growth": "≤ 100",
+    "m. redrive: first dispatch": "≤ 50",
 }
 COMPARE = {"≤": lambda v, t: v <= t, "≥": lambda v, t: v >= t, "=": lambda v, t: v == t}
 
@@ -268,6 +281,20 @@ def workflow_rows(p: Params) -> list[Row]:
         ("k. ms/report 10-item maps, one by one", field(*seq, "small", "ms_per_report")),
         (f"k. ms/report {big} map middle, one by one", field(*seq, "big", "ms_per_report")),
         ("k. ratio middle/small, one by one", field(*seq, "ratio_big_small")),
+        (f"m. huge map items/s ({p.huge_map:,} items, conc. 500)", field("huge_map", "items_per_s")),
+        ("m. items reported / run status", pair(("huge_map", "reported"), ("huge_map", "run_status"))),
+        (
+            "m. ms/report at item 1,000 / at 90 %",
+            pair(("huge_map", "ms_per_report_at_1000"), ("huge_map", "ms_per_report_at_90pct")),
+        ),
+        ("m. ratio 90 % / 1,000", field("huge_map", "ratio_90pct_1000")),
+        ("m. server RSS growth (MiB)", field("huge_map", "rss_growth_mib")),
+        ("m. server CPU ms per item", field("huge_map", "server_cpu_ms_per_item")),
+        (
+            "m. redrive: first dispatch after its 200 (ms)",
+            field("huge_map", "redrive", "dispatch_after_200_ms"),
+        ),
+        ("m. run status after the redrive", field("huge_map", "redrive", "run_status_after")),
     ]
 
 

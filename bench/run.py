@@ -45,7 +45,7 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
-from flows import map_size, map_throughput, register_handler, step_latency
+from flows import huge_map, map_size, map_throughput, register_handler, step_latency
 from handler import TaskHandler
 from receiver import Receiver
 from report import problems, table, targets
@@ -92,8 +92,9 @@ SCENARIOS = (
     "map",
     "map_size",
     "deliveries",
+    "huge_map",
 )
-GROUPS = {"all": SCENARIOS, "workflows": ("single", "chain", "map", "map_size")}
+GROUPS = {"all": SCENARIOS, "workflows": ("single", "chain", "map", "map_size", "huge_map")}
 
 
 def log(message: str) -> None:
@@ -163,7 +164,7 @@ async def measure_service(
             results["batches"] = await step(db.kind, "h. batch ledger", batch_ledger(ctx, pid))
         if "deliveries" in only:
             results["deliveries"] = await step(db.kind, "l. deliveries/s", deliveries(ctx))
-        if only & {"chain", "map", "map_size"}:
+        if only & {"chain", "map", "map_size", "huge_map"}:
             results |= await measure_workflows(db, ctx, pid, only)
     results["server_log"] = server_log(server)
     return results
@@ -181,6 +182,8 @@ async def measure_workflows(db: BenchDatabase, ctx: Ctx, pid: int, only: frozens
             results["map"] = await step(db.kind, "j. map throughput", map_throughput(ctx, handler, pid))
         if "map_size" in only:
             results["map_size"] = await step(db.kind, "k. map size", map_size(ctx, db, handler))
+        if "huge_map" in only:
+            results["huge_map"] = await step(db.kind, "m. huge map", huge_map(ctx, handler, pid))
     finally:
         ctx.receiver.task_sink = None
         await handler.close()

@@ -60,6 +60,8 @@ class Params:
     map_small_serial_runs: int = 50  # 10-item maps reported one report at a time
     delivery_gathers: int = 20_000
     delivery_create_time: float = 120.0
+    huge_map: int = 100_000  # m. one map run to the end at concurrency 500, then redriven
+    huge_map_time: float = 2400.0
 
     @classmethod
     def quick(cls) -> Params:
@@ -92,6 +94,8 @@ class Params:
             map_small_serial_runs=15,
             delivery_gathers=3000,
             delivery_create_time=30.0,
+            huge_map=3000,
+            huge_map_time=120.0,
         )
 
 
