@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,7 +68,7 @@ class Runtime:
         if not self.db.is_sqlite:
             self.listener = Listener(self.db)
             await self.listener.start()
-        await self.db.run(lambda tx: replicas.beat(tx, self.deliverer.worker_id, self.deliverer.started_at))
+        await self._beat()  # before anything is claimed: a claim of a replica with no heartbeat is an orphan
         if s.scheduler_enabled:
             self.scheduler = build_scheduler(self.ticks, s)
             self.scheduler.start()
@@ -77,6 +79,18 @@ class Runtime:
         """This process among the replicas: the id its heartbeat and its delivery claims carry."""
         return self.deliverer.worker_id
 
+    async def _beat(self) -> None:
+        try:
+            await self.db.run(lambda tx: replicas.beat(tx, self.replica_id, self.deliverer.started_at))
+        except Exception:  # no schema yet (readyz says so), or the database is away: the next beat tries
+            log.warning("this replica's heartbeat could not be written", exc_info=True)
+
+    async def _beating(self) -> None:
+        """Beat until cancelled (while closing, when the scheduler no longer does)."""
+        while True:
+            await asyncio.sleep(self.settings.replica_heartbeat_seconds)
+            await self._beat()
+
     def _publish(self, keys: list[Any]) -> None:
         for key in keys:
             self.notifier.publish(key)
@@ -86,7 +100,15 @@ class Runtime:
             self.scheduler.shutdown(wait=False)
         if self.listener is not None:
             await self.listener.stop()
-        await self.deliverer.close()
+        # Sends in flight may take up to the HTTP timeout to finish: keep beating meanwhile, or the other
+        # replicas would take this one for stopped and send them again.
+        beating = asyncio.get_running_loop().create_task(self._beating())
+        try:
+            await self.deliverer.close()
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
         try:  # what it still holds (sends cut off at shutdown) goes to the other replicas at once
             await self.db.run(lambda tx: replicas.leave(tx, self.deliverer.worker_id))
         except Exception:  # the database is away: the heartbeat goes stale instead

@@ -69,6 +69,7 @@ class TestScheduler:
             "expire_deadlines",
             "deliver_due",
             "reclaim_leases",
+            "heartbeat",
             "housekeeping",
         }
 

@@ -300,3 +300,81 @@ class TestHistory:
         assert [e["data"]["item_status"] for e in retried] == ["retry_scheduled", "retry_scheduled", "failed"]
         assert (await svc.client.get("/v1/runs/nope/events")).status_code == 404
         assert (await svc.client.get("/v1/runs/e2/events", params={"cursor": "bad"})).status_code == 422
+
+
+class TestReviewedEdges:
+    async def test_a_redriven_error_phase_is_told_its_error_again_and_the_run_still_fails(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("GoogleSearcher", "PageDownloader", "ErrorEmailer", "JobFinisher")
+        await start(svc, h, "search", SEARCH, id="x0")
+        assert await h.report("x0:searching:0:a1", {"hits": 3}) == 200
+        assert await h.report("x0:fetching-pages:0:a1", error={"non_retryable": True, "why": 1}) == 200
+        (first,) = [t for t in h.tasks() if t["task"]["job_id"] == "x0:error:0:a1"]
+        assert await h.report("x0:error:0:a1", error={"smtp": "down"}) == 200
+        assert (await svc.client.post("/v1/runs/x0/redrive")).status_code == 200
+        await svc.settle()
+        (again,) = [t for t in h.tasks() if t["task"]["job_id"] == "x0:error:0:a2"]
+        assert again["error"] == first["error"] and again["error"]["phase"] == "fetching-pages"
+        assert await h.report("x0:error:0:a2", {"mailed": True}) == 200
+        run = await get_run(svc, "x0")
+        assert run["status"] == "failed" and run["error"]["phase"] == "fetching-pages"
+        # A rerun of the error phase is told it too.
+        assert (await svc.client.post("/v1/runs/x0/rerun", json={"from_step": "error"})).status_code == 200
+        await svc.settle()
+        (third,) = [t for t in h.tasks() if t["task"]["job_id"] == "x0:error:0:a3"]
+        assert third["error"] == first["error"]
+
+    async def test_retries_after_a_redrive_wait_as_a_first_attempt_would(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        flow = {"tasks": {"B": {"handler": "Worker", "retry": {"count": 3, "base_delay": 10}}}}
+        await start(svc, h, "exp", flow, id="x1")
+        assert await h.report("x1:B:0:a1", error={"e": 1}) == 200
+        await svc.tick(10)
+        assert await h.report("x1:B:0:a2", error={"e": 2}) == 200
+        await svc.tick(20)
+        assert await h.report("x1:B:0:a3", error={"e": 3}) == 200
+        assert (await svc.client.post("/v1/runs/x1/redrive")).status_code == 200
+        await svc.settle()
+        assert await h.report("x1:B:0:a4", error={"e": 4}) == 200
+        await svc.tick(10)  # base_delay, as after a first attempt (not 10 · 2³)
+        assert "x1:B:0:a5" in dispatched(h)
+
+    async def test_a_failed_dependent_waits_for_its_redriven_dependency(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        flow = {
+            "tasks": {
+                "A": {"handler": "Worker"},
+                "D": {"handler": "Worker", "depends_on": ["A"], "allow_failed_dependencies": True},
+            }
+        }
+        await start(svc, h, "ad", flow, id="x2")
+        assert await h.report("x2:A:0:a1", error={"non_retryable": True}) == 200
+        assert await h.report("x2:D:0:a1", error={"non_retryable": True}) == 200
+        assert (await svc.client.post("/v1/runs/x2/redrive")).status_code == 200
+        await svc.settle()
+        assert "x2:A:0:a2" in dispatched(h) and "x2:D:0:a2" not in dispatched(h)
+        assert await h.report("x2:A:0:a2", {"a": 2}) == 200
+        (d,) = [t for t in h.tasks() if t["task"]["job_id"] == "x2:D:0:a2"]
+        assert d["outputs"] == {"A": {"a": 2}}
+        assert await h.report("x2:D:0:a2", {"d": 2}) == 200
+        assert (await get_run(svc, "x2"))["status"] == "succeeded"
+
+    async def test_a_rerun_from_a_step_whose_dependency_failed_is_409(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        await start(svc, h, "abc", ABC, id="x3")
+        assert await h.report("x3:A:0:a1", error={"non_retryable": True}) == 200
+        assert (await get_run(svc, "x3"))["status"] == "failed"
+        r = await svc.client.post("/v1/runs/x3/rerun", json={"from_step": "C"})
+        assert r.status_code == 409 and "redrive" in r.json()["detail"]
+        assert (await get_run(svc, "x3"))["redrive_count"] == 0

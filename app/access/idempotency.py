@@ -22,6 +22,7 @@ from app.access.models import IdempotencyRow
 from app.access.models import idempotency_keys as records
 from app.core import replicas
 from app.core.db import Tx
+from app.errors import Conflict
 
 Action = Literal["run", "replay", "mismatch", "busy", "lost"]
 
@@ -122,13 +123,24 @@ async def peek(conn: AsyncConnection, *, namespace: str, key: str) -> Idempotenc
     return cast(IdempotencyRow, dict(row)) if row is not None else None
 
 
+class ClaimLost(Conflict):
+    """The request's claim on its key was taken over (its replica was taken for stopped): its work must not
+    commit, since the request that took over runs it."""
+
+
 async def mark_committed(tx: Tx, *, namespace: str, key: str, owner: str) -> None:
-    """Inside the request's own transaction: its work is about to commit."""
-    await tx.conn.execute(
+    """Inside the request's own transaction: its work is about to commit. If the claim is no longer this
+    request's, the transaction fails instead, so the work is never done twice."""
+    moved = await tx.conn.execute(
         sa.update(records)
         .where(_mine(namespace, key, owner), records.c.state.in_(("running", "committed")))
         .values(state="committed")
     )
+    if moved.rowcount != 1:
+        raise ClaimLost(
+            f"the claim on Idempotency-Key {key!r} was taken over by a repeat of this request; "
+            "this one changed nothing"
+        )
 
 
 async def renew(tx: Tx, *, namespace: str, key: str, owner: str, lease: timedelta) -> None:

@@ -131,7 +131,9 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         }
         deltas = {"in_flight": -1, "succeeded": 1}
     elif _retries(step, item, status, error):
-        due = tx.now + timedelta(seconds=retry_delay(step.retry, item["attempt"], error))
+        # The delay counts the attempts since the item was last re-queued, as its retry budget does.
+        tried = item["attempt"] - item["attempt_base"]
+        due = tx.now + timedelta(seconds=retry_delay(step.retry, tried, error))
         values, ended = {"status": "retry_scheduled", "error": error, "due_at": due}, {}
         deltas = {"in_flight": -1, "retry_scheduled": 1}
     else:

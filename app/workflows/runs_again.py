@@ -20,17 +20,18 @@ from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.exc import NoResultFound
 
 from app.core.db import Tx
 from app.core.problem import field_error
 from app.errors import Conflict, Invalid, NotFound
 from app.jobs import service as jobs
-from app.workflows import run_events
+from app.workflows import run_events, run_history
 from app.workflows.dispatch import fill
 from app.workflows.graph import Graph, Step
 from app.workflows.run_context import Ctx, add_transition, load_ctx
-from app.workflows.run_models import RUN_OPEN, StepRow, run_items, run_steps, runs
-from app.workflows.runs_end import enter_phase, start_ready, step_finished
+from app.workflows.run_models import RUN_OPEN, STEP_DONE, StepRow, run_items, run_steps, runs
+from app.workflows.runs_end import SUCCESS, enter_phase, start_ready, step_finished
 from app.workflows.runs_reads import run_read
 from app.workflows.runs_schemas import RunRead
 
@@ -43,7 +44,10 @@ async def _locked(tx: Tx, namespace: str, run_id: str) -> tuple[Ctx, dict[str, S
     exists = sa.select(runs.c.id).where(runs.c.namespace == namespace, runs.c.id == run_id)
     if (await tx.conn.execute(exists)).first() is None:
         raise NotFound(f"run {run_id!r} does not exist")
-    ctx = await load_ctx(tx, namespace, run_id, lock=True)
+    try:
+        ctx = await load_ctx(tx, namespace, run_id, lock=True)
+    except NoResultFound:  # its retention ran out while this waited for its lock
+        raise NotFound(f"run {run_id!r} does not exist") from None
     s = run_steps.c
     stmt = sa.select(run_steps).where(s.namespace == namespace, s.run_id == run_id).order_by(s.step)
     rows = (await tx.conn.execute(tx.for_update(stmt))).mappings().all()
@@ -60,21 +64,26 @@ async def redrive(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
             f"run {run_id!r} is {status}; only a failed, timed-out or cancelled run is redriven{hint}"
         )
     g = ctx.graph
+    error = None
     if g.form == "phases":
         phase = _failed_phase(ctx, steps)
         requeue = [phase] if steps[phase]["total"] else []
         reset = _after(g, phase) | ({phase} if not requeue else set())
+        error = await _error_leading_to(tx, ctx, phase)  # an error phase's tasks are told it again
     else:
-        # A step that failed before it had items (its ``each`` was not an array) starts again from scratch.
-        done = [n for n, r in steps.items() if r["status"] in ("failed", "cancelled")]
-        requeue = [n for n in done if steps[n]["total"]]
-        reset = {n for n in done if not steps[n]["total"]} | {
-            n for n, r in steps.items() if r["status"] == "skipped"
-        }
+        failed = {n for n, r in steps.items() if r["status"] in ("failed", "cancelled")}
+        again = failed | {n for n, r in steps.items() if r["status"] == "skipped"}
+        # What comes after a step that runs again waits for it and starts afresh (its inputs change), even
+        # one that failed with items; what succeeded keeps its outputs. A step that failed before it had
+        # items (its ``each`` was not an array) starts afresh too.
+        after: set[str] = set().union(*(_after(g, n) for n in again))
+        requeue = [n for n in failed if steps[n]["total"] and n not in after]
+        reset = {n for n in (again | after) - set(requeue) if steps[n]["status"] not in SUCCESS}
     for name in requeue:
         await _requeue(tx, ctx, steps[name])
     await _reset(tx, ctx, steps, reset)
-    await _reopen(tx, ctx, "redrive", data={"requeued_steps": sorted(requeue), "reset_steps": sorted(reset)})
+    data = {"requeued_steps": sorted(requeue), "reset_steps": sorted(reset)}
+    await _reopen(tx, ctx, "redrive", data=data, error=error)
     if g.form == "phases":
         await _reenter(tx, ctx, phase, requeued=bool(requeue))
     else:
@@ -98,11 +107,28 @@ async def rerun(tx: Tx, *, namespace: str, run_id: str, from_step: str) -> RunRe
             f"run {run_id!r} has no step {from_step!r}",
             errors=[field_error("from_step", f"not a step of this run's workflow (its steps: {known})")],
         )
+    error = None
+    if g.form == "tasks":
+        step = g.step(from_step)
+        blocked = [
+            d
+            for d in step.depends_on
+            if steps[d]["status"] not in SUCCESS
+            and not (step.allow_failed_dependencies and steps[d]["status"] in STEP_DONE)
+        ]
+        if blocked:
+            raise Conflict(
+                f"step {from_step!r} cannot run again: its dependencies {blocked} did not succeed "
+                "(redrive the run instead)"
+            )
+    else:
+        error = await _error_leading_to(tx, ctx, from_step)
     reset = {from_step} | _after(g, from_step)
     await _reset(tx, ctx, steps, reset)
-    await _reopen(tx, ctx, "rerun", data={"from_step": from_step, "reset_steps": sorted(reset)})
+    data = {"from_step": from_step, "reset_steps": sorted(reset)}
+    await _reopen(tx, ctx, "rerun", data=data, error=error)
     if g.form == "phases":
-        await enter_phase(tx, ctx, from_step, reason="rerun")
+        await enter_phase(tx, ctx, from_step, reason="rerun", error=error)
     else:
         await start_ready(tx, ctx)
     return await run_read(tx.conn, ctx.run)
@@ -180,15 +206,31 @@ async def _reset(tx: Tx, ctx: Ctx, steps: dict[str, StepRow], names: set[str]) -
         steps[name].update(cast(Any, values))
 
 
-async def _reopen(tx: Tx, ctx: Ctx, reason: str, *, data: dict[str, Any]) -> None:
-    """The run is running again: its end cleared, a new deadline, one more in ``redrive_count``, its job
-    back to ``running``; recorded as a transition and, when subscribed, sent as ``run.redriven``."""
+async def _error_leading_to(tx: Tx, ctx: Ctx, phase: str) -> Any:
+    """The error that led the run into ``phase`` the last time it entered it, kept in the run's history with
+    the transition (an on-error one, or a redrive or rerun of such a phase), else None."""
+    h = run_history.ID.table.c
+    stmt = (
+        sa.select(h.data)
+        .where(h.namespace == ctx.run["namespace"], h.run_id == ctx.run["id"], h.type == "transition")
+        .order_by(h.id.desc())
+    )
+    for (data,) in (await tx.conn.execute(stmt)).all():
+        if isinstance(data, dict) and data.get("to") == phase:
+            return data.get("error")
+    return None
+
+
+async def _reopen(tx: Tx, ctx: Ctx, reason: str, *, data: dict[str, Any], error: Any = None) -> None:
+    """The run is running again: its end cleared (its ``error`` is ``error``: the one that led into the error
+    phase it re-enters, if it does), a new deadline, one more in ``redrive_count``, its job back to
+    ``running``; recorded as a transition and, when subscribed, sent as ``run.redriven``."""
     run = ctx.run
     timeout = run["timeout_seconds"]
     values: dict[str, Any] = {
         "status": "running",
         "output": None,
-        "error": None,
+        "error": error,
         "finished_at": None,
         "paused_at": None,
         "deadline_at": tx.now + timedelta(seconds=timeout) if timeout else None,
@@ -210,10 +252,11 @@ async def _reopen(tx: Tx, ctx: Ctx, reason: str, *, data: dict[str, Any]) -> Non
 async def _reenter(tx: Tx, ctx: Ctx, phase: str, *, requeued: bool) -> None:
     """Phase form: make the failed phase current again and dispatch its re-queued tasks (or start it afresh
     when it had none)."""
+    error = ctx.run["error"]  # the one that led into it, when it is an error phase
     if not requeued:
-        await enter_phase(tx, ctx, phase, reason="redrive")
+        await enter_phase(tx, ctx, phase, reason="redrive", error=error)
         return
-    await enter_phase(tx, ctx, phase, reason="redrive", start=False)
+    await enter_phase(tx, ctx, phase, reason="redrive", error=error, start=False)
     await _resume_step(tx, ctx, ctx.graph.step(phase))
 
 

@@ -135,7 +135,8 @@ async def enter_phase(
     previous = ctx.run["current_phase"]
     if reason is None:
         reason = "start" if previous is None else ("on_error" if error is not None else "succeeded")
-    await add_transition(tx, ctx, previous, name, reason)
+    # The history keeps the error that led here: a redrive or rerun of the phase tells its tasks again.
+    await add_transition(tx, ctx, previous, name, reason, data=None if error is None else {"error": error})
     values: dict[str, Any] = {"current_phase": name, "updated_at": tx.now}
     if error is not None:
         values["error"] = error
