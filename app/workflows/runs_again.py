@@ -151,6 +151,7 @@ async def _requeue(tx: Tx, ctx: Ctx, row: StepRow) -> None:
             throttle_key=None,
             cap_key=None,
             handler=None,
+            batch_id=None,
         )
     )
     succeeded = sa.select(sa.func.count()).where(*mine, i.status == "succeeded")
