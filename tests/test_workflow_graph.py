@@ -629,6 +629,17 @@ CASES: list[tuple[str, Any, tuple[str, str]]] = [
         tasks(a={"concurrency": 0}),
         ("/tasks/a/concurrency", "bad_concurrency"),
     ),
+    ("batch size zero", tasks(a={"each": [1], "batch_size": 0}), ("/tasks/a/batch_size", "bad_batch_size")),
+    (
+        "batch size over 1,000",
+        tasks(a={"each": [1], "batch_size": 1001}),
+        ("/tasks/a/batch_size", "bad_batch_size"),
+    ),
+    (
+        "batch size on a single task",
+        tasks(a={"batch_size": 10}),
+        ("/tasks/a/batch_size", "bad_batch_size"),
+    ),
     ("zero timeout", tasks(a={"timeout_seconds": 0}), ("/tasks/a/timeout_seconds", "bad_timeout")),
     (
         "timeout over 366 days",
@@ -687,7 +698,7 @@ def test_every_documented_code_is_exercised() -> None:
         "too_many_steps", "too_many_handlers", "duplicate_handler", "unknown_target", "final_with_transition",
         "no_initial", "several_initial", "cycle", "no_final_reachable", "unknown_dependency", "bad_pointer",
         "each_not_upstream", "each_too_long", "bad_retry", "bad_throttle", "bad_concurrency", "bad_timeout",
-        "bad_tolerance", "bad_output", "bad_failure_mode",
+        "bad_tolerance", "bad_output", "bad_failure_mode", "bad_batch_size",
     }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ to the outbox, in the caller's transaction; ``fill`` dispatches a step's waiting
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -19,7 +20,8 @@ from app.workflows import run_history
 from app.workflows import throttles as th
 from app.workflows.graph import Step
 from app.workflows.graph_model import MAX_THROTTLE_LIMIT
-from app.workflows.messages import message_base, task_json
+from app.workflows.messages import batch_item, batch_json, json_size, message_base, task_json
+from app.workflows.models import HandlerRow
 from app.workflows.run_context import (
     DEFAULT_TIMEOUT,
     Ctx,
@@ -41,6 +43,7 @@ from app.workflows.run_models import (
 )
 
 log = logging.getLogger("rendezvous.workflows")
+BATCH_BYTES = 1 << 20  # the items of one map_batch message, as JSON: past this a group is split
 _MARK_DISPATCHED = (
     sa.update(run_items)
     .where(
@@ -58,60 +61,50 @@ _MARK_DISPATCHED = (
         handler=sa.bindparam("b_handler"),
         throttle_key=sa.bindparam("b_key"),
         cap_key=sa.bindparam("b_cap"),
+        batch_id=sa.bindparam("b_batch"),
     )
 )
+
+
+@dataclass
+class _Attempt:
+    """An attempt about to go out: its job, its item's new state, its ``task`` and the handler it goes to."""
+
+    job: JobRow
+    mark: dict[str, Any]
+    task: dict[str, Any]
+    previous_error: Any
+    handler: HandlerRow
 
 
 async def dispatch(
     tx: Tx, ctx: Ctx, step: Step, items: list[ItemRow], *, slots: tuple[th.Slot, ...] = ()
 ) -> int:
     """Dispatch the next attempt of each item whose handler is registered, holding a slot of each key in
-    ``slots`` (locked, with room for them all); returns how many went out. Step counters are the caller's."""
+    ``slots`` (locked, with room for them all); returns how many went out. Step counters are the caller's.
+    A map step with ``batch_size`` sends its attempts in messages of up to that many, in index order."""
     await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in items})
-    run, ns = ctx.run, ctx.run["namespace"]
-    base = await message_base(tx, ctx, step) if items else {}
-    new_jobs: list[JobRow] = []
-    marks: list[dict[str, Any]] = []
-    events: list[deliveries.Event] = []
+    ns, run_id = ctx.run["namespace"], ctx.run["id"]
+    attempts = []
     for it in items:
         handler = ctx.handlers[handler_name(step, it["idx"])]
-        if handler is None:
-            continue  # waits until the handler is registered (explain: handler_unavailable)
-        attempt = it["attempt"] + 1
-        job_id = _next_id(run["id"], step, it)
-        timeout = step.timeout_seconds or handler["timeout_seconds"] or DEFAULT_TIMEOUT
-        timeout_at = tx.now + timedelta(seconds=timeout)
-        beat = step.heartbeat_seconds or handler["heartbeat_seconds"]
-        deadline = beat_deadline(tx.now, beat, timeout_at) if beat else timeout_at
-        name = f"{run['workflow']}:{step.name}"
-        limits = {"timeout_seconds": timeout, "heartbeat_seconds": beat, "timeout_at": timeout_at}
-        new_jobs.append(
-            store.new_row(ns, job_id, tx.now, name=name, registered=True, deadline_at=deadline, **limits)
-        )
-        marks.append(
-            {"b_ns": ns, "b_run": run["id"], "b_step": step.name, "b_idx": it["idx"]}
-            | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
-            | {"b_key": slots[0].key if slots else None, "b_cap": slots[1].key if len(slots) > 1 else None}
-        )
-        task = task_json(ctx, step, it, handler, job_id, attempt, tx.task_messages.public_url)
-        task["deadline_at"] = timeout_at.isoformat()
-        data = {"task": task, **base, "previous_error": it["error"]}
-        callback = {"url": handler["url"], "headers": handler["headers"]}
-        events.append(deliveries.Event(ns, "task.requested", ("task", job_id), callback, data))
-    if not new_jobs:
+        if handler is not None:  # else it waits until the handler is registered (handler_unavailable)
+            attempts.append(_attempt(tx, ctx, step, it, handler, slots))
+    if not attempts:
         return 0
-    taken = await _register(tx, new_jobs)
+    taken = await _register(tx, [a.job for a in attempts])
     if taken:  # never another's job: such an attempt number is passed over, the next one used
         log.warning("attempt ids taken by other jobs, passed over: %s", sorted(taken))
-        marks = [m for m in marks if m["b_job"] not in taken]
-        events = [e for e in events if e.subject[1] not in taken]
-    if marks:
+    kept = [a for a in attempts if a.job["id"] not in taken]
+    if kept:
+        events = _messages(tx, step, kept, await message_base(tx, ctx, step))
+        marks = [a.mark for a in kept]
         await tx.conn.execute(_MARK_DISPATCHED, marks)
         await run_history.write(
             tx,
             [
                 run_history.entry(
-                    tx, run, "attempt.dispatched", step=step.name, idx=m["b_idx"], attempt=m["b_attempt"]
+                    tx, ctx.run, "attempt.dispatched", step=step.name, idx=m["b_idx"], attempt=m["b_attempt"]
                 )
                 | {"job_id": m["b_job"], "data": {"handler": m["b_handler"]}}
                 for m in marks
@@ -120,8 +113,72 @@ async def dispatch(
         await deliveries.enqueue_many(tx, events)
         for slot in slots:
             await th.take(tx, ns, slot.key, len(marks))
-    again = [it | {"attempt": it["attempt"] + 1} for it in items if _next_id(run["id"], step, it) in taken]
-    return len(marks) + (await dispatch(tx, ctx, step, again, slots=slots) if again else 0)
+    again = [it | {"attempt": it["attempt"] + 1} for it in items if _next_id(run_id, step, it) in taken]
+    return len(kept) + (await dispatch(tx, ctx, step, again, slots=slots) if again else 0)
+
+
+def _attempt(
+    tx: Tx, ctx: Ctx, step: Step, it: ItemRow, handler: HandlerRow, slots: tuple[th.Slot, ...]
+) -> _Attempt:
+    run, ns = ctx.run, ctx.run["namespace"]
+    attempt = it["attempt"] + 1
+    job_id = _next_id(run["id"], step, it)
+    timeout = step.timeout_seconds or handler["timeout_seconds"] or DEFAULT_TIMEOUT
+    timeout_at = tx.now + timedelta(seconds=timeout)
+    beat = step.heartbeat_seconds or handler["heartbeat_seconds"]
+    deadline = beat_deadline(tx.now, beat, timeout_at) if beat else timeout_at
+    limits = {"timeout_seconds": timeout, "heartbeat_seconds": beat, "timeout_at": timeout_at}
+    name = f"{run['workflow']}:{step.name}"
+    job = store.new_row(ns, job_id, tx.now, name=name, registered=True, deadline_at=deadline, **limits)
+    mark = (
+        {"b_ns": ns, "b_run": run["id"], "b_step": step.name, "b_idx": it["idx"]}
+        | {"b_attempt": attempt, "b_job": job_id, "b_now": tx.now, "b_handler": handler["name"]}
+        | {"b_key": slots[0].key if slots else None, "b_cap": slots[1].key if len(slots) > 1 else None}
+        | {"b_batch": None}
+    )
+    task = task_json(ctx, step, it, handler, job_id, attempt, tx.task_messages.public_url)
+    task["deadline_at"] = timeout_at.isoformat()
+    return _Attempt(job, mark, task, it["error"], handler)
+
+
+def _messages(tx: Tx, step: Step, kept: list[_Attempt], base: dict[str, Any]) -> list[deliveries.Event]:
+    """One ``task.requested`` per attempt, or with ``batch_size`` one per group of attempts (subject
+    ``task_batch`` and the group's first job id, which each of its items keeps as its ``batch_id``)."""
+    events: list[deliveries.Event] = []
+    if step.batch_size is None:
+        for a in kept:
+            data = {"task": a.task, **base, "previous_error": a.previous_error}
+            events.append(_event(a, ("task", a.task["job_id"]), data))
+        return events
+    for group in _groups([(a, batch_item(a.task, a.previous_error)) for a in kept], step.batch_size):
+        first = group[0][0]
+        for a, _ in group:
+            a.mark["b_batch"] = first.task["job_id"]
+        task = batch_json(first.task, [item for _, item in group], tx.task_messages.public_url)
+        events.append(_event(first, ("task_batch", first.task["job_id"]), {"task": task, **base}))
+    return events
+
+
+def _groups(
+    pairs: list[tuple[_Attempt, dict[str, Any]]], size: int
+) -> list[list[tuple[_Attempt, dict[str, Any]]]]:
+    """Consecutive groups of up to ``size`` attempts whose items' JSON stays within BATCH_BYTES (an item
+    larger than that goes in a message of its own)."""
+    groups: list[list[tuple[_Attempt, dict[str, Any]]]] = []
+    used = BATCH_BYTES + 1
+    for pair in pairs:
+        cost = json_size(pair[1])
+        if not groups or len(groups[-1]) >= size or used + cost > BATCH_BYTES:
+            groups.append([])
+            used = 0
+        groups[-1].append(pair)
+        used += cost
+    return groups
+
+
+def _event(a: _Attempt, subject: tuple[str, str], data: dict[str, Any]) -> deliveries.Event:
+    callback = {"url": a.handler["url"], "headers": a.handler["headers"]}
+    return deliveries.Event(a.job["namespace"], "task.requested", subject, callback, data)
 
 
 def _next_id(run_id: str, step: Step, item: ItemRow) -> str:
@@ -130,10 +187,11 @@ def _next_id(run_id: str, step: Step, item: ItemRow) -> str:
 
 async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
     """Dispatch waiting items in index order while the step has room (nothing while paused); an item whose
-    key is full becomes ``throttled`` and its run step is queued for the key's next free slot."""
+    key is full becomes ``throttled`` and its run step is queued for the key's next free slot. A key's
+    freed slots go to its waiting items one at a time (``grant``): such an item goes out alone."""
     if ctx.run["status"] != "running" or row["status"] != "running":
         return 0
-    free = th.step_room(step, row)
+    free = th.dispatch_room(step, row)
     if free <= 0:
         return 0
     i = run_items.c

@@ -84,12 +84,35 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     # keys never wait on each other in a cycle.
     await th.lock_keys(tx, namespace, _keys(items))
     contexts: dict[str, Ctx] = {}
+    group: list[tuple[ItemRow, Any, Any]] = []  # successes of one map step in a row, finished together
     for item in items:
         job_id = cast(str, item["job_id"])
         if item["run_id"] not in contexts:
             contexts[item["run_id"]] = await load_ctx(tx, namespace, item["run_id"])
+        ctx = contexts[item["run_id"]]
         output, error = results[job_id]
-        await finish_attempt(tx, contexts[item["run_id"]], item, status_of[job_id], output, error)
+        if group and (group[0][0]["run_id"], group[0][0]["step"]) != (item["run_id"], item["step"]):
+            await _finish_group(tx, contexts, group)
+            group = []
+        if status_of[job_id] == "succeeded" and ctx.graph.step(item["step"]).kind == "map":
+            group.append((item, output, error))
+            continue
+        await _finish_group(tx, contexts, group)
+        group = []
+        await finish_attempt(tx, ctx, item, status_of[job_id], output, error)
+    await _finish_group(tx, contexts, group)
+
+
+async def _finish_group(tx: Tx, contexts: dict[str, Ctx], group: list[tuple[ItemRow, Any, Any]]) -> None:
+    """One success goes the usual way; several of one map step go together."""
+    if not group:
+        return
+    ctx = contexts[group[0][0]["run_id"]]
+    if len(group) == 1:
+        item, output, error = group[0]
+        await finish_attempt(tx, ctx, item, "succeeded", output, error)
+    else:
+        await finish_succeeded(tx, ctx, group)
 
 
 def _keys(items: Sequence[ItemRow]) -> set[str]:
@@ -141,7 +164,9 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         values = {"status": "cancelled" if status == "cancelled" else final, "error": error}
         deltas = {"in_flight": -1, "cancelled" if status == "cancelled" else "failed": 1}
     # The keys as the item holds them now: a handler's new cap may have tagged it since it was read.
-    stmt = guard.values(**values, **ended).returning(run_items.c.throttle_key, run_items.c.cap_key)
+    # An item in a batch message keeps its ``batch_id`` while its attempt is in flight only.
+    stmt = guard.values(**values, **ended, batch_id=None)
+    stmt = stmt.returning(run_items.c.throttle_key, run_items.c.cap_key)
     held = (await tx.conn.execute(stmt)).first()
     if held is None:
         return
@@ -165,15 +190,7 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     stmt = _step_update(ns, item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
     if status in ("timed_out", "cancelled"):
-        # Timed out (or cancelled by its handler) with its message perhaps still being retried: the
-        # handler is not to get it now.
-        await deliveries.withdraw(
-            tx,
-            namespace=ns,
-            event_type="task.requested",
-            subject_kind="task",
-            subject_ids=[cast(str, item["job_id"])],
-        )
+        await _withdraw_message(tx, item)
     phase_failed = step.kind == "phase" and values["status"] in ("failed", "timed_out", "cancelled")
     over = row["failed"] > tolerated(step, row["total"])
     failing = phase_failed or (over and ctx.graph.failure_mode == "fail_fast")
@@ -192,6 +209,15 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         context = {"phase": step.name, "step": step.name, "job_id": item["job_id"], "error": reason}
         await step_finished(tx, ctx, step, "failed", error=context)
         return
+    await _step_moved(tx, ctx, step, row)
+
+
+async def _step_moved(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> None:
+    """A step's counters moved as attempts ended: it fails (past its tolerance, with ``fail_fast``), or
+    dispatches what its room allows, and ends when every item did."""
+    if row["status"] != "running":
+        return
+    over = row["failed"] > tolerated(step, row["total"])
     if over and ctx.graph.failure_mode == "fail_fast":
         await step_finished(tx, ctx, step, "failed")  # ends the run and cancels what is in flight
         return
@@ -201,6 +227,86 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
             "failed" if over or row["cancelled"] else "completed" if row["failed"] else "succeeded"
         )
         await step_finished(tx, ctx, step, outcome)
+
+
+_SET_OUTPUT = (
+    sa.update(run_items)
+    .where(
+        run_items.c.namespace == sa.bindparam("b_ns"),
+        run_items.c.run_id == sa.bindparam("b_run"),
+        run_items.c.step == sa.bindparam("b_step"),
+        run_items.c.idx == sa.bindparam("b_idx"),
+    )
+    .values(output=sa.bindparam("b_output", type_=run_items.c.output.type))
+)
+
+
+async def finish_succeeded(tx: Tx, ctx: Ctx, group: list[tuple[ItemRow, Any, Any]]) -> None:
+    """Attempts of one map step that succeeded, reported together (``(item, output, error)``, in job id
+    order): their items, history and step counters move in a few statements for the lot rather than a few
+    per item, then the step is decided once. Items that ended otherwise meanwhile stay as they are."""
+    first = group[0][0]
+    ns, run_id, name = first["namespace"], first["run_id"], first["step"]
+    step, i = ctx.graph.step(name), run_items.c
+    by_job = {cast(str, it["job_id"]): (it, output, error) for it, output, error in group}
+    stmt = (
+        sa.update(run_items)
+        .where(i.namespace == ns, i.run_id == run_id, i.step == name, i.status.in_(IN_FLIGHT))
+        .where(i.idx.in_(sorted(it["idx"] for it, _, _ in group)), i.job_id.in_(sorted(by_job)))
+        .values(status="succeeded", error=None, finished_at=tx.now, batch_id=None)
+        .returning(i.job_id, i.throttle_key, i.cap_key)
+    )
+    done = sorted((await tx.conn.execute(stmt)).all(), key=lambda r: cast(str, r.job_id))
+    if not done:
+        return
+    base = {"b_ns": ns, "b_run": run_id, "b_step": name}
+    outputs = [
+        base | {"b_idx": by_job[r.job_id][0]["idx"], "b_output": normalise(by_job[r.job_id][1], step.output)}
+        for r in done
+    ]
+    await tx.conn.execute(_SET_OUTPUT, outputs)
+    await run_history.write(
+        tx,
+        [
+            run_history.entry(
+                tx, ctx.run, "attempt.succeeded", step=name, idx=it["idx"], attempt=it["attempt"]
+            )
+            | {"job_id": r.job_id, "data": {"item_status": "succeeded", "error": error}}
+            for r in done
+            for it, _, error in [by_job[r.job_id]]
+        ],
+    )
+    held: dict[str, int] = {}  # keys the items held (none, unless a handler's cap tagged them)
+    for r in done:
+        for key in (r.throttle_key, r.cap_key):
+            if key is not None:
+                held[key] = held.get(key, 0) + 1
+    await th.lock_keys(tx, ns, set(held))  # before the step's row, as a grant does
+    stmt2 = _step_update(ns, run_id, name, in_flight=-len(done), succeeded=len(done))
+    row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
+    served: set[tuple[str, str]] = set()
+    for key in sorted(held):
+        await th.release(tx, ns, key, held[key])
+        served |= await grant(tx, ns, key, contexts={run_id: ctx})
+    if (run_id, name) in served:
+        row = await _step_row(tx, ns, run_id, name)
+    await _step_moved(tx, ctx, step, row)
+
+
+async def _withdraw_message(tx: Tx, item: ItemRow) -> None:
+    """An attempt timed out (or cancelled by its handler) with its message perhaps still being retried: the
+    handler is not to get it now. A message carrying other items still in flight stays: they need it."""
+    ns, i = item["namespace"], run_items.c
+    if item["batch_id"] is None:
+        kind, subject = "task", cast(str, item["job_id"])
+    else:
+        kind, subject = "task_batch", item["batch_id"]
+        others = sa.select(i.idx).where(i.namespace == ns, i.batch_id == subject)
+        if (await tx.conn.execute(others.limit(1))).first() is not None:
+            return
+    await deliveries.withdraw(
+        tx, namespace=ns, event_type="task.requested", subject_kind=kind, subject_ids=[subject]
+    )
 
 
 def tolerated(step: Step, total: int) -> int:
@@ -222,16 +328,20 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
     for ns in sorted({it["namespace"] for it in due}):  # keys in one order, before runs and step rows
         await th.lock_keys(tx, ns, _keys([it for it in due if it["namespace"] == ns]))
     contexts: dict[tuple[str, str], Ctx] = {}
+    back: dict[tuple[str, str, str], int] = {}  # run steps and how many of their items wait again
     for item in due:
         key = (item["namespace"], item["run_id"])
         if key not in contexts:
             contexts[key] = await load_ctx(tx, *key, lock=True)  # a pause waits for this, or this for it
         guard = _where_item(item).where(i.status == "retry_scheduled")
-        if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount != 1:
-            continue
-        stmt2 = _step_update(item["namespace"], item["run_id"], item["step"], retry_scheduled=-1)
+        if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount == 1:
+            step_key = (*key, item["step"])
+            back[step_key] = back.get(step_key, 0) + 1
+    # Each step is filled once, with all its items due: a step with ``batch_size`` sends them together.
+    for (ns, run_id, name), count in back.items():
+        stmt2 = _step_update(ns, run_id, name, retry_scheduled=-count)
         row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
-        await fill(tx, contexts[key], contexts[key].graph.step(item["step"]), row)
+        await fill(tx, contexts[(ns, run_id)], contexts[(ns, run_id)].graph.step(name), row)
     return len(due)
 
 
@@ -290,14 +400,23 @@ def _where_step_select(ns: str, run_id: str, step: str) -> Any:
 
 async def on_deliveries_dead(tx: Tx, *, namespace: str, dead: Sequence[DeadDelivery]) -> None:
     """Task messages that failed for good fail their attempts with ``{reason: "dispatch_failed",
-    last_status}``: each attempt's job ends ``failed``, and ``on_jobs_finished`` (its consumer) counts it
-    under the step's retry policy, once. Attempts that ended already (reported, timed out, cancelled) stay
-    as they are."""
+    last_status}`` (a ``map_batch`` message every attempt it carried that is still in flight): each
+    attempt's job ends ``failed``, and ``on_jobs_finished`` (its consumer) counts it under the step's retry
+    policy, once. Attempts that ended already (reported, timed out, cancelled) stay as they are."""
+    requests = [d for d in dead if d.event_type == "task.requested"]
     last_status = {
         d.subject_id: d.last_status
-        for d in dead
-        if d.event_type == "task.requested" and d.subject_kind == "task" and ATTEMPT_ID.match(d.subject_id)
+        for d in requests
+        if d.subject_kind == "task" and ATTEMPT_ID.match(d.subject_id)
     }
+    batches = {d.subject_id: d.last_status for d in requests if d.subject_kind == "task_batch"}
+    if batches:
+        i = run_items.c
+        carried = sa.select(i.job_id, i.batch_id).where(
+            i.namespace == namespace, i.batch_id.in_(sorted(batches)), i.status.in_(IN_FLIGHT)
+        )
+        for job_id, batch_id in (await tx.conn.execute(carried)).all():
+            last_status[job_id] = batches[batch_id]
     if not last_status:
         return
     j = jobs.c

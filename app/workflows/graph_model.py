@@ -22,6 +22,7 @@ MAX_RETRY_COUNT = 50
 MAX_TIMEOUT_SECONDS = 366 * 86_400
 MAX_CONCURRENCY = 10_000
 DEFAULT_MAP_CONCURRENCY = 100
+MAX_BATCH_SIZE = 1000  # items a map step's message may carry: what one bulk report takes
 MAX_THROTTLE_KEY = 200
 # A key is printable: no control characters, and no U+FFFD (what a server makes of bytes that are not UTF-8).
 THROTTLE_KEY_PATTERN = r"^[^\x00-\x1f\x7f\ufffd]{1,200}$"
@@ -111,6 +112,7 @@ class Step:
     tolerated_failures: Tolerance | None
     allow_failed_dependencies: bool
     position: int
+    batch_size: int | None = None  # a map step's items per task message (None: one message per item)
 
 
 @dataclass(frozen=True)

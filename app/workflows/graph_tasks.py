@@ -1,9 +1,10 @@
 """The DAG form (JobFlow): tasks with depends_on, map tasks over `each`, a run output, a failure mode.
 
 Decisions: `concurrency` on a task without `each` is checked like any other but has no effect (a single task
-has one attempt in flight); `tolerated_failures` there is a `bad_tolerance` (it only means something for
-map items). A pointer in `each`, `params` or a throttle key may name any upstream step, a dependency or a
-dependency's ancestor: all of their outputs exist when the task is dispatched.
+has one attempt in flight); `tolerated_failures` there is a `bad_tolerance` and `batch_size` a
+`bad_batch_size` (they only mean something for map items). A pointer in `each`, `params` or a throttle key
+may name any upstream step, a dependency or a dependency's ancestor: all of their outputs exist when the
+task is dispatched.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.workflows.graph_fields import (
 )
 from app.workflows.graph_model import (
     DEFAULT_MAP_CONCURRENCY,
+    MAX_BATCH_SIZE,
     MAX_CONCURRENCY,
     MAX_MAP_ITEMS,
     FailureMode,
@@ -57,6 +59,7 @@ TASK_FIELDS = frozenset(
         "heartbeat_seconds",
         "tolerated_failures",
         "allow_failed_dependencies",
+        "batch_size",
     }
 )
 TOLERANCE_FIELDS = frozenset({"count", "percent"})
@@ -132,6 +135,7 @@ def _task(
         ),
         allow_failed_dependencies=read_bool(obj, "allow_failed_dependencies", loc, issues),
         position=position,
+        batch_size=_batch_size(obj.get("batch_size"), kind, at(loc, "batch_size"), issues),
     )
 
 
@@ -193,6 +197,19 @@ def _concurrency(value: Any, kind: StepKind, loc: str, issues: Issues) -> int:
     if kind == "task":
         return 1
     return DEFAULT_MAP_CONCURRENCY if value is None else int(value)
+
+
+def _batch_size(value: Any, kind: StepKind, loc: str, issues: Issues) -> int | None:
+    """Items per task message of a map task: 1–1,000 (what one bulk report takes), default none."""
+    if value is None:
+        return None
+    if not (is_int(value) and 1 <= value <= MAX_BATCH_SIZE):
+        issues.error(loc, "bad_batch_size", f"batch_size must be an integer 1–{MAX_BATCH_SIZE}")
+    elif kind != "map":
+        issues.error(loc, "bad_batch_size", "batch_size applies only to a map task (with each)")
+    else:
+        return int(value)
+    return None
 
 
 def _output_keys(value: Any, loc: str, issues: Issues) -> tuple[str, ...] | None:

@@ -231,3 +231,38 @@ def task_json(
     if ref.version is not None:
         task["handler_version"] = ref.version
     return task
+
+
+# A map step's message with ``batch_size``: what its items share is said once, the rest item by item.
+_BATCH_SHARED = [
+    "run_id",
+    "workflow",
+    "version",
+    "step",
+    "handler",
+    "handler_version",
+    "deadline_at",
+    "heartbeat_seconds",
+]
+_BATCH_ITEM = [
+    "index",
+    "item",
+    "job_id",
+    "task_key",
+    "attempt",
+    "max_attempts",
+    "complete_url",
+    "heartbeat_url",
+]
+
+
+def batch_item(task: dict[str, Any], previous_error: Any) -> dict[str, Any]:
+    """One item of a ``map_batch`` message, from the ``task`` a message of its own would carry."""
+    return {k: task[k] for k in _BATCH_ITEM} | {"previous_error": previous_error}
+
+
+def batch_json(first: dict[str, Any], items: list[dict[str, Any]], public_url: str | None) -> dict[str, Any]:
+    """A ``map_batch`` message's ``task``: what its items share (taken from the first item's ``task``), the
+    bulk report route, and the items in index order."""
+    task: dict[str, Any] = {"kind": "map_batch"} | {k: first[k] for k in _BATCH_SHARED if k in first}
+    return task | {"complete_url": f"{public_url or ''}/v1/jobs/complete", "items": items}

@@ -159,8 +159,8 @@ run_items = sa.Table(
     sa.Column("throttle_key", sa.String(210), nullable=True),
     sa.Column("cap_key", sa.String(210), nullable=True),  # the second key an attempt holds or needs
     sa.Column("handler", sa.String(100), nullable=True),
-    # A map step with ``batch_size``: the job id of the first item of the message that carried this item's
-    # current attempt (the message's subject); null for an attempt sent in a message of its own.
+    # A map step with ``batch_size``: while the item's attempt is in flight, the job id of the first item
+    # of the message that carries it (the message's subject); null otherwise, and for a message of its own.
     sa.Column("batch_id", sa.String(200), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
     sa.Index("ix_run_items_job", "namespace", "job_id", unique=True),

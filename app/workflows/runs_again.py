@@ -178,6 +178,7 @@ async def _requeue(tx: Tx, ctx: Ctx, row: StepRow) -> None:
             throttle_key=None,
             cap_key=None,
             handler=None,
+            batch_id=None,
         )
     )
     # Its succeeded items stay as they are, and so does their counter; nothing else is in flight or queued.

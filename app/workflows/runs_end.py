@@ -275,11 +275,12 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
     keyed = keyed.where(sa.or_(i.throttle_key.is_not(None), i.cap_key.is_not(None))).distinct()
     keys = {k for row in (await tx.conn.execute(keyed)).all() for k in row if k is not None}
     await th.lock_keys(tx, ns, keys)  # before the items and steps, as grants do
-    stmt = sa.select(i.step, i.idx, i.status, i.job_id, i.item, i.attempt, i.throttle_key, i.cap_key)
+    stmt = sa.select(i.step, i.idx, i.status, i.job_id, i.attempt, i.throttle_key, i.cap_key, i.batch_id)
     rows = (await tx.conn.execute(stmt.where(*where).order_by(i.step, i.idx))).all()
     if not rows:
         return
-    await tx.conn.execute(sa.update(run_items).where(*where).values(status="cancelled", finished_at=tx.now))
+    cancelled = {"status": "cancelled", "finished_at": tx.now, "batch_id": None}
+    await tx.conn.execute(sa.update(run_items).where(*where).values(cancelled))
     per_step: dict[str, dict[str, int]] = {}
     freed: dict[str, int] = {}
     for r in rows:
@@ -321,27 +322,37 @@ async def cancel_items(tx: Tx, ctx: Ctx, *, reason: str, step: str | None = None
 
 
 async def _notify_cancelled(tx: Tx, ctx: Ctx, flying: list[Any], reason: str) -> None:
+    """A signed ``task.cancelled`` to the handler of each cancelled attempt, one per ``map_batch`` message
+    for the attempts it carried. A task whose request was never sent has it withdrawn instead: its handler
+    never hears of it. (A run's cancelled attempts include every one in flight of their batch messages.)"""
     await handler_rows(tx, ctx, {handler_name(ctx.graph.step(r.step), r.idx) for r in flying})
-    # A task whose request was never sent has it withdrawn instead: its handler never hears of it.
-    withdrawn = await deliveries.withdraw(
-        tx,
-        namespace=ctx.run["namespace"],
-        event_type="task.requested",
-        subject_kind="task",
-        subject_ids=[r.job_id for r in flying],
-    )
-    events = []
+    ns = ctx.run["namespace"]
+    kinds = {"task": [r.job_id for r in flying if r.batch_id is None]}
+    kinds["task_batch"] = sorted({r.batch_id for r in flying if r.batch_id is not None})
+    withdrawn: set[str] = set()
+    for kind, subjects in kinds.items():
+        withdrawn |= await deliveries.withdraw(
+            tx, namespace=ns, event_type="task.requested", subject_kind=kind, subject_ids=subjects
+        )
+    notes: dict[tuple[str, str], list[Any]] = {}
     for r in flying:
-        if r.job_id in withdrawn:
-            continue
-        handler = ctx.handlers.get(handler_name(ctx.graph.step(r.step), r.idx))
+        subject = ("task", r.job_id) if r.batch_id is None else ("task_batch", r.batch_id)
+        if subject[1] not in withdrawn:
+            notes.setdefault(subject, []).append(r)
+    events = []
+    for subject, rows in notes.items():
+        first = rows[0]
+        handler = ctx.handlers.get(handler_name(ctx.graph.step(first.step), first.idx))
         if handler is None:
             continue
-        task = {"job_id": r.job_id, "task_key": f"{ctx.run['id']}:{r.step}:{r.idx}", "run_id": ctx.run["id"]}
-        task |= {"step": r.step, "index": r.idx, "attempt": r.attempt, "handler": handler["name"]}
+        task: dict[str, Any] = {"run_id": ctx.run["id"], "step": first.step, "handler": handler["name"]}
+        if subject[0] == "task_batch":
+            task["kind"] = "map_batch"
+            task["items"] = [{"index": r.idx, "job_id": r.job_id, "attempt": r.attempt} for r in rows]
+        else:
+            task |= {"job_id": first.job_id, "task_key": f"{ctx.run['id']}:{first.step}:{first.idx}"}
+            task |= {"index": first.idx, "attempt": first.attempt}
         callback = {"url": handler["url"], "headers": handler["headers"]}
         data = {"task": task, "reason": reason}
-        events.append(
-            deliveries.Event(ctx.run["namespace"], "task.cancelled", ("task", r.job_id), callback, data)
-        )
+        events.append(deliveries.Event(ns, "task.cancelled", subject, callback, data))
     await deliveries.enqueue_many(tx, events)

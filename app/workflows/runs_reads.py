@@ -68,11 +68,8 @@ def _unstarted(row: StepRow) -> int:
 def _step_read(row: StepRow, step: Step | None) -> StepRead:
     unstarted = _unstarted(row)
     limit = row["total"] if step is None or step.kind != "map" else step.concurrency
-    ready = (
-        max(min(unstarted, limit - row["in_flight"] - row["throttled"]), 0)
-        if row["status"] == "running"
-        else 0
-    )
+    room = limit - row["in_flight"] - row["throttled"] if step is None else th.dispatch_room(step, row)
+    ready = max(min(unstarted, room), 0) if row["status"] == "running" else 0
     items = StepItems(
         total=row["total"],
         waiting=unstarted - ready,
@@ -170,9 +167,7 @@ async def explain(conn: AsyncConnection, *, namespace: str, run_id: str) -> RunE
         for st in graph.steps:
             row = steps[st.name]
             if row["status"] == "running":
-                blockers += await _running_blockers(
-                    conn, run, st.concurrency if st.kind == "map" else None, row
-                )
+                blockers += await _running_blockers(conn, run, st, row)
                 blockers += await _handler_blockers(conn, namespace, st.name, [h.name for h in st.handlers])
             elif row["status"] == "waiting" and graph.form == "tasks":
                 # A step that allows failed dependencies waits only for those that have not ended.
@@ -191,8 +186,9 @@ def _done(row: StepRow) -> int:
 
 
 async def _running_blockers(
-    conn: AsyncConnection, run: RunRow, concurrency: int | None, row: StepRow
+    conn: AsyncConnection, run: RunRow, step: Step, row: StepRow
 ) -> list[dict[str, Any]]:
+    concurrency = step.concurrency if step.kind == "map" else None
     i = run_items.c
     mine = (i.namespace == run["namespace"], i.run_id == run["id"], i.step == row["step"])
     found: list[dict[str, Any]] = []
@@ -200,17 +196,14 @@ async def _running_blockers(
         stmt = sa.select(i.job_id).where(*mine, i.status.in_(("dispatched", "running"))).order_by(i.idx)
         job_ids = list((await conn.execute(stmt.limit(PREVIEW))).scalars())
         found.append({"step": row["step"], "reason": "in_flight", "job_ids": job_ids})
-        found += await _dispatch_failing(conn, run, row["step"])
-    waiting = _unstarted(row)
-    if concurrency is not None and waiting and row["in_flight"] + row["throttled"] >= concurrency:
-        found.append(
-            {
-                "step": row["step"],
-                "reason": "concurrency",
-                "limit": concurrency,
-                "in_flight": row["in_flight"],
-            }
-        )
+        found += await _dispatch_failing(conn, run, row["step"], batched=step.batch_size is not None)
+    if concurrency is not None and _unstarted(row) and th.dispatch_room(step, row) <= 0:
+        # Full, or with ``batch_size`` without room for a whole message yet.
+        blocker = {"step": row["step"], "reason": "concurrency", "limit": concurrency}
+        blocker["in_flight"] = row["in_flight"]
+        if step.batch_size is not None:
+            blocker["batch_size"] = step.batch_size
+        found.append(blocker)
     if row["throttled"]:
         found += await _throttled_blockers(conn, run, row["step"])
     if row["retry_scheduled"]:
@@ -242,16 +235,20 @@ async def _throttled_blockers(conn: AsyncConnection, run: RunRow, step: str) -> 
     return found
 
 
-async def _dispatch_failing(conn: AsyncConnection, run: RunRow, step: str) -> list[dict[str, Any]]:
+async def _dispatch_failing(
+    conn: AsyncConnection, run: RunRow, step: str, *, batched: bool
+) -> list[dict[str, Any]]:
     """The step's attempts in flight whose task message failed and waits for its next try (not dead yet): one
     blocker with the status and next try of the one due first, and their job ids (the first 100). Each
-    attempt in flight costs one look-up by subject."""
+    attempt in flight costs one look-up by subject: its job id, or in a step with ``batch_size`` the
+    ``batch_id`` of the message that carries it."""
     i, d = run_items.c, deliveries.c
+    kind, subject = ("task_batch", i.batch_id) if batched else ("task", i.job_id)
     stmt = (
         sa.select(i.job_id, d.last_status_code, d.next_attempt_at)
         .join(
             deliveries,
-            sa.and_(d.namespace == i.namespace, d.subject_kind == "task", d.subject_id == i.job_id),
+            sa.and_(d.namespace == i.namespace, d.subject_kind == kind, d.subject_id == subject),
         )
         .where(i.namespace == run["namespace"], i.run_id == run["id"], i.step == step)
         .where(i.status.in_(("dispatched", "running")), d.event_type == "task.requested")

@@ -219,3 +219,18 @@ def step_room(step: Step, row: StepRow) -> int:
     """How many more items the step may dispatch or hold throttled: its concurrency (a map) or all."""
     limit = step.concurrency if step.kind == "map" else row["total"]
     return limit - row["in_flight"] - row["throttled"]
+
+
+def dispatch_room(step: Step, row: StepRow) -> int:
+    """How many waiting items the step dispatches now. With ``batch_size``, while more wait than the step has
+    room for, only whole messages go (of ``batch_size`` items, or ``concurrency`` when that is smaller): the
+    room fills as attempts end. What waits goes out at once when it all fits, a last message short."""
+    free = step_room(step, row)
+    if step.batch_size is None or free <= 0:
+        return free
+    waiting = row["total"] - row["succeeded"] - row["failed"] - row["cancelled"]
+    waiting -= row["in_flight"] + row["retry_scheduled"] + row["throttled"]
+    if waiting <= free:
+        return free
+    size = min(step.batch_size, step.concurrency)
+    return free // size * size
