@@ -130,11 +130,14 @@ async def step_latency(ctx: Ctx, handler: TaskHandler) -> dict[str, Any]:
 MAP_CONCURRENCY = 50
 
 
-def map_definition(items: int, concurrency: int) -> dict[str, Any]:
+def map_definition(items: int, concurrency: int, batch_size: int | None = None) -> dict[str, Any]:
     """One map step over ``items`` zeros: the smallest literal ``each`` (100,000 elements must fit the
     256 KiB definition limit; an ``each`` from the input would travel in every task message)."""
     each = [0] * items
-    return {"tasks": {"items": {"handler": HANDLER, "each": each, "concurrency": concurrency}}}
+    step: dict[str, Any] = {"handler": HANDLER, "each": each, "concurrency": concurrency}
+    if batch_size is not None:
+        step["batch_size"] = batch_size
+    return {"tasks": {"items": step}}
 
 
 async def _start_held(ctx: Ctx, handler: TaskHandler, workflow: str, run_ids: list[str]) -> float:
@@ -408,6 +411,7 @@ async def map_size(ctx: Ctx, db: BenchDatabase, handler: TaskHandler) -> dict[st
 
 
 HUGE_CONCURRENCY = 500
+HUGE_BATCH = 100  # items per map_batch message in the batched run
 HUGE_WINDOW = 500  # reports either side of a point: ms per report there is the window's span / its reports
 
 
@@ -415,6 +419,37 @@ def _ms_per_report(answers: list[float], at: int) -> float | None:
     """Wall ms per report around the ``at``-th answered report (from the answers' spacing)."""
     lo, hi = max(0, at - HUGE_WINDOW), min(len(answers) - 1, at + HUGE_WINDOW)
     return ms((answers[hi] - answers[lo]) / (hi - lo)) if hi > lo else None
+
+
+async def huge_map_batched(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
+    """The same map with ``batch_size: 100``: each ``map_batch`` message reported with one bulk report."""
+    p = ctx.params
+    n = p.huge_map
+    workflow = f"bench-huge-batched-{n}"
+    await _put(ctx, f"/v1/workflows/{workflow}", map_definition(n, HUGE_CONCURRENCY, HUGE_BATCH))
+    run_id = f"hugeb-{ctx.run_id}"
+    create_s = await _start_held(ctx, handler, workflow, [run_id])
+    cpu = cpu_seconds(pid)
+    began = time.perf_counter()
+    handler.set_mode({run_id}, "now")
+    complete = True
+    try:
+        last = await handler.reported(run_id, "items", n, timeout=p.huge_map_time)
+    except TimeoutError:
+        complete, last = False, time.perf_counter()
+    cpu = cpu_seconds(pid) - cpu
+    done = handler.view(run_id).reported["items"]
+    took = last - began
+    return {
+        "items": n,
+        "batch_size": HUGE_BATCH,
+        "reported": done,
+        "create_s": round(create_s, 2),
+        "seconds": round(took, 2),
+        "items_per_s": round(done / took, 1) if took > 0 else None,
+        "server_cpu_ms_per_item": ms(cpu / done) if done else None,
+        "run_status": await _run_status(ctx, run_id) if complete else "not finished (time cap)",
+    }
 
 
 async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:

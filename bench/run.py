@@ -45,7 +45,7 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
-from flows import huge_map, map_size, map_throughput, register_handler, step_latency
+from flows import huge_map, huge_map_batched, map_size, map_throughput, register_handler, step_latency
 from handler import TaskHandler
 from receiver import Receiver
 from report import problems, table, targets
@@ -93,8 +93,12 @@ SCENARIOS = (
     "map_size",
     "deliveries",
     "huge_map",
+    "huge_map_batched",
 )
-GROUPS = {"all": SCENARIOS, "workflows": ("single", "chain", "map", "map_size", "huge_map")}
+GROUPS = {
+    "all": SCENARIOS,
+    "workflows": ("single", "chain", "map", "map_size", "huge_map", "huge_map_batched"),
+}
 
 
 def log(message: str) -> None:
@@ -164,7 +168,7 @@ async def measure_service(
             results["batches"] = await step(db.kind, "h. batch ledger", batch_ledger(ctx, pid))
         if "deliveries" in only:
             results["deliveries"] = await step(db.kind, "l. deliveries/s", deliveries(ctx))
-        if only & {"chain", "map", "map_size", "huge_map"}:
+        if only & {"chain", "map", "map_size", "huge_map", "huge_map_batched"}:
             results |= await measure_workflows(db, ctx, pid, only)
     results["server_log"] = server_log(server)
     return results
@@ -184,6 +188,9 @@ async def measure_workflows(db: BenchDatabase, ctx: Ctx, pid: int, only: frozens
             results["map_size"] = await step(db.kind, "k. map size", map_size(ctx, db, handler))
         if "huge_map" in only:
             results["huge_map"] = await step(db.kind, "m. huge map", huge_map(ctx, handler, pid))
+        if "huge_map_batched" in only:
+            batched = huge_map_batched(ctx, handler, pid)
+            results["huge_map_batched"] = await step(db.kind, "m. huge map, batch_size 100", batched)
     finally:
         ctx.receiver.task_sink = None
         await handler.close()

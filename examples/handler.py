@@ -24,10 +24,11 @@ KEY = os.environ.get("RENDEZVOUS_KEY")
 HOOK = Webhook(os.environ["RENDEZVOUS_SECRET"])
 
 
-def work(data: dict[str, Any]) -> dict[str, Any]:
+def work(data: dict[str, Any], item: Any = None) -> dict[str, Any]:
     """The task itself: here, say what was asked (a map item, the step, what the dependencies produced)."""
     task = data["task"]
-    return {"step": task["step"], "item": task.get("item"), "inputs": sorted(data.get("outputs") or {})}
+    item = task.get("item") if item is None else item
+    return {"step": task["step"], "item": item, "inputs": sorted(data.get("outputs") or {})}
 
 
 def post(url: str, body: dict[str, Any]) -> None:
@@ -38,12 +39,20 @@ def post(url: str, body: dict[str, Any]) -> None:
     urllib.request.urlopen(request, timeout=10).read()
 
 
-def run(data: dict[str, Any]) -> None:
+def attempt(data: dict[str, Any], item: Any = None) -> dict[str, Any]:
     try:
-        report = {"status": "succeeded", "output": work(data)}
+        return {"status": "succeeded", "output": work(data, item)}
     except Exception as exc:  # a failed task: the run's retry policy decides what happens next
-        report = {"status": "failed", "error": {"message": str(exc)}}
-    post(data["task"]["complete_url"], report)
+        return {"status": "failed", "error": {"message": str(exc)}}
+
+
+def run(data: dict[str, Any]) -> None:
+    task = data["task"]
+    if task["kind"] == "map_batch":  # a map step with batch_size: its items, reported in one bulk report
+        reports = [{"id": i["job_id"], **attempt(data, i["item"])} for i in task["items"]]
+        post(task["complete_url"], {"reports": reports})
+    else:
+        post(task["complete_url"], attempt(data))
 
 
 class Handler(BaseHTTPRequestHandler):
