@@ -327,3 +327,43 @@ class TestGuard:
             await client.aclose()
         assert result.blocked and result.error is not None and result.error.startswith("blocked:")
         assert server.connections == 0
+
+
+async def test_idle_connections_are_capped_in_all_not_only_per_origin() -> None:
+    """Servers on many ports (origins): past max_idle_total, a connection done with is closed, not kept."""
+    servers = []
+    try:
+        for _ in range(4):
+            servers.append(await asyncio.start_server(_answer_ok, "127.0.0.1", 0))
+        client = WebhookClient(AddressPolicy(["127.0.0.0/8"]), system_resolver, max_idle=1, max_idle_total=2)
+        for server in servers:
+            port = server.sockets[0].getsockname()[1]
+            response = await client.post(f"http://127.0.0.1:{port}/", {}, b"{}", 100)
+            assert response.status_code == 200
+        assert client.idle_connections() == 2
+        await client.aclose()
+        assert client.idle_connections() == 0
+    finally:
+        for server in servers:
+            server.close()
+
+
+async def _answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()

@@ -66,6 +66,11 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+_OURS = frozenset(
+    ("user-agent", "content-type", "accept-encoding", "webhook-id", "webhook-timestamp", "webhook-signature")
+)
+
+
 async def send(
     client: WebhookClient,
     *,
@@ -82,7 +87,8 @@ async def send(
     timestamp = int(now.timestamp())
     signature = " ".join(sign(s, event_id, timestamp, body) for s in secrets_)
     headers = {
-        **extra_headers,
+        # A callback's own headers may not stand in for ours, in any capitalisation.
+        **{k: v for k, v in extra_headers.items() if k.lower() not in _OURS},
         "user-agent": USER_AGENT,
         "content-type": "application/json",
         "accept-encoding": "identity",  # the cap counts bytes on the wire; no decompression bombs

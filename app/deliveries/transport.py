@@ -79,7 +79,12 @@ def _parse_head(head: bytes) -> tuple[bytes, int, dict[str, str]]:
     status_line, *lines = head.split(b"\r\n")
     version, _, rest = status_line.partition(b" ")
     code = rest[:3]
-    if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
+    if (
+        not version.startswith(b"HTTP/1.")
+        or len(code) != 3
+        or not code.isdigit()
+        or rest[3:4] not in (b"", b" ")  # "HTTP/1.1 2000" is not a 200
+    ):
         raise httpx.RemoteProtocolError(f"malformed status line {status_line[:100]!r}")
     headers: dict[str, str] = {}
     for line in lines:
@@ -202,7 +207,7 @@ class Connection(asyncio.Protocol):
 
     async def _sized(self, value: str, cap: int) -> tuple[bytes, bool]:
         lengths = {v.strip() for v in value.split(",")}
-        if len(lengths) != 1 or not (length := lengths.pop()).isdigit():
+        if len(lengths) != 1 or not ((length := lengths.pop()).isascii() and length.isdigit()):
             raise httpx.RemoteProtocolError(f"invalid content-length {value[:100]!r}")
         if int(length) > cap:  # only the cap is read; the rest would be waited for in vain: close
             return await self._exactly(cap), False
@@ -234,9 +239,11 @@ class Connection(asyncio.Protocol):
 
 
 class WebhookClient:
-    """POSTs through a pool of idle keep-alive connections per origin (at most ``max_idle`` each, closed after
-    ``idle_seconds``). A new connection resolves the host itself and connects only to an address ``policy``
-    allows, verifying TLS against the URL's host. Redirects are answers like any other, never followed."""
+    """POSTs through a pool of idle keep-alive connections per origin (at most ``max_idle`` each and
+    ``max_idle_total`` in all, so callbacks to many hosts cannot hold file descriptors without bound; closed
+    after ``idle_seconds``). A new connection resolves the host itself and connects only to an address
+    ``policy`` allows, verifying TLS against the URL's host. Redirects are answers like any other, never
+    followed."""
 
     def __init__(
         self,
@@ -244,13 +251,16 @@ class WebhookClient:
         resolver: Resolver,
         *,
         max_idle: int = 50,
+        max_idle_total: int = 256,
         idle_seconds: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.policy = policy
         self.resolver = resolver
         self.max_idle = max_idle
+        self.max_idle_total = max(max_idle, max_idle_total)
         self.idle_seconds = idle_seconds
+        self._idle_total = 0
         self.ssl_context = ssl_context or httpx.create_ssl_context()
         self._idle: dict[Origin, deque[Connection]] = {}
         self._reaper: asyncio.TimerHandle | None = None
@@ -290,6 +300,7 @@ class WebhookClient:
         now = time.monotonic()
         while idle:
             conn = idle.pop()  # the most recently used: the others may then expire
+            self._idle_total -= 1
             if conn.reusable(now, self.idle_seconds):
                 return conn
             conn.close()
@@ -313,11 +324,12 @@ class WebhookClient:
 
     def _release(self, origin: Origin, conn: Connection) -> None:
         idle = self._idle.setdefault(origin, deque())
-        if self._closed or len(idle) >= self.max_idle:
+        if self._closed or len(idle) >= self.max_idle or self._idle_total >= self.max_idle_total:
             conn.close()
             return
         conn.idle_since = time.monotonic()
         idle.append(conn)
+        self._idle_total += 1
         if self._reaper is None:
             self._reaper = asyncio.get_running_loop().call_later(self.idle_seconds, self._reap)
 
@@ -329,6 +341,7 @@ class WebhookClient:
         for origin, idle in list(self._idle.items()):
             while idle and now - idle[0].idle_since >= self.idle_seconds:
                 idle.popleft().close()
+                self._idle_total -= 1
             if idle:
                 oldest = min(oldest, idle[0].idle_since)
             else:
@@ -350,3 +363,4 @@ class WebhookClient:
             while idle:
                 idle.pop().close()
         self._idle.clear()
+        self._idle_total = 0
