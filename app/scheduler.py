@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -146,6 +147,20 @@ class Ticks:
         await self.deliverer.idle()
 
 
+def _stoppable(tick: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    """A tick cut short because the process stops ends quietly: each tick is safe to cut and re-run, and
+    the scheduler would otherwise log the cancellation as a failed job."""
+
+    @functools.wraps(tick)
+    async def job() -> None:
+        try:
+            await tick()
+        except asyncio.CancelledError:
+            log.debug("%s cut short: the process is stopping", getattr(tick, "__name__", "tick"))
+
+    return job
+
+
 def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
     """An AsyncIOScheduler running each tick on its own interval, never overlapping itself. Between two
     deadline ticks, a one-off job fires wait timers at their deadline."""
@@ -163,7 +178,8 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
         delay = max((upcoming - ticks.db.clock.now()).total_seconds(), MIN_TIMER_GAP)
         at = datetime.now(UTC) + timedelta(seconds=delay)
         if at < tick.next_run_time:
-            scheduler.add_job(expire_timers, "date", run_date=at, id=TIMERS, replace_existing=True, **options)
+            job = _stoppable(expire_timers)
+            scheduler.add_job(job, "date", run_date=at, id=TIMERS, replace_existing=True, **options)
 
     async def expire_deadlines() -> None:
         await ticks.expire_deadlines()
@@ -173,15 +189,13 @@ def build_scheduler(ticks: Ticks, settings: Settings) -> AsyncIOScheduler:
         await ticks.expire_timers()
         await arm_timers()
 
-    scheduler.add_job(
-        expire_deadlines, "interval", seconds=settings.deadline_interval_seconds, id=DEADLINES, **options
-    )
-    scheduler.add_job(ticks.deliver_due, "interval", seconds=every, id="deliver_due", **options)
-    scheduler.add_job(
-        ticks.heartbeat, "interval", seconds=settings.replica_heartbeat_seconds, id="heartbeat", **options
-    )
-    scheduler.add_job(
-        ticks.reclaim_leases, "interval", seconds=max(every, 5.0), id="reclaim_leases", **options
-    )
-    scheduler.add_job(ticks.housekeeping, "interval", seconds=max(every, 60.0), id="housekeeping", **options)
+    intervals: list[tuple[Callable[[], Awaitable[Any]], str, float]] = [
+        (expire_deadlines, DEADLINES, settings.deadline_interval_seconds),
+        (ticks.deliver_due, "deliver_due", every),
+        (ticks.heartbeat, "heartbeat", settings.replica_heartbeat_seconds),
+        (ticks.reclaim_leases, "reclaim_leases", max(every, 5.0)),
+        (ticks.housekeeping, "housekeeping", max(every, 60.0)),
+    ]
+    for tick, name, seconds in intervals:
+        scheduler.add_job(_stoppable(tick), "interval", seconds=seconds, id=name, **options)
     return scheduler
