@@ -421,33 +421,46 @@ def _ms_per_report(answers: list[float], at: int) -> float | None:
     return ms((answers[hi] - answers[lo]) / (hi - lo)) if hi > lo else None
 
 
-async def huge_map_batched(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
-    """The same map with ``batch_size: 100``: each ``map_batch`` message reported with one bulk report."""
-    p = ctx.params
-    n = p.huge_map
-    workflow = f"bench-huge-batched-{n}"
-    await _put(ctx, f"/v1/workflows/{workflow}", map_definition(n, HUGE_CONCURRENCY, HUGE_BATCH))
-    run_id = f"hugeb-{ctx.run_id}"
+async def _run_to_end(
+    ctx: Ctx, handler: TaskHandler, pid: int, workflow: str, run_id: str
+) -> tuple[dict[str, Any], bool]:
+    """Start a run of ``workflow`` with its first tasks held, release them and wait for all ``huge_map``
+    reports: (figures, whether all came)."""
+    n = ctx.params.huge_map
     create_s = await _start_held(ctx, handler, workflow, [run_id])
     cpu = cpu_seconds(pid)
     began = time.perf_counter()
     handler.set_mode({run_id}, "now")
     complete = True
     try:
-        last = await handler.reported(run_id, "items", n, timeout=p.huge_map_time)
+        last = await handler.reported(run_id, "items", n, timeout=ctx.params.huge_map_time)
     except TimeoutError:
         complete, last = False, time.perf_counter()
     cpu = cpu_seconds(pid) - cpu
     done = handler.view(run_id).reported["items"]
     took = last - began
-    return {
+    figures = {
         "items": n,
-        "batch_size": HUGE_BATCH,
+        "concurrency": HUGE_CONCURRENCY,
         "reported": done,
+        "complete": complete,
         "create_s": round(create_s, 2),
         "seconds": round(took, 2),
         "items_per_s": round(done / took, 1) if took > 0 else None,
         "server_cpu_ms_per_item": ms(cpu / done) if done else None,
+    }
+    return figures, complete
+
+
+async def huge_map_batched(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
+    """The same map with ``batch_size: 100``: each ``map_batch`` message reported with one bulk report."""
+    n = ctx.params.huge_map
+    workflow = f"bench-huge-batched-{n}"
+    await _put(ctx, f"/v1/workflows/{workflow}", map_definition(n, HUGE_CONCURRENCY, HUGE_BATCH))
+    run_id = f"hugeb-{ctx.run_id}"
+    figures, complete = await _run_to_end(ctx, handler, pid, workflow, run_id)
+    return figures | {
+        "batch_size": HUGE_BATCH,
         "run_status": await _run_status(ctx, run_id) if complete else "not finished (time cap)",
     }
 
@@ -457,29 +470,16 @@ async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
     one item near the end failed for good, so the run fails; then ``/redrive``, timed from its 200 to the
     arrival of that item's next attempt. ms per report near item 1,000 and near 90 % of the items (from the
     spacing of the report answers), the server's RSS from before the run to its peak."""
-    p = ctx.params
-    n = p.huge_map
+    n = ctx.params.huge_map
     workflow = f"bench-huge-{n}"
     await _put(ctx, f"/v1/workflows/{workflow}", map_definition(n, HUGE_CONCURRENCY))
     run_id = f"huge-{ctx.run_id}"
     failing = n - 10
     handler.fail.add(f"{run_id}:items:{failing}:a1")
     rss = RssSampler(pid)
-    create_s = await _start_held(ctx, handler, workflow, [run_id])
-    cpu = cpu_seconds(pid)
-    began = time.perf_counter()
-    handler.set_mode({run_id}, "now")
-    complete = True
-    try:
-        last = await handler.reported(run_id, "items", n, timeout=p.huge_map_time)
-    except TimeoutError:
-        complete, last = False, time.perf_counter()
-    cpu = cpu_seconds(pid) - cpu
+    figures, complete = await _run_to_end(ctx, handler, pid, workflow, run_id)
     memory = await rss.stop()
-    view = handler.view(run_id)
-    done = view.reported["items"]
-    took = last - began
-    answers = view.answers
+    answers = handler.view(run_id).answers
     early, late = _ms_per_report(answers, 1000), _ms_per_report(answers, int(n * 0.9))
     status = await _run_status(ctx, run_id) if complete else "not finished (time cap)"
     redrive: dict[str, Any] = {}
@@ -499,15 +499,7 @@ async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
             "dispatch_after_200_ms": ms(arrived - answered) if arrived is not None else None,
             "run_status_after": await _run_status(ctx, run_id),
         }
-    return {
-        "items": n,
-        "concurrency": HUGE_CONCURRENCY,
-        "reported": done,
-        "complete": complete,
-        "create_s": round(create_s, 2),
-        "seconds": round(took, 2),
-        "items_per_s": round(done / took, 1) if took > 0 else None,
-        "server_cpu_ms_per_item": ms(cpu / done) if done else None,
+    return figures | {
         "ms_per_report_at_1000": early,
         "ms_per_report_at_90pct": late,
         "ratio_90pct_1000": round(late / early, 2) if early and late else None,

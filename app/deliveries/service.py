@@ -456,6 +456,20 @@ INTERRUPTED = (
 )
 
 
+def _unanswered(tx: Tx, row: Any, error: str) -> AttemptRow:
+    """The logged attempt of a claim that ended with no answer stored (``row``: id, namespace, attempts)."""
+    return {
+        "delivery_id": row.id,
+        "namespace": row.namespace,
+        "attempt": row.attempts,
+        "started_at": tx.now,
+        "duration_ms": 0.0,
+        "status_code": None,
+        "error": error,
+        "response_body": None,
+    }
+
+
 async def release_orphans(tx: Tx, *, me: str, stale_after: float, limit: int) -> int:
     """Claims held by replicas that stopped (no heartbeat for ``stale_after`` seconds, or none at all) go back
     to pending, due now. Such an attempt is logged as interrupted and does not count against the retry
@@ -477,19 +491,7 @@ async def release_orphans(tx: Tx, *, me: str, stale_after: float, limit: int) ->
         return 0
     await tx.conn.execute(
         tx.insert(delivery_attempts).on_conflict_do_nothing(),
-        [
-            {
-                "delivery_id": row.id,
-                "namespace": row.namespace,
-                "attempt": row.attempts,
-                "started_at": tx.now,
-                "duration_ms": 0.0,
-                "status_code": None,
-                "error": INTERRUPTED,
-                "response_body": None,
-            }
-            for row in rows
-        ],
+        [_unanswered(tx, row, INTERRUPTED) for row in rows],
     )
     for part in chunks([row.id for row in rows], IN_CHUNK):
         await tx.conn.execute(
@@ -526,19 +528,7 @@ async def reclaim_expired(tx: Tx, *, limit: int, schedule: list[float], jitter: 
     error = "lease expired: the worker did not report an outcome"
     dead: dict[str, list[DeadDelivery]] = {}
     for row in rows:
-        await _log_attempt(
-            tx,
-            {
-                "delivery_id": row.id,
-                "namespace": row.namespace,
-                "attempt": row.attempts,
-                "started_at": tx.now,
-                "duration_ms": 0.0,
-                "status_code": None,
-                "error": error,
-                "response_body": None,
-            },
-        )
+        await _log_attempt(tx, _unanswered(tx, row, error))
         position = row.attempts - row.round_start
         step = _after_failure(tx.now, schedule, position, jitter, None)
         moved = await tx.conn.execute(
