@@ -35,6 +35,7 @@ from app.workflows.run_models import (
     IN_FLIGHT,
     ItemRow,
     StepRow,
+    item_by_key,
     run_items,
     run_steps,
     runs,
@@ -44,25 +45,16 @@ from app.workflows.run_models import (
 
 log = logging.getLogger("rendezvous.workflows")
 BATCH_BYTES = 1 << 20  # the items of one map_batch message, as JSON: past this a group is split
-_MARK_DISPATCHED = (
-    sa.update(run_items)
-    .where(
-        run_items.c.namespace == sa.bindparam("b_ns"),
-        run_items.c.run_id == sa.bindparam("b_run"),
-        run_items.c.step == sa.bindparam("b_step"),
-        run_items.c.idx == sa.bindparam("b_idx"),
-    )
-    .values(
-        status="dispatched",
-        attempt=sa.bindparam("b_attempt"),
-        job_id=sa.bindparam("b_job"),
-        due_at=None,
-        dispatched_at=sa.bindparam("b_now", type_=run_items.c.dispatched_at.type),
-        handler=sa.bindparam("b_handler"),
-        throttle_key=sa.bindparam("b_key"),
-        cap_key=sa.bindparam("b_cap"),
-        batch_id=sa.bindparam("b_batch"),
-    )
+_MARK_DISPATCHED = item_by_key().values(
+    status="dispatched",
+    attempt=sa.bindparam("b_attempt"),
+    job_id=sa.bindparam("b_job"),
+    due_at=None,
+    dispatched_at=sa.bindparam("b_now", type_=run_items.c.dispatched_at.type),
+    handler=sa.bindparam("b_handler"),
+    throttle_key=sa.bindparam("b_key"),
+    cap_key=sa.bindparam("b_cap"),
+    batch_id=sa.bindparam("b_batch"),
 )
 
 

@@ -27,6 +27,7 @@ from app.workflows.run_models import (
     ItemRow,
     StepRow,
     StepStatus,
+    item_by_key,
     run_items,
     run_steps,
     runs,
@@ -229,16 +230,7 @@ async def _step_moved(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> None:
         await step_finished(tx, ctx, step, outcome)
 
 
-_SET_OUTPUT = (
-    sa.update(run_items)
-    .where(
-        run_items.c.namespace == sa.bindparam("b_ns"),
-        run_items.c.run_id == sa.bindparam("b_run"),
-        run_items.c.step == sa.bindparam("b_step"),
-        run_items.c.idx == sa.bindparam("b_idx"),
-    )
-    .values(output=sa.bindparam("b_output", type_=run_items.c.output.type))
-)
+_SET_OUTPUT = item_by_key().values(output=sa.bindparam("b_output", type_=run_items.c.output.type))
 
 
 async def finish_succeeded(tx: Tx, ctx: Ctx, group: list[tuple[ItemRow, Any, Any]]) -> None:

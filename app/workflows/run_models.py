@@ -185,6 +185,16 @@ run_items = sa.Table(
 )
 
 
+def item_by_key() -> sa.Update:
+    """An UPDATE of one item by its key, bound as ``b_ns``, ``b_run``, ``b_step`` and ``b_idx``."""
+    return sa.update(run_items).where(
+        run_items.c.namespace == sa.bindparam("b_ns"),
+        run_items.c.run_id == sa.bindparam("b_run"),
+        run_items.c.step == sa.bindparam("b_step"),
+        run_items.c.idx == sa.bindparam("b_idx"),
+    )
+
+
 class ItemRow(TypedDict):
     namespace: str
     run_id: str
