@@ -40,7 +40,7 @@ from app.main import create_app
 from tests.conftest import make_settings, truncate
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi.json"
-EXAMPLES = int(os.environ.get("RENDEZVOUS_FUZZ_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("RENDEZVOUS_FUZZ_EXAMPLES", "30"))
 
 schema = schemathesis.openapi.from_path(str(SPEC))
 SENT = [0]  # cases sent in this session

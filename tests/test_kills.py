@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(
 
 
 async def test_killed_replicas_lose_nothing_and_end_everything_once() -> None:
-    outcome = await chaos.run(chaos.Load(seconds=5, gathers=12, waits=8, runs=8, settle_seconds=60))
+    outcome = await chaos.run(chaos.Load(seconds=4, gathers=10, waits=6, runs=6, settle_seconds=60))
     figures = outcome.figures()
     print(figures)
     assert outcome.kills >= 3, figures
