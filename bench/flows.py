@@ -499,7 +499,9 @@ async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
             "dispatch_after_200_ms": ms(arrived - answered) if arrived is not None else None,
             "run_status_after": await _run_status(ctx, run_id),
         }
+    deciles = [_ms_per_report(answers, int(len(answers) * k / 10)) for k in range(1, 10)]
     return figures | {
+        "ms_per_report_by_tenth": deciles,
         "ms_per_report_at_1000": early,
         "ms_per_report_at_90pct": late,
         "ratio_90pct_1000": round(late / early, 2) if early and late else None,

@@ -266,6 +266,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smaller counts, about a minute")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--huge-map", type=int, metavar="N", help="items of the huge maps (m.), any mode")
     parser.add_argument(
         "--only",
         default="all",
@@ -298,6 +299,10 @@ async def main_async(args: argparse.Namespace) -> int:
     info = machine()
     print(header(info, args), flush=True)
     params = Params.quick() if args.quick else Params()
+    if args.huge_map:
+        params = dataclasses.replace(
+            params, huge_map=args.huge_map, huge_map_time=max(120.0, args.huge_map / 10)
+        )
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     limit = QUICK_RUN_TIMEOUT if args.quick else RUN_TIMEOUT
     LOGS.mkdir(parents=True, exist_ok=True)

@@ -100,6 +100,9 @@ class Tx:
     # This process's listeners, for a service that hands what it writes to one of them directly.
     listeners: Mapping[str, Callable[[list[Any]], None]] = field(default_factory=dict)
     ended: list[Callable[[bool], None]] = field(default_factory=list)
+    # Work to run as the transaction's last statements, right before COMMIT, by name (see ``at_commit``).
+    last: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)  # a module's own notes for this transaction, by name
     _driver: Any = field(default=None, init=False, repr=False)
 
     @property
@@ -139,6 +142,12 @@ class Tx:
         for handler in self.handlers.get(type(event), ()):
             await handler(self, event)
 
+    def at_commit(self, name: str, fn: Callable[[], Awaitable[None]]) -> None:
+        """Run ``fn`` as the transaction's last statements, after everything else and right before COMMIT
+        (once per ``name``): a change to a row that many transactions queue on holds its lock for the
+        commit only. Whoever needs the change sooner runs it and drops it from ``last``."""
+        self.last.setdefault(name, fn)
+
     def on_end(self, fn: Callable[[bool], None]) -> None:
         """Call ``fn(committed)`` once this transaction has ended, committed (after the listeners ran) or
         rolled back."""
@@ -155,6 +164,11 @@ class Tx:
     def for_update(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         """Row locks on PostgreSQL; SQLite has one writer at a time already."""
         return stmt.with_for_update() if self.is_postgres else stmt
+
+    def claim(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+        """Rows to change, locked; on PostgreSQL rows another transaction holds are passed over (SKIP
+        LOCKED) rather than waited for. SQLite has one writer at a time already."""
+        return stmt.with_for_update(skip_locked=True) if self.is_postgres else stmt
 
     def due(self, stmt: sa.Select[Any], deadline: sa.ColumnElement[Any], *, limit: int) -> sa.Select[Any]:
         """``stmt`` narrowed to rows whose ``deadline`` has passed, earliest first, at most ``limit``. On
@@ -215,6 +229,8 @@ class Database:
                         await hook(tx)
                     if tx.signals and self.broadcast_channel:
                         await self._broadcast(conn, tx.signals)
+                    while tx.last:
+                        await tx.last.pop(next(iter(tx.last)))()
             committed = True
             self.dispatch(tx.signals)
             if tx.observations and self.observer is not None:

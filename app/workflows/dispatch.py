@@ -184,24 +184,18 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
     if ctx.run["status"] != "running" or row["status"] != "running":
         return 0
     free = th.dispatch_room(step, row)
-    if free <= 0:
+    if free <= 0 or th.waiting(row) <= 0:
         return 0
-    i = run_items.c
-    stmt = (
-        sa.select(run_items)
-        .where(i.namespace == row["namespace"], i.run_id == row["run_id"], i.step == row["step"])
-        .where(i.status == "waiting")
-        .order_by(i.idx)
-        .limit(free)
-    )
-    waiting = [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(stmt)).mappings()]
+    waiting = await _waiting(tx, row, free, row["wait_from"])
+    if len(waiting) < min(free, th.waiting(row)) and row["wait_from"] > 0:
+        waiting = await _waiting(tx, row, free, 0)  # one left below the hint (see run_steps.wait_from)
     await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in waiting})
     groups: dict[tuple[th.Slot, ...], list[ItemRow]] = {}
     for it in waiting:
         if ctx.handlers[handler_name(step, it["idx"])] is not None:  # else: handler_unavailable
             groups.setdefault(await th.slots_of(tx, ctx, step, it["idx"]), []).append(it)
     sent = held = 0
-    ns = row["namespace"]
+    ns, i = row["namespace"], run_items.c
     await th.lock_keys(tx, ns, {slot.key for slots in groups for slot in slots})  # in one order
     for slots in sorted(groups, key=lambda g: [slot.key for slot in g]):
         group = groups[slots]
@@ -221,14 +215,111 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
             held += len(rest)
     if sent or held:
         s = run_steps.c
+        top = None  # the items found up to this index all left ``waiting`` (unless a handler is missing)
+        for it in waiting:
+            if ctx.handlers[handler_name(step, it["idx"])] is None:
+                break
+            top = it["idx"]
+        values: dict[str, Any] = {"in_flight": s.in_flight + sent, "throttled": s.throttled + held}
+        if top is not None:
+            values["wait_from"] = _raised(top + 1)
         await tx.conn.execute(
             sa.update(run_steps)
             .where(s.namespace == ns, s.run_id == row["run_id"], s.step == row["step"])
-            .values(in_flight=s.in_flight + sent, throttled=s.throttled + held)
+            .values(values)
         )
         row["in_flight"] += sent
         row["throttled"] += held
     return sent
+
+
+def _raised(wait_from: int) -> Any:
+    """``run_steps.wait_from`` moved up to ``wait_from``, never down."""
+    s = run_steps.c
+    return sa.case((s.wait_from < wait_from, wait_from), else_=s.wait_from)
+
+
+async def _waiting(tx: Tx, row: StepRow, limit: int, start: int) -> list[ItemRow]:
+    """The step's first ``limit`` waiting items from index ``start``, locked. Items another transaction is
+    sending in place of its own (``swap``) are passed over, not waited for."""
+    i = run_items.c
+    stmt = (
+        sa.select(run_items)
+        .where(i.namespace == row["namespace"], i.run_id == row["run_id"], i.step == row["step"])
+        .where(i.status == "waiting", i.idx >= start)
+        .order_by(i.idx)
+        .limit(limit)
+    )
+    return [cast(ItemRow, dict(r)) for r in (await tx.conn.execute(tx.claim(stmt))).mappings()]
+
+
+async def swap(tx: Tx, ctx: Ctx, step: Step, freed: int) -> bool:
+    """A big map's common case, without holding the step's row while dispatching: ``freed`` attempts of a
+    running map step (no ``batch_size``, no throttle key, a handler without a cap) succeeded, and as many
+    items wait. They go out in their place (locked, others' passed over); the step's row changes as the
+    transaction's last statement (succeeded up by ``freed``, in flight unchanged, ``flush_steps``), so the
+    reports of one step queue on its row for their commit only, not for their dispatch.
+
+    Returns False, having changed nothing but lock some waiting items, where the case does not hold (the
+    step ends soon, is paused, throttled, failing): the caller then takes the locking way, which decides
+    the step. A step failed meanwhile by another transaction (``fail_fast``: it locks the run after the
+    step, and this one holds the run shared) meets this one in a deadlock that PostgreSQL breaks and
+    ``Database.run`` runs again; or it waits for this commit and cancels what went out."""
+    if step.kind != "map" or step.batch_size is not None or step.throttle is not None:
+        return False
+    if ctx.run["status"] != "running":
+        return False
+    ns, run_id, s = ctx.run["namespace"], ctx.run["id"], run_steps.c
+    where = (s.namespace == ns, s.run_id == run_id, s.step == step.name)
+    found = (await tx.conn.execute(sa.select(run_steps).where(*where))).mappings().one()
+    if found["status"] != "running":
+        return False
+    name = handler_name(step, 0)
+    await handler_rows(tx, ctx, {name})
+    handler = ctx.handlers[name]
+    if handler is None or handler["max_in_flight"] is not None:
+        return False
+    waiting = await _waiting(tx, cast(StepRow, dict(found)), freed, found["wait_from"])
+    if len(waiting) < freed:
+        return False
+    sent = await dispatch(tx, ctx, step, waiting)
+    deltas = _pending(tx)
+    if not deltas:
+        tx.at_commit(_PENDING, lambda: flush_steps(tx))
+    add = deltas.setdefault((ns, run_id, step.name), [0, 0, 0])
+    add[0] += freed
+    add[1] += sent - freed
+    add[2] = max(add[2], waiting[-1]["idx"] + 1)
+    return True
+
+
+_PENDING = "run_steps"
+
+
+def _pending(tx: Tx) -> dict[tuple[str, str, str], list[int]]:
+    """What ``swap`` moved in this transaction and has not written: (succeeded, in flight, wait_from)."""
+    found = tx.state.get(_PENDING)
+    if found is None:
+        found = tx.state[_PENDING] = {}
+    return cast(dict[tuple[str, str, str], list[int]], found)
+
+
+async def flush_steps(tx: Tx) -> None:
+    """Write the step counters ``swap`` moved in this transaction, in key order. It runs right before
+    COMMIT, or sooner when the transaction goes on to read or decide on a step (the locking way)."""
+    deltas = tx.state.pop(_PENDING, None)
+    tx.last.pop(_PENDING, None)
+    s = run_steps.c
+    for (ns, run_id, name), (succeeded, in_flight, wait_from) in sorted((deltas or {}).items()):
+        await tx.conn.execute(
+            sa.update(run_steps)
+            .where(s.namespace == ns, s.run_id == run_id, s.step == name)
+            .values(
+                succeeded=s.succeeded + succeeded,
+                in_flight=s.in_flight + in_flight,
+                wait_from=_raised(wait_from),
+            )
+        )
 
 
 async def grant(

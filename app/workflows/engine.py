@@ -17,7 +17,7 @@ from app.jobs.models import ACTIVE, jobs
 from app.jobs.service import Report, complete_many
 from app.workflows import run_events, run_history
 from app.workflows import throttles as th
-from app.workflows.dispatch import fill, grant
+from app.workflows.dispatch import fill, flush_steps, grant, swap
 from app.workflows.graph import RetryPolicy, Step
 from app.workflows.graph_model import MAX_DELAY_SECONDS
 from app.workflows.messages import normalise
@@ -189,7 +189,10 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     await run_events.attempt_ended(tx, ctx, item, values)
     ns = item["namespace"]
     keys = sorted(k for k in (held.throttle_key, held.cap_key) if k is not None)
+    if status == "succeeded" and not keys and await swap(tx, ctx, step, 1):
+        return
     await th.lock_keys(tx, ns, set(keys))  # before the step's row, as a grant does
+    await flush_steps(tx)  # what this transaction's successes moved: the step is decided on whole counters
     stmt = _step_update(ns, item["run_id"], item["step"], **deltas)
     row = cast(StepRow, dict((await tx.conn.execute(stmt)).mappings().one()))
     if status in ("timed_out", "cancelled"):
@@ -275,7 +278,10 @@ async def finish_succeeded(tx: Tx, ctx: Ctx, group: list[tuple[ItemRow, Any, Any
         for key in (r.throttle_key, r.cap_key):
             if key is not None:
                 held[key] = held.get(key, 0) + 1
+    if not held and await swap(tx, ctx, step, len(done)):
+        return
     await th.lock_keys(tx, ns, set(held))  # before the step's row, as a grant does
+    await flush_steps(tx)
     stmt2 = _step_update(ns, run_id, name, in_flight=-len(done), succeeded=len(done))
     row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
     served: set[tuple[str, str]] = set()
@@ -322,18 +328,21 @@ async def retry_due(tx: Tx, *, limit: int) -> int:
     for ns in sorted({it["namespace"] for it in due}):  # keys in one order, before runs and step rows
         await th.lock_keys(tx, ns, _keys([it for it in due if it["namespace"] == ns]))
     contexts: dict[tuple[str, str], Ctx] = {}
-    back: dict[tuple[str, str, str], int] = {}  # run steps and how many of their items wait again
+    back: dict[tuple[str, str, str], list[int]] = {}  # run steps and the indexes of their items back
     for item in due:
         key = (item["namespace"], item["run_id"])
         if key not in contexts:
             contexts[key] = await load_ctx(tx, *key, lock=True)  # a pause waits for this, or this for it
         guard = _where_item(item).where(i.status == "retry_scheduled")
         if (await tx.conn.execute(guard.values(status="waiting", due_at=None))).rowcount == 1:
-            step_key = (*key, item["step"])
-            back[step_key] = back.get(step_key, 0) + 1
+            back.setdefault((*key, item["step"]), []).append(item["idx"])
     # Each step is filled once, with all its items due: a step with ``batch_size`` sends them together.
-    for (ns, run_id, name), count in back.items():
-        stmt2 = _step_update(ns, run_id, name, retry_scheduled=-count)
+    s = run_steps.c
+    for (ns, run_id, name), indexes in back.items():
+        stmt2 = _step_update(ns, run_id, name, retry_scheduled=-len(indexes))
+        stmt2 = stmt2.values(
+            wait_from=sa.case((s.wait_from > min(indexes), min(indexes)), else_=s.wait_from)
+        )  # they go out first
         row = cast(StepRow, dict((await tx.conn.execute(stmt2)).mappings().one()))
         await fill(tx, contexts[(ns, run_id)], contexts[(ns, run_id)].graph.step(name), row)
     return len(due)

@@ -111,6 +111,12 @@ run_steps = sa.Table(
     # The highest attempt number its items had used when a rerun reset the step: new items continue after it,
     # so an attempt id is never made twice.
     sa.Column("attempt_floor", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    # Where the step's next waiting items are looked for: a hint that keeps a big map from walking past the
+    # items it has sent (dead entries of ix_run_items_waiting until a vacuum). Sending raises it past what
+    # went out; an item that waits again (a retry, a redrive) lowers it to its index. An item left below it
+    # (a send rolled back after another moved it up) is found by ``fill``, which looks from 0 when the hint
+    # finds fewer items than the step's counters say wait.
+    sa.Column("wait_from", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("started_at", UTCDateTime(), nullable=True),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "run_id"], ["runs.namespace", "runs.id"], ondelete="CASCADE"),
@@ -131,6 +137,7 @@ class StepRow(TypedDict):
     cancelled: int
     throttled: int
     attempt_floor: int
+    wait_from: int
     started_at: datetime | None
     finished_at: datetime | None
 

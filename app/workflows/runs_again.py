@@ -182,7 +182,7 @@ async def _requeue(tx: Tx, ctx: Ctx, row: StepRow) -> None:
         )
     )
     # Its succeeded items stay as they are, and so does their counter; nothing else is in flight or queued.
-    values: dict[str, Any] = {"status": "running", "finished_at": None}
+    values: dict[str, Any] = {"status": "running", "finished_at": None, "wait_from": 0}
     values |= {"failed": 0, "cancelled": 0, "in_flight": 0, "retry_scheduled": 0, "throttled": 0}
     where = (s.namespace == row["namespace"], s.run_id == row["run_id"], s.step == row["step"])
     await tx.conn.execute(sa.update(run_steps).where(*where).values(values))
@@ -201,7 +201,7 @@ async def _reset(tx: Tx, ctx: Ctx, steps: dict[str, StepRow], names: set[str]) -
         floor = max(steps[name]["attempt_floor"], used or 0)
         values: dict[str, Any] = {"status": "waiting", "total": 0, "attempt_floor": floor}
         values |= {"succeeded": 0, "failed": 0, "cancelled": 0, "in_flight": 0, "retry_scheduled": 0}
-        values |= {"throttled": 0, "started_at": None, "finished_at": None}
+        values |= {"throttled": 0, "wait_from": 0, "started_at": None, "finished_at": None}
         where = (s.namespace == ns, s.run_id == run_id, s.step == name)
         await tx.conn.execute(sa.update(run_steps).where(*where).values(values))
         steps[name].update(cast(Any, values))

@@ -161,7 +161,7 @@ async def resume(tx: Tx, *, namespace: str, run_id: str) -> RunRead:
         await tx.conn.execute(
             sa.update(run_steps)
             .where(s.namespace == namespace, s.run_id == run_id, s.step == name)
-            .values(retry_scheduled=s.retry_scheduled - count)
+            .values(retry_scheduled=s.retry_scheduled - count, wait_from=0)  # they go out first
         )
     running = sa.select(run_steps).where(s.namespace == namespace, s.run_id == run_id, s.status == "running")
     for row in (await tx.conn.execute(tx.for_update(running.order_by(s.step)))).mappings().all():

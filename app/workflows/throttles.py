@@ -221,6 +221,13 @@ def step_room(step: Step, row: StepRow) -> int:
     return limit - row["in_flight"] - row["throttled"]
 
 
+def waiting(row: StepRow) -> int:
+    """How many of the step's items wait, by its counters (an item another transaction has just sent in
+    place of its own may still count: never fewer than wait)."""
+    done = row["succeeded"] + row["failed"] + row["cancelled"]
+    return row["total"] - done - row["in_flight"] - row["retry_scheduled"] - row["throttled"]
+
+
 def dispatch_room(step: Step, row: StepRow) -> int:
     """How many waiting items the step dispatches now. With ``batch_size``, while more wait than the step has
     room for, only whole messages go (of ``batch_size`` items, or ``concurrency`` when that is smaller): the
@@ -228,9 +235,7 @@ def dispatch_room(step: Step, row: StepRow) -> int:
     free = step_room(step, row)
     if step.batch_size is None or free <= 0:
         return free
-    waiting = row["total"] - row["succeeded"] - row["failed"] - row["cancelled"]
-    waiting -= row["in_flight"] + row["retry_scheduled"] + row["throttled"]
-    if waiting <= free:
+    if waiting(row) <= free:
         return free
     size = min(step.batch_size, step.concurrency)
     return free // size * size
