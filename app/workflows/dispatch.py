@@ -255,18 +255,21 @@ async def _waiting(tx: Tx, row: StepRow, limit: int, start: int) -> list[ItemRow
 
 async def swap(tx: Tx, ctx: Ctx, step: Step, freed: int) -> bool:
     """A big map's common case, without holding the step's row while dispatching: ``freed`` attempts of a
-    running map step (no ``batch_size``, no throttle key, a handler without a cap) succeeded, and as many
-    items wait. They go out in their place (locked, others' passed over); the step's row changes as the
-    transaction's last statement (succeeded up by ``freed``, in flight unchanged, ``flush_steps``), so the
-    reports of one step queue on its row for their commit only, not for their dispatch.
+    running map step (no throttle key, a handler without a cap; with ``batch_size``, whole messages' worth)
+    succeeded, and as many items wait. They go out in their place (locked, others' passed over); the
+    step's row changes as the transaction's last statement (succeeded up by ``freed``, in flight
+    unchanged, ``flush_steps``), so the reports of one step queue on its row for their commit only, not
+    for their dispatch.
 
     Returns False, having changed nothing but lock some waiting items, where the case does not hold (the
     step ends soon, is paused, throttled, failing): the caller then takes the locking way, which decides
     the step. A step failed meanwhile by another transaction (``fail_fast``: it locks the run after the
     step, and this one holds the run shared) meets this one in a deadlock that PostgreSQL breaks and
     ``Database.run`` runs again; or it waits for this commit and cancels what went out."""
-    if step.kind != "map" or step.batch_size is not None or step.throttle is not None:
+    if step.kind != "map" or step.throttle is not None:
         return False
+    if step.batch_size is not None and freed % min(step.batch_size, step.concurrency):
+        return False  # whole messages only, as ``dispatch_room`` sends them while more wait
     if ctx.run["status"] != "running":
         return False
     ns, run_id, s = ctx.run["namespace"], ctx.run["id"], run_steps.c

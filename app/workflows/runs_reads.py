@@ -61,12 +61,8 @@ async def _steps(conn: AsyncConnection, run: RunRow, graph: Graph) -> list[StepR
     return sorted(rows, key=lambda r: order.get(r["step"], 0))
 
 
-def _unstarted(row: StepRow) -> int:
-    return row["total"] - _done(row) - row["in_flight"] - row["retry_scheduled"] - row["throttled"]
-
-
 def _step_read(row: StepRow, step: Step | None) -> StepRead:
-    unstarted = _unstarted(row)
+    unstarted = th.waiting(row)
     limit = row["total"] if step is None or step.kind != "map" else step.concurrency
     room = limit - row["in_flight"] - row["throttled"] if step is None else th.dispatch_room(step, row)
     ready = max(min(unstarted, room), 0) if row["status"] == "running" else 0
@@ -197,7 +193,7 @@ async def _running_blockers(
         job_ids = list((await conn.execute(stmt.limit(PREVIEW))).scalars())
         found.append({"step": row["step"], "reason": "in_flight", "job_ids": job_ids})
         found += await _dispatch_failing(conn, run, row["step"], batched=step.batch_size is not None)
-    if concurrency is not None and _unstarted(row) and th.dispatch_room(step, row) <= 0:
+    if concurrency is not None and th.waiting(row) and th.dispatch_room(step, row) <= 0:
         # Full, or with ``batch_size`` without room for a whole message yet.
         blocker = {"step": row["step"], "reason": "concurrency", "limit": concurrency}
         blocker["in_flight"] = row["in_flight"]
