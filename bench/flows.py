@@ -459,7 +459,9 @@ async def huge_map_batched(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str
     await _put(ctx, f"/v1/workflows/{workflow}", map_definition(n, HUGE_CONCURRENCY, HUGE_BATCH))
     run_id = f"hugeb-{ctx.run_id}"
     figures, complete = await _run_to_end(ctx, handler, pid, workflow, run_id)
+    spans = sorted(handler.latency[j] for j in handler.arrived if j.startswith(f"{run_id}:"))
     return figures | {
+        "bulk_report_ms_p50": ms(spans[len(spans) // 2]) if spans else None,
         "batch_size": HUGE_BATCH,
         "run_status": await _run_status(ctx, run_id) if complete else "not finished (time cap)",
     }

@@ -177,6 +177,14 @@ EXEMPT = [
     exempt(
         r"^SELECT job\..* FROM \(SELECT jobs\..* FROM jobs WHERE \(jobs\.namespace, jobs\.id\) >= \(", "jobs"
     ),
+    # not namespaced yet: PostgreSQL reads jobs and run items by a list of their keys (a bulk report's) with
+    # the same probe per key (``app.core.keyed``); the namespace equality is on the probe's output.
+    exempt(
+        r"^SELECT probe\..* FROM unnest\(\$1\) AS wanted\(id\) JOIN LATERAL \(SELECT (?:jobs|run_items)\..* "
+        r"WHERE \((?:jobs|run_items)\.namespace, (?:jobs\.id|run_items\.job_id)\) >= \(",
+        "jobs",
+        "run_items",
+    ),
     # not namespaced yet: PostgreSQL reads a gather's members with the same probe per member, the first job
     # at or after (member namespace, job id); the namespace equality is on the probe's output, not on jobs.
     exempt(

@@ -20,16 +20,19 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.batches import reads as batch_reads
 from app.core.clock import FakeClock
+from app.core.keyed import by_key
 from app.errors import NotFound
 from app.gathers import reads as gather_reads
+from app.jobs.models import jobs
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import metadata
 from app.workflows import runs_reads
+from app.workflows.run_models import run_items
 from tests.conftest import fresh_database_url, is_postgres, make_settings, postgres_only
 
 MEMBERS = 100
@@ -336,3 +339,65 @@ async def test_sqlite_reads_search_by_key(plan_database_url: str) -> None:
                         if d.startswith(f"SEARCH {table} "):
                             keys = ("sqlite_autoindex", "PRIMARY KEY", *EXPECTED_INDEX[table])
                             assert any(k in d for k in keys), (sql, details)
+
+
+KEYED = 30_000  # jobs and run items loaded for the key probes
+
+
+@postgres_only
+async def test_rows_read_by_a_list_of_keys_probe_their_unique_index(plan_database_url: str) -> None:
+    """A bulk report's lookups (``app.core.keyed.by_key``): each key read by its own probe of the unique
+    (namespace, key) index, generic plan, unanalysed tables; a key that only another namespace holds is not
+    returned."""
+    url = plan_database_url
+    engine = create_async_engine(url)
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(BULK_SQL[3].format(first=900_001, last=900_001)))
+            await conn.execute(
+                sa.text(
+                    """INSERT INTO jobs (namespace, id, status, registered, created_at, updated_at)
+                    SELECT 'default', 'kj' || g, 'pending', false, now(), now() FROM generate_series(1, :n) g
+                    UNION ALL SELECT 'other', 'kj-other', 'pending', false, now(), now()"""
+                ),
+                {"n": KEYED},
+            )
+            await conn.execute(
+                sa.text(
+                    """INSERT INTO run_items (namespace, run_id, step, idx, status, attempt, job_id)
+                    SELECT 'default', 'run900001', 's', g, 'dispatched', 1, 'run900001:s:' || g || ':' || 'a1'
+                    FROM generate_series(1, :n) g"""
+                ),
+                {"n": KEYED},
+            )
+        job_ids = [f"kj{g}" for g in range(1, 3001, 30)]
+        item_ids = [f"run900001:s:{g}:a1" for g in range(1, 3001, 30)]
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        async with engine.connect() as conn:
+            for _ in range(6):  # past the point where a prepared statement takes its generic plan
+                seen.clear()
+                stmt = by_key("postgresql", jobs.c.id, "default", [*job_ids, "kj-other"], [jobs.c.id])
+                assert list((await conn.execute(stmt)).scalars()) == sorted(job_ids)
+                stmt = by_key("postgresql", run_items.c.job_id, "default", item_ids, [run_items.c.job_id])
+                assert list((await conn.execute(stmt)).scalars()) == sorted(item_ids)
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    finally:
+        await engine.dispose()
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        for sql, params in seen:
+            stmt = await conn.prepare(f"EXPLAIN (FORMAT JSON, ANALYZE, BUFFERS) {sql}")
+            plan = json.loads(await stmt.fetchval(*params))[0]["Plan"]
+            scans = {s["Relation Name"]: s for s in _scans(plan)}
+            table = "jobs" if "jobs" in scans else "run_items"
+            assert scans[table]["Node Type"] in ("Index Scan", "Index Only Scan"), sql
+            assert scans[table]["Index Name"] == {"jobs": "pk_jobs", "run_items": "ix_run_items_job"}[table]
+            assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 10 * len(job_ids), sql
+    finally:
+        await conn.close()

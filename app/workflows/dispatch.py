@@ -187,8 +187,9 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
     if free <= 0 or th.waiting(row) <= 0:
         return 0
     waiting = await _waiting(tx, row, free, row["wait_from"])
-    if len(waiting) < min(free, th.waiting(row)) and row["wait_from"] > 0:
-        waiting = await _waiting(tx, row, free, 0)  # one left below the hint (see run_steps.wait_from)
+    from_start = len(waiting) < min(free, th.waiting(row)) and row["wait_from"] > 0
+    if from_start:  # some are left below the hint (see run_steps.wait_from): the hint comes down to them
+        waiting = await _waiting(tx, row, free, 0)
     await handler_rows(tx, ctx, {handler_name(step, it["idx"]) for it in waiting})
     groups: dict[tuple[th.Slot, ...], list[ItemRow]] = {}
     for it in waiting:
@@ -222,7 +223,7 @@ async def fill(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> int:
             top = it["idx"]
         values: dict[str, Any] = {"in_flight": s.in_flight + sent, "throttled": s.throttled + held}
         if top is not None:
-            values["wait_from"] = _raised(top + 1)
+            values["wait_from"] = top + 1 if from_start else _raised(top + 1)
         await tx.conn.execute(
             sa.update(run_steps)
             .where(s.namespace == ns, s.run_id == row["run_id"], s.step == row["step"])
@@ -308,12 +309,13 @@ def _pending(tx: Tx) -> dict[tuple[str, str, str], list[int]]:
 
 
 async def flush_steps(tx: Tx) -> None:
-    """Write the step counters ``swap`` moved in this transaction, in key order. It runs right before
+    """Write the step counters ``swap`` moved in this transaction. It runs right before
     COMMIT, or sooner when the transaction goes on to read or decide on a step (the locking way)."""
     deltas = tx.state.pop(_PENDING, None)
     tx.last.pop(_PENDING, None)
     s = run_steps.c
-    for (ns, run_id, name), (succeeded, in_flight, wait_from) in sorted((deltas or {}).items()):
+    # In the order the transaction met them (its items' job id order), as the locking way takes step rows.
+    for (ns, run_id, name), (succeeded, in_flight, wait_from) in (deltas or {}).items():
         await tx.conn.execute(
             sa.update(run_steps)
             .where(s.namespace == ns, s.run_id == run_id, s.step == name)

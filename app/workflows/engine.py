@@ -11,6 +11,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from app.core.db import Tx
+from app.core.keyed import by_key
 from app.deliveries import service as deliveries
 from app.deliveries.service import DeadDelivery
 from app.jobs.models import ACTIVE, jobs
@@ -34,7 +35,7 @@ from app.workflows.run_models import (
     throttle_queue,
     throttles,
 )
-from app.workflows.runs_end import end_run, step_finished
+from app.workflows.runs_end import end_run, lock_run, step_finished
 
 _random = random.Random()
 
@@ -69,18 +70,17 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
         return
     run_ids = {m.group("run") for a in status_of if (m := ATTEMPT_ID.match(a)) is not None}
     await share_runs(tx, namespace, run_ids)
-    i = run_items.c
-    # By the job index alone: a status condition here would let an unanalysed PostgreSQL take the partial
-    # index of attempts in flight and filter every one of them (500 rows a report in a map at that
-    # concurrency). An item no longer in flight is left out below instead.
-    stmt = sa.select(run_items).where(i.namespace == namespace, i.job_id.in_(sorted(status_of)))
-    found = (await tx.conn.execute(stmt.order_by(i.job_id))).mappings()
+    # By the job index alone, one probe per id (``by_key``): a status condition here would let an
+    # unanalysed PostgreSQL take the partial index of attempts in flight and filter every one of them, and
+    # a long IN list a walk of the namespace. An item no longer in flight is left out below instead.
+    stmt = by_key(tx.dialect, run_items.c.job_id, namespace, list(status_of), list(run_items.c))
+    found = (await tx.conn.execute(stmt)).mappings()
     items = [cast(ItemRow, dict(r)) for r in found if r["status"] in IN_FLIGHT]
     if not items:
         return
     j = jobs.c
-    ends = sa.select(j.id, j.output, j.error).where(
-        j.namespace == namespace, j.id.in_([x["job_id"] for x in items])
+    ends = by_key(
+        tx.dialect, j.id, namespace, [cast(str, x["job_id"]) for x in items], [j.id, j.output, j.error]
     )
     results = {r.id: (r.output, r.error) for r in (await tx.conn.execute(ends)).all()}
     # Every key these attempts hold, locked in one order before any step row: bulk reports over several
@@ -191,6 +191,13 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     keys = sorted(k for k in (held.throttle_key, held.cap_key) if k is not None)
     if status == "succeeded" and not keys and await swap(tx, ctx, step, 1):
         return
+    if values["status"] in ("failed", "timed_out", "cancelled") and (
+        step.kind == "phase" or ctx.graph.failure_mode == "fail_fast"
+    ):
+        # It may end the step, which locks the run (``step_finished``): locked first, before the step's
+        # row, so the successes sharing the run finish (their step counters change at their commit)
+        # instead of deadlocking with this failure.
+        await lock_run(tx, ctx)
     await th.lock_keys(tx, ns, set(keys))  # before the step's row, as a grant does
     await flush_steps(tx)  # what this transaction's successes moved: the step is decided on whole counters
     stmt = _step_update(ns, item["run_id"], item["step"], **deltas)

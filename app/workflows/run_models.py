@@ -114,8 +114,9 @@ run_steps = sa.Table(
     # Where the step's next waiting items are looked for: a hint that keeps a big map from walking past the
     # items it has sent (dead entries of ix_run_items_waiting until a vacuum). Sending raises it past what
     # went out; an item that waits again (a retry, a redrive) lowers it to its index. An item left below it
-    # (a send rolled back after another moved it up) is found by ``fill``, which looks from 0 when the hint
-    # finds fewer items than the step's counters say wait.
+    # (its send rolled back after another moved the hint past it) is found by ``fill`` once the hint finds
+    # fewer items than the step's counters say wait (near the step's end at worst): it looks from 0 then,
+    # and sets the hint from what it found.
     sa.Column("wait_from", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("started_at", UTCDateTime(), nullable=True),
     sa.Column("finished_at", UTCDateTime(), nullable=True),

@@ -42,7 +42,7 @@ def _where_step(ctx: Ctx, name: str) -> Any:
     )
 
 
-async def _lock_run(tx: Tx, ctx: Ctx) -> None:
+async def lock_run(tx: Tx, ctx: Ctx) -> None:
     """Reload the run, locked: step ends of one run are decided one at a time."""
     stmt = sa.select(runs).where(runs.c.namespace == ctx.run["namespace"], runs.c.id == ctx.run["id"])
     row = (await tx.conn.execute(tx.for_update(stmt))).mappings().one()
@@ -102,7 +102,7 @@ async def step_finished(tx: Tx, ctx: Ctx, step: Step, outcome: StepStatus, *, er
     guarded = _where_step(ctx, step.name).where(run_steps.c.status == "running")
     if (await tx.conn.execute(guarded.values(status=outcome, finished_at=tx.now))).rowcount != 1:
         return
-    await _lock_run(tx, ctx)
+    await lock_run(tx, ctx)
     await run_history.add(tx, ctx.run, f"step.{outcome}", step=step.name, data=error and {"error": error})
     await run_events.step_ended(tx, ctx, step.name, outcome)
     if ctx.run["status"] not in RUN_OPEN:

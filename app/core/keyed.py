@@ -1,0 +1,48 @@
+"""Rows read by a list of their keys, planned the same whatever the database knows of its tables.
+
+A table that was never analysed (fresh, bulk-loaded, or on a server without autovacuum) has no statistics:
+the planner then takes ``namespace = …`` to be selective, and for ``key IN (…)`` over many keys it may walk a
+``(namespace, …)`` index and filter every row of the namespace, a read that grows with the table instead of
+with the list. On PostgreSQL each key is therefore read by its own probe that only the ``(namespace, key)``
+unique index can serve: the first row at or after ``(namespace, key)`` in that index's order. SQLite plans a
+full unique key as one row, so a plain ``IN`` does there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+def by_key(
+    dialect: str, key: sa.Column[Any], namespace: str, keys: Sequence[str], columns: Sequence[sa.Column[Any]]
+) -> sa.Select[Any]:
+    """``columns`` of the rows of ``key``'s table (unique on ``(namespace, key)``) whose key is one of
+    ``keys``, in key order; a key with no row is left out."""
+    table = key.table
+    ns = table.c.namespace
+    wanted = sorted(set(keys))
+    if dialect != "postgresql":
+        return sa.select(*columns).where(ns == namespace, key.in_(wanted)).order_by(key)
+    ids = (
+        sa.func.unnest(sa.bindparam("by_keys", wanted, type_=postgresql.ARRAY(sa.String)))
+        .table_valued("id")
+        .render_derived("wanted")
+    )
+    scope: sa.BindParameter[str] = sa.bindparam("by_keys_namespace", namespace, type_=sa.String)
+    probe = (
+        sa.select(*columns, ns.label("probe_namespace"), key.label("probe_key"))
+        .where(sa.tuple_(ns, key) >= sa.tuple_(scope, ids.c.id))
+        .order_by(ns, key)
+        .limit(1)
+        .lateral("probe")
+    )
+    # The row found must be the one asked for: the next in key order may have another key, or be another
+    # namespace's row with this key.
+    found = sa.and_(probe.c.probe_namespace == scope, probe.c.probe_key == ids.c.id)
+    return (
+        sa.select(*(probe.c[c.name] for c in columns)).select_from(ids).join(probe, found).order_by(ids.c.id)
+    )
