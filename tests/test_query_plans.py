@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from app.batches import reads as batch_reads
 from app.core.clock import FakeClock
-from app.core.keyed import by_key
+from app.core.keyed import by_key, key_params
 from app.errors import NotFound
 from app.gathers import reads as gather_reads
 from app.jobs.models import jobs
@@ -381,10 +381,12 @@ async def test_rows_read_by_a_list_of_keys_probe_their_unique_index(plan_databas
         async with engine.connect() as conn:
             for _ in range(6):  # past the point where a prepared statement takes its generic plan
                 seen.clear()
-                stmt = by_key("postgresql", jobs.c.id, "default", [*job_ids, "kj-other"], [jobs.c.id])
-                assert list((await conn.execute(stmt)).scalars()) == sorted(job_ids)
-                stmt = by_key("postgresql", run_items.c.job_id, "default", item_ids, [run_items.c.job_id])
-                assert list((await conn.execute(stmt)).scalars()) == sorted(item_ids)
+                stmt = by_key("postgresql", jobs.c.id, (jobs.c.id,))
+                found = await conn.execute(stmt, key_params("default", [*job_ids, "kj-other"]))
+                assert list(found.scalars()) == sorted(job_ids)
+                stmt = by_key("postgresql", run_items.c.job_id, (run_items.c.job_id,))
+                found = await conn.execute(stmt, key_params("default", item_ids))
+                assert list(found.scalars()) == sorted(item_ids)
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     finally:
         await engine.dispose()

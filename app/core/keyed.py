@@ -11,28 +11,37 @@ full unique key as one row, so a plain ``IN`` does there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 
-def by_key(
-    dialect: str, key: sa.Column[Any], namespace: str, keys: Sequence[str], columns: Sequence[sa.Column[Any]]
-) -> sa.Select[Any]:
-    """``columns`` of the rows of ``key``'s table (unique on ``(namespace, key)``) whose key is one of
-    ``keys``, in key order; a key with no row is left out."""
+def by_key(dialect: str, key: sa.Column[Any], columns: tuple[sa.Column[Any], ...]) -> sa.Select[Any]:
+    """``columns`` of the rows of ``key``'s table (unique on ``(namespace, key)``) whose key is one of a list,
+    in key order; a key with no row is left out. Built once per shape; executed with ``key_params(…)``."""
+    return _by_key(dialect, key, columns)
+
+
+def key_params(namespace: str, wanted: Sequence[str]) -> dict[str, Any]:
+    """The parameters of a ``by_key`` statement."""
+    return {"by_keys": sorted(set(wanted)), "by_keys_namespace": namespace}
+
+
+@cache
+def _by_key(dialect: str, key: sa.Column[Any], columns: tuple[sa.Column[Any], ...]) -> sa.Select[Any]:
     table = key.table
     ns = table.c.namespace
-    wanted = sorted(set(keys))
+    scope: sa.BindParameter[str] = sa.bindparam("by_keys_namespace", type_=sa.String)
     if dialect != "postgresql":
-        return sa.select(*columns).where(ns == namespace, key.in_(wanted)).order_by(key)
+        wanted = sa.bindparam("by_keys", expanding=True, type_=sa.String)
+        return sa.select(*columns).where(ns == scope, key.in_(wanted)).order_by(key)
     ids = (
-        sa.func.unnest(sa.bindparam("by_keys", wanted, type_=postgresql.ARRAY(sa.String)))
+        sa.func.unnest(sa.bindparam("by_keys", type_=postgresql.ARRAY(sa.String)))
         .table_valued("id")
         .render_derived("wanted")
     )
-    scope: sa.BindParameter[str] = sa.bindparam("by_keys_namespace", namespace, type_=sa.String)
     probe = (
         sa.select(*columns, ns.label("probe_namespace"), key.label("probe_key"))
         .where(sa.tuple_(ns, key) >= sa.tuple_(scope, ids.c.id))

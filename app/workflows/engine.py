@@ -11,7 +11,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from app.core.db import Tx
-from app.core.keyed import by_key
+from app.core.keyed import by_key, key_params
 from app.deliveries import service as deliveries
 from app.deliveries.service import DeadDelivery
 from app.jobs.models import ACTIVE, jobs
@@ -73,16 +73,15 @@ async def on_jobs_finished(tx: Tx, *, namespace: str, finished: Sequence[tuple[s
     # By the job index alone, one probe per id (``by_key``): a status condition here would let an
     # unanalysed PostgreSQL take the partial index of attempts in flight and filter every one of them, and
     # a long IN list a walk of the namespace. An item no longer in flight is left out below instead.
-    stmt = by_key(tx.dialect, run_items.c.job_id, namespace, list(status_of), list(run_items.c))
-    found = (await tx.conn.execute(stmt)).mappings()
+    stmt = by_key(tx.dialect, run_items.c.job_id, tuple(run_items.c))
+    found = (await tx.conn.execute(stmt, key_params(namespace, list(status_of)))).mappings()
     items = [cast(ItemRow, dict(r)) for r in found if r["status"] in IN_FLIGHT]
     if not items:
         return
     j = jobs.c
-    ends = by_key(
-        tx.dialect, j.id, namespace, [cast(str, x["job_id"]) for x in items], [j.id, j.output, j.error]
-    )
-    results = {r.id: (r.output, r.error) for r in (await tx.conn.execute(ends)).all()}
+    ends = by_key(tx.dialect, j.id, (j.id, j.output, j.error))
+    wanted = key_params(namespace, [cast(str, x["job_id"]) for x in items])
+    results = {r.id: (r.output, r.error) for r in (await tx.conn.execute(ends, wanted)).all()}
     # Every key these attempts hold, locked in one order before any step row: bulk reports over several
     # keys never wait on each other in a cycle.
     await th.lock_keys(tx, namespace, _keys(items))
