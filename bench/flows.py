@@ -484,6 +484,7 @@ async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
     answers = handler.view(run_id).answers
     early, late = _ms_per_report(answers, 1000), _ms_per_report(answers, int(n * 0.9))
     status = await _run_status(ctx, run_id) if complete else "not finished (time cap)"
+    reads = await _big_reads(ctx, run_id, n) if complete else {}
     redrive: dict[str, Any] = {}
     if status == "failed":
         again = f"{run_id}:items:{failing}:a2"
@@ -510,5 +511,36 @@ async def huge_map(ctx: Ctx, handler: TaskHandler, pid: int) -> dict[str, Any]:
         **memory,
         "rss_growth_mib": round(memory["rss_peak_mib"] - memory["rss_start_mib"], 1),
         "run_status": status,
+        "reads_ms": reads,
         "redrive": redrive,
     }
+
+
+async def _big_reads(ctx: Ctx, run_id: str, n: int) -> dict[str, float]:
+    """Median ms of the huge map's reads, each 20 times: the run, its ``/explain``, and a page of 100 items
+    from the start, the middle (by cursor) and the end."""
+    conn = Connection(ctx.port)
+    base = f"/v1/runs/{run_id}"
+    try:
+        cursor = None
+        for _ in range(n // 2000):  # pages of 1,000 to the middle
+            query = "limit=1000" + (f"&cursor={cursor}" if cursor else "")
+            cursor = (await checked(conn, "GET", f"{base}/steps/items/items?{query}")).json()["next_cursor"]
+        middle = f"&cursor={cursor}" if cursor else ""
+        paths = {
+            "run": base,
+            "explain": f"{base}/explain",
+            "items_first_100": f"{base}/steps/items/items?limit=100",
+            "items_middle_100": f"{base}/steps/items/items?limit=100{middle}",
+        }
+        found: dict[str, float] = {}
+        for name, path in paths.items():
+            spans = []
+            for _ in range(20):
+                began = time.perf_counter()
+                await checked(conn, "GET", path)
+                spans.append(time.perf_counter() - began)
+            found[name] = ms(sorted(spans)[len(spans) // 2]) or 0.0
+        return found
+    finally:
+        await conn.close()

@@ -297,7 +297,15 @@ def workflow_rows(p: Params) -> list[Row]:
             field("huge_map", "redrive", "dispatch_after_200_ms"),
         ),
         ("m. run status after the redrive", field("huge_map", "redrive", "run_status_after")),
+        (
+            "m. p50 ms: run / explain / 100 items at start / middle",
+            lambda r: " / ".join(
+                fmt(get(r, "huge_map", "reads_ms", k))
+                for k in ("run", "explain", "items_first_100", "items_middle_100")
+            ),
+        ),
         ("m. batch_size 100 + bulk reports: items/s", field("huge_map_batched", "items_per_s")),
+        ("m. … bulk report p50 (ms)", field("huge_map_batched", "bulk_report_ms_p50")),
         (
             "m. … items reported / run status",
             pair(("huge_map_batched", "reported"), ("huge_map_batched", "run_status")),

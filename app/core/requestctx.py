@@ -1,4 +1,6 @@
-"""Request ids: taken from X-Request-Id or made, kept in a context variable for logs and problems."""
+"""Request ids: taken from X-Request-Id or made, kept in a context variable for logs and problems. The
+request's W3C trace context (``traceparent``, ``tracestate``), when valid, is kept beside it: the callbacks
+and task messages the request causes carry it on."""
 
 from __future__ import annotations
 
@@ -21,10 +23,38 @@ _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 # Fields the request's handlers learn (the caller's namespace and key id) for every log line of the request.
 _fields: ContextVar[dict[str, str] | None] = ContextVar("log_fields", default=None)
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_trace: ContextVar[dict[str, str] | None] = ContextVar("trace_context", default=None)
+# W3C Trace Context: version, trace id, parent id, flags, lowercase hex; version ff is invalid.
+_TRACEPARENT = re.compile(r"^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
+_TRACESTATE = re.compile(r"^[\x20-\x7e]{0,512}$")
 
 
 def current_request_id() -> str:
     return _request_id.get()
+
+
+def current_trace() -> dict[str, str] | None:
+    """The request's trace context as the headers to send on (``traceparent``, and ``tracestate`` when
+    given), or None outside a request or when the request carried none that is valid."""
+    return _trace.get()
+
+
+def trace_context(headers: list[tuple[bytes, bytes]]) -> dict[str, str] | None:
+    """The valid trace context of these request headers. A ``traceparent`` repeated or malformed is dropped
+    with its ``tracestate``; one of a later version is read as version 00 (its first four fields) and sent on
+    as 00. A ``tracestate`` too long or not printable is dropped alone; repeated ones are joined."""
+    parents = [v for n, v in headers if n == b"traceparent"]
+    if len(parents) != 1:
+        return None
+    parent = parents[0].decode("latin-1").strip()
+    later = not parent.startswith("00") and len(parent) > 55 and parent[55] == "-"
+    if not _TRACEPARENT.match(parent[:55]) or (len(parent) != 55 and not later):
+        return None
+    found = {"traceparent": "00" + parent[2:55]}
+    state = ",".join(v.decode("latin-1").strip() for n, v in headers if n == b"tracestate")
+    if state and _TRACESTATE.match(state):
+        found["tracestate"] = state
+    return found
 
 
 def annotate(**values: str) -> None:
@@ -52,6 +82,7 @@ class RequestIdMiddleware:
         id_header = (b"x-request-id", request_id.encode())
         token = _request_id.set(request_id)
         fields_token = _fields.set({})
+        trace_token = _trace.set(trace_context(scope.get("headers", [])))
         began = time.perf_counter()
         status = 500
         started = False
@@ -80,6 +111,7 @@ class RequestIdMiddleware:
                     status,
                     extra={"status": status, "ms": round((time.perf_counter() - began) * 1000, 2)},
                 )
+            _trace.reset(trace_token)
             _fields.reset(fields_token)
             _request_id.reset(token)
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from app.core import replicas
 from app.core.db import IN_CHUNK, Tx, chunks
 from app.core.ids import new_id
+from app.core.requestctx import current_trace
 from app.deliveries import reads, signing
 from app.deliveries.models import AttemptRow, DeliveryRow, DeliveryStatus, deliveries, delivery_attempts
 from app.deliveries.schemas import DeliveryRead
@@ -145,6 +146,15 @@ async def withdraw(
     return never
 
 
+def _with_trace(headers: dict[str, str]) -> dict[str, str]:
+    """The callback's headers, and the trace context of the request that caused the event (see
+    ``current_trace``) unless the callback names its own."""
+    trace = current_trace()
+    if trace is None or any(name.lower() in ("traceparent", "tracestate") for name in headers):
+        return headers
+    return {**headers, **trace}
+
+
 def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
     event_id = new_id("evt")
     body = {
@@ -163,7 +173,7 @@ def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:
         "subject_kind": e.subject[0],
         "subject_id": e.subject[1],
         "url": e.callback["url"],
-        "headers": e.callback.get("headers") or {},
+        "headers": _with_trace(e.callback.get("headers") or {}),
         "body": json.dumps(body, separators=(",", ":"), default=str),
         "status": "pending",
         "attempts": 0,
