@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest openapi bench chaos clean
+.PHONY: run test lint typecheck pytest openapi clients bench chaos clean
 
 $(BIN)/rendezvous: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: lint typecheck pytest
 
 openapi: $(BIN)/rendezvous
 	$(BIN)/python -m app.openapi > openapi.json
+
+# The generated clients, from openapi.json: Python (openapi-python-client) and TypeScript types for
+# openapi-fetch (openapi-typescript, from the committed lockfile). The generated code is committed.
+clients: $(BIN)/rendezvous
+	$(BIN)/openapi-python-client generate --path openapi.json --meta none --overwrite \
+		--output-path clients/python/rendezvous_client --config clients/python-config.yaml
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate
 
 bench: $(BIN)/rendezvous
 	$(BIN)/python bench/run.py

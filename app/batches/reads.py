@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.batches import store
 from app.batches.models import BatchRow, batch_items, batch_ledgers, batches
-from app.batches.schemas import BatchProgress, BatchRead, BatchStatus, ItemRead, JobItemRead
+from app.batches.schemas import BatchItemRead, BatchProgress, BatchRead, BatchStatus, JobItemRead
 from app.core.db import chunks
 from app.core.pagination import Page, bad_cursor, decode_cursor, encode_cursor, keyset_page
 from app.errors import NotFound
@@ -135,15 +135,15 @@ async def list_items(
     set_name: str,
     limit: int,
     cursor: str | None,
-) -> Page[ItemRead]:
+) -> Page[BatchItemRead]:
     """The ids of one set of a batch, in id order (a set never written is empty)."""
     batch = await store.get_row(conn, namespace, job_id, index)
     stmt = sa.select(batch_items.c.item, batch_items.c.error).where(
         batch_items.c.batch_id == batch["id"], batch_items.c.set_name == set_name
     )
     rows, next_cursor = await keyset_page(conn, stmt, batch_items.c.item, limit=limit, cursor=cursor)
-    return Page[ItemRead](
-        items=[ItemRead(id=r["item"], error=r["error"]) for r in rows], next_cursor=next_cursor
+    return Page[BatchItemRead](
+        items=[BatchItemRead(id=r["item"], error=r["error"]) for r in rows], next_cursor=next_cursor
     )
 
 

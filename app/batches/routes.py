@@ -13,12 +13,12 @@ from app.batches.models import BatchRow
 from app.batches.schemas import (
     BatchAbort,
     BatchIndex,
+    BatchItemRead,
     BatchJobCreate,
     BatchRead,
     BatchReport,
     BatchStatus,
     ItemList,
-    ItemRead,
     JobItemRead,
     SetName,
 )
@@ -94,7 +94,7 @@ async def list_set_items(
     ns: NamespaceDep,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
-) -> Page[ItemRead]:
+) -> Page[BatchItemRead]:
     """The ids of one set, in id order; errored ids carry their reason."""
     async with rt.db.read() as conn:
         return await reads.list_items(

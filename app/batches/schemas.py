@@ -155,12 +155,12 @@ class BatchRead(BaseModel):
         )
 
 
-class ItemRead(BaseModel):
+class BatchItemRead(BaseModel):
     id: str
     error: str | None = Field(description="The reason, for ids of the errored set")
 
 
-class JobItemRead(ItemRead):
+class JobItemRead(BatchItemRead):
     batch_index: int
 
 

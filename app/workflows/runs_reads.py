@@ -28,9 +28,9 @@ from app.workflows.run_models import (
     throttles,
 )
 from app.workflows.runs_schemas import (
-    ItemRead,
     RunExplain,
     RunHistoryRead,
+    RunItemRead,
     RunRead,
     StepItems,
     StepRead,
@@ -118,7 +118,7 @@ async def list_runs(
 
 async def items(
     conn: AsyncConnection, *, namespace: str, run_id: str, step: str, limit: int, cursor: str | None
-) -> Page[ItemRead]:
+) -> Page[RunItemRead]:
     """A step's items in index order (a step that is not a map has one, index 0)."""
     run = await get(conn, namespace=namespace, run_id=run_id)
     s = run_steps.c
@@ -128,8 +128,8 @@ async def items(
     i = run_items.c
     stmt = sa.select(run_items).where(i.namespace == namespace, i.run_id == run_id, i.step == step)
     rows, next_cursor = await keyset_page(conn, stmt, i.idx, limit=limit, cursor=cursor)
-    return Page[ItemRead](
-        items=[ItemRead.from_row(cast(ItemRow, dict(r))) for r in rows], next_cursor=next_cursor
+    return Page[RunItemRead](
+        items=[RunItemRead.from_row(cast(ItemRow, dict(r))) for r in rows], next_cursor=next_cursor
     )
 
 

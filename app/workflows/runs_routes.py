@@ -16,11 +16,11 @@ from app.workflows.graph_model import THROTTLE_KEY_PATTERN
 from app.workflows.run_models import RunStatus
 from app.workflows.runs_schemas import (
     RUN_ID_PATTERN,
-    ItemRead,
     RunCancel,
     RunCreate,
     RunExplain,
     RunHistoryRead,
+    RunItemRead,
     RunRead,
     RunRerun,
     ThrottleRead,
@@ -90,7 +90,7 @@ async def list_items(
     ns: NamespaceDep,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
-) -> Page[ItemRead]:
+) -> Page[RunItemRead]:
     """A step's items in index order, with status, attempts, job id, output and error."""
     async with rt.db.read() as conn:
         return await runs_reads.items(

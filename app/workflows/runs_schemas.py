@@ -129,7 +129,7 @@ class RunRead(BaseModel):
         return cls(**fields, metadata=row["meta"], steps=steps)
 
 
-class ItemRead(BaseModel):
+class RunItemRead(BaseModel):
     index: int
     item: Any
     status: ItemStatus
@@ -140,7 +140,7 @@ class ItemRead(BaseModel):
     due_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: ItemRow) -> ItemRead:
+    def from_row(cls, row: ItemRow) -> RunItemRead:
         return cls(
             index=row["idx"],
             item=row["item"],

@@ -1,0 +1,221 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...types import Response, UNSET
+from ... import errors
+
+from ...models.batch_read import BatchRead
+from ...models.problem import Problem
+from typing import cast
+
+
+
+def _get_kwargs(
+    job_id: str,
+    index: int,
+
+) -> dict[str, Any]:
+    
+
+    
+
+    
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/jobs/{job_id}/batches/{index}".format(job_id=quote(str(job_id), safe=""),index=quote(str(index), safe=""),),
+    }
+
+
+    return _kwargs
+
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BatchRead | Problem | None:
+    if response.status_code == 200:
+        response_200 = BatchRead.from_dict(response.json())
+
+
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BatchRead | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    job_id: str,
+    index: int,
+    *,
+    client: AuthenticatedClient,
+
+) -> Response[BatchRead | Problem]:
+    """ Get Batch
+
+     A batch with its counts and the size of each stored set.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchRead | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+index=index,
+
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+def sync(
+    job_id: str,
+    index: int,
+    *,
+    client: AuthenticatedClient,
+
+) -> BatchRead | Problem | None:
+    """ Get Batch
+
+     A batch with its counts and the size of each stored set.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchRead | Problem
+     """
+
+
+    return sync_detailed(
+        job_id=job_id,
+index=index,
+client=client,
+
+    ).parsed
+
+async def asyncio_detailed(
+    job_id: str,
+    index: int,
+    *,
+    client: AuthenticatedClient,
+
+) -> Response[BatchRead | Problem]:
+    """ Get Batch
+
+     A batch with its counts and the size of each stored set.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchRead | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+index=index,
+
+    )
+
+    response = await client.get_async_httpx_client().request(
+        **kwargs
+    )
+
+    return _build_response(client=client, response=response)
+
+async def asyncio(
+    job_id: str,
+    index: int,
+    *,
+    client: AuthenticatedClient,
+
+) -> BatchRead | Problem | None:
+    """ Get Batch
+
+     A batch with its counts and the size of each stored set.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchRead | Problem
+     """
+
+
+    return (await asyncio_detailed(
+        job_id=job_id,
+index=index,
+client=client,
+
+    )).parsed

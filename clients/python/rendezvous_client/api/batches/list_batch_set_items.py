@@ -1,0 +1,276 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...types import Response, UNSET
+from ... import errors
+
+from ...models.page_batch_item_read import PageBatchItemRead
+from ...models.problem import Problem
+from ...types import UNSET, Unset
+from typing import cast
+
+
+
+def _get_kwargs(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    limit: int | Unset = 100,
+    cursor: None | str | Unset = UNSET,
+
+) -> dict[str, Any]:
+    
+
+    
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/jobs/{job_id}/batches/{index}/sets/{set_name}".format(job_id=quote(str(job_id), safe=""),index=quote(str(index), safe=""),set_name=quote(str(set_name), safe=""),),
+        "params": params,
+    }
+
+
+    return _kwargs
+
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> PageBatchItemRead | Problem | None:
+    if response.status_code == 200:
+        response_200 = PageBatchItemRead.from_dict(response.json())
+
+
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[PageBatchItemRead | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+    cursor: None | str | Unset = UNSET,
+
+) -> Response[PageBatchItemRead | Problem]:
+    """ List Set Items
+
+     The ids of one set, in id order; errored ids carry their reason.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+        limit (int | Unset): Page size Default: 100.
+        cursor (None | str | Unset): next_cursor of the previous page
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PageBatchItemRead | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+limit=limit,
+cursor=cursor,
+
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+def sync(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+    cursor: None | str | Unset = UNSET,
+
+) -> PageBatchItemRead | Problem | None:
+    """ List Set Items
+
+     The ids of one set, in id order; errored ids carry their reason.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+        limit (int | Unset): Page size Default: 100.
+        cursor (None | str | Unset): next_cursor of the previous page
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PageBatchItemRead | Problem
+     """
+
+
+    return sync_detailed(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+client=client,
+limit=limit,
+cursor=cursor,
+
+    ).parsed
+
+async def asyncio_detailed(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+    cursor: None | str | Unset = UNSET,
+
+) -> Response[PageBatchItemRead | Problem]:
+    """ List Set Items
+
+     The ids of one set, in id order; errored ids carry their reason.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+        limit (int | Unset): Page size Default: 100.
+        cursor (None | str | Unset): next_cursor of the previous page
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PageBatchItemRead | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+limit=limit,
+cursor=cursor,
+
+    )
+
+    response = await client.get_async_httpx_client().request(
+        **kwargs
+    )
+
+    return _build_response(client=client, response=response)
+
+async def asyncio(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+    limit: int | Unset = 100,
+    cursor: None | str | Unset = UNSET,
+
+) -> PageBatchItemRead | Problem | None:
+    """ List Set Items
+
+     The ids of one set, in id order; errored ids carry their reason.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+        limit (int | Unset): Page size Default: 100.
+        cursor (None | str | Unset): next_cursor of the previous page
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PageBatchItemRead | Problem
+     """
+
+
+    return (await asyncio_detailed(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+client=client,
+limit=limit,
+cursor=cursor,
+
+    )).parsed

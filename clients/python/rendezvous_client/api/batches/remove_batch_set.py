@@ -1,0 +1,248 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...types import Response, UNSET
+from ... import errors
+
+from ...models.batch_read import BatchRead
+from ...models.problem import Problem
+from typing import cast
+
+
+
+def _get_kwargs(
+    job_id: str,
+    index: int,
+    set_name: str,
+
+) -> dict[str, Any]:
+    
+
+    
+
+    
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/v1/jobs/{job_id}/batches/{index}/sets/{set_name}".format(job_id=quote(str(job_id), safe=""),index=quote(str(index), safe=""),set_name=quote(str(set_name), safe=""),),
+    }
+
+
+    return _kwargs
+
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BatchRead | Problem | None:
+    if response.status_code == 200:
+        response_200 = BatchRead.from_dict(response.json())
+
+
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BatchRead | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+
+) -> Response[BatchRead | Problem]:
+    """ Remove Set
+
+     The seed's ``remove_set``: removing ``pending`` withdraws its ids and finishes the batch.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchRead | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+def sync(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+
+) -> BatchRead | Problem | None:
+    """ Remove Set
+
+     The seed's ``remove_set``: removing ``pending`` withdraws its ids and finishes the batch.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchRead | Problem
+     """
+
+
+    return sync_detailed(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+client=client,
+
+    ).parsed
+
+async def asyncio_detailed(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+
+) -> Response[BatchRead | Problem]:
+    """ Remove Set
+
+     The seed's ``remove_set``: removing ``pending`` withdraws its ids and finishes the batch.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchRead | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+
+    )
+
+    response = await client.get_async_httpx_client().request(
+        **kwargs
+    )
+
+    return _build_response(client=client, response=response)
+
+async def asyncio(
+    job_id: str,
+    index: int,
+    set_name: str,
+    *,
+    client: AuthenticatedClient,
+
+) -> BatchRead | Problem | None:
+    """ Remove Set
+
+     The seed's ``remove_set``: removing ``pending`` withdraws its ids and finishes the batch.
+
+    Args:
+        job_id (str): A client-chosen id
+        index (int): The batch's index: 1, 2, 3 …
+        set_name (str): pending, skipped, errored or any name
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchRead | Problem
+     """
+
+
+    return (await asyncio_detailed(
+        job_id=job_id,
+index=index,
+set_name=set_name,
+client=client,
+
+    )).parsed

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+class ListRunsStatusType0(StrEnum):
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    PAUSED = "paused"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    TIMED_OUT = "timed_out"
+
+    def __str__(self) -> str:
+        return str(self.value)
