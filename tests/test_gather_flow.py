@@ -309,6 +309,30 @@ class TestReading:
         r = await asyncio.wait_for(svc.client.get("/v1/gathers/now", params={"wait": 60}), 2)
         assert r.json()["status"] == "succeeded"
 
+    async def test_the_list_pages_gathers_in_id_order_by_status(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        for n in range(5):
+            await create(svc, gather_body(receiver, f"g{n}", [f"g{n}-a"]))
+        assert (await svc.client.post("/v1/jobs/g1-a/complete", json={})).status_code == 200
+        assert (await svc.client.post("/v1/jobs/g3-a/complete", json={})).status_code == 200
+        seen, cursor = [], None
+        while True:
+            query = "?status=waiting&limit=2" + (f"&cursor={cursor}" if cursor else "")
+            page = (await svc.client.get(f"/v1/gathers{query}")).json()
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert [g["id"] for g in seen] == ["g0", "g2", "g4"]
+        assert all(g["pending"] == 1 and "pending_job_ids" not in g for g in seen)
+        done = (await svc.client.get("/v1/gathers?status=succeeded")).json()
+        assert [(g["id"], g["done"]) for g in done["items"]] == [("g1", 1), ("g3", 1)]
+        every = (await svc.client.get("/v1/gathers")).json()
+        assert [g["id"] for g in every["items"]] == [f"g{n}" for n in range(5)]
+        bad = await svc.client.get("/v1/gathers?status=open")
+        assert bad.status_code == 422 and "status" in bad.text
+
 
 class TestCostPerReport:
     async def test_a_report_runs_the_same_statements_in_a_gather_of_2000_as_of_10(

@@ -45,6 +45,7 @@ EXPECTED_INDEX = {
     "jobs": {"pk_jobs"},
     "gather_members": {"uq_gather_members_namespace_gather_id_position"},
     "runs": {"pk_runs"},
+    "gathers": {"pk_gathers", "ix_gathers_status_namespace_id"},
     "waits": {"uq_waits_open_group", "ix_waits_namespace_group"},
     "wait_participants": {"uq_wait_participants_wait_id_position"},
 }
@@ -106,6 +107,8 @@ class Recorder:
         try:
             for path in ("", "/explain", "/members?limit=50"):
                 assert (await client.get(f"/v1/gathers/{gather_id}{path}")).status_code == 200
+            for query in ("?status=waiting&limit=50", "?status=succeeded&limit=50", "?limit=50"):
+                assert (await client.get(f"/v1/gathers{query}")).status_code == 200
             for group in ("open1", "done1"):  # the open wait, and the latest of a group with none open
                 assert (await client.get(f"/v1/waits/{group}")).status_code == 200
             page = (await client.get(f"/v1/gathers/{gather_id}/members?limit=30")).json()

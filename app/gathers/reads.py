@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core.db import IN_CHUNK, chunks
 from app.core.pagination import Page, keyset_page
 from app.errors import NotFound
-from app.gathers.models import GatherRow, MemberJobRow, gather_members, gathers
-from app.gathers.schemas import GatherExplain, GatherRead, MemberRead
+from app.gathers.models import GatherRow, GatherStatus, MemberJobRow, gather_members, gathers
+from app.gathers.schemas import GatherExplain, GatherRead, GatherSummary, MemberRead
 from app.jobs.models import ACTIVE, jobs
 
 FAILURES = ("failed", "cancelled", "timed_out")  # job statuses a gather counts as failed
@@ -26,6 +26,19 @@ MAX_INLINE_BYTES = 1 << 20  # members carried inside one event, by size as well 
 def where(stmt: Any, namespace: str, gather_id: str) -> Any:
     """``stmt`` narrowed to one gather."""
     return stmt.where(gathers.c.namespace == namespace, gathers.c.id == gather_id)
+
+
+async def list_gathers(
+    conn: AsyncConnection, *, namespace: str, status: GatherStatus | None, limit: int, cursor: str | None
+) -> Page[GatherSummary]:
+    """The namespace's gathers in id order, of one status or all, without their members. By status the
+    ``(status, namespace, id)`` index walks them in id order; all of them, the primary key does."""
+    stmt = sa.select(gathers).where(gathers.c.namespace == namespace)
+    if status is not None:
+        stmt = stmt.where(gathers.c.status == status)
+    rows, next_cursor = await keyset_page(conn, stmt, gathers.c.id, limit=limit, cursor=cursor)
+    items = [GatherSummary.of(cast(GatherRow, dict(r))) for r in rows]
+    return Page[GatherSummary](items=items, next_cursor=next_cursor)
 
 
 async def get(conn: AsyncConnection, *, namespace: str, gather_id: str) -> GatherRow:

@@ -1,4 +1,4 @@
-"""/v1/gathers: create, add members, seal, read, long-poll, explain, cancel."""
+"""/v1/gathers: create, list, add members, seal, read, long-poll, explain, cancel."""
 
 from __future__ import annotations
 
@@ -10,9 +10,31 @@ from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
 from app.errors import responses
 from app.gathers import reads, service
-from app.gathers.schemas import GatherAddJobs, GatherCreate, GatherExplain, GatherRead, MemberRead
+from app.gathers.models import GatherStatus
+from app.gathers.schemas import (
+    GatherAddJobs,
+    GatherCreate,
+    GatherExplain,
+    GatherRead,
+    GatherSummary,
+    MemberRead,
+)
 
 router = APIRouter(prefix="/v1/gathers", tags=["gathers"])
+
+
+@router.get("", operation_id="listGathers", responses=responses(422))
+async def list_gathers(
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    status: GatherStatus | None = None,
+) -> Page[GatherSummary]:
+    """The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
+    gather's members are read with ``GET /v1/gathers/{id}``."""
+    async with rt.db.read() as conn:
+        return await reads.list_gathers(conn, namespace=ns, status=status, limit=limit, cursor=cursor)
 
 
 @router.post(

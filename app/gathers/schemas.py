@@ -61,7 +61,9 @@ class GatherAddJobs(Strict):
     _unique = field_validator("job_ids")(_no_duplicates)
 
 
-class GatherRead(BaseModel):
+class GatherSummary(BaseModel):
+    """A gather's progress, without its members (as ``GET /v1/gathers`` lists them)."""
+
     id: str
     status: GatherStatus
     sealed: bool
@@ -72,7 +74,6 @@ class GatherRead(BaseModel):
     succeeded: int
     failed: int
     pending: int
-    pending_job_ids: list[str] = Field(description="The first 100 members that have not finished")
     callback: CallbackRead | None
     failure_callback: CallbackRead | None
     timeout_seconds: float | None
@@ -82,29 +83,40 @@ class GatherRead(BaseModel):
     created_at: datetime
     resolved_at: datetime | None
 
+    @staticmethod
+    def fields_of(row: GatherRow) -> dict[str, Any]:
+        return {
+            "id": row["id"],
+            "status": row["status"],
+            "sealed": row["sealed"],
+            "on_failure": row["on_failure"],
+            "include_outputs": row["include_outputs"],
+            "total": row["total"],
+            "done": row["done"],
+            "succeeded": row["succeeded"],
+            "failed": row["failed"],
+            "pending": row["total"] - row["done"],
+            "callback": row["callback"],
+            "failure_callback": row["failure_callback"],
+            "timeout_seconds": row["timeout_seconds"],
+            "poll_interval_seconds": row["poll_interval_seconds"],
+            "max_attempts": row["max_attempts"],
+            "deadline_at": row["deadline_at"],
+            "created_at": row["created_at"],
+            "resolved_at": row["resolved_at"],
+        }
+
+    @classmethod
+    def of(cls, row: GatherRow) -> GatherSummary:
+        return cls(**cls.fields_of(row))
+
+
+class GatherRead(GatherSummary):
+    pending_job_ids: list[str] = Field(description="The first 100 members that have not finished")
+
     @classmethod
     def from_row(cls, row: GatherRow, *, pending_job_ids: list[str]) -> GatherRead:
-        return cls(
-            id=row["id"],
-            status=row["status"],
-            sealed=row["sealed"],
-            on_failure=row["on_failure"],
-            include_outputs=row["include_outputs"],
-            total=row["total"],
-            done=row["done"],
-            succeeded=row["succeeded"],
-            failed=row["failed"],
-            pending=row["total"] - row["done"],
-            pending_job_ids=pending_job_ids,
-            callback=row["callback"],
-            failure_callback=row["failure_callback"],
-            timeout_seconds=row["timeout_seconds"],
-            poll_interval_seconds=row["poll_interval_seconds"],
-            max_attempts=row["max_attempts"],
-            deadline_at=row["deadline_at"],
-            created_at=row["created_at"],
-            resolved_at=row["resolved_at"],
-        )
+        return cls(**cls.fields_of(row), pending_job_ids=pending_job_ids)
 
 
 class MemberRead(BaseModel):

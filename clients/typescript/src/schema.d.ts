@@ -172,7 +172,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Gathers
+         * @description The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
+         *     gather's members are read with ``GET /v1/gathers/{id}``.
+         */
+        get: operations["listGathers"];
         put?: never;
         /**
          * Create Gather
@@ -1592,6 +1597,52 @@ export interface components {
             total: number;
         };
         /**
+         * GatherSummary
+         * @description A gather's progress, without its members (as ``GET /v1/gathers`` lists them).
+         */
+        GatherSummary: {
+            callback: components["schemas"]["CallbackRead"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deadline At */
+            deadline_at: string | null;
+            /** Done */
+            done: number;
+            /** Failed */
+            failed: number;
+            failure_callback: components["schemas"]["CallbackRead"] | null;
+            /** Id */
+            id: string;
+            /** Include Outputs */
+            include_outputs: boolean;
+            /** Max Attempts */
+            max_attempts: number | null;
+            /** On Failure */
+            on_failure: string;
+            /** Pending */
+            pending: number;
+            /** Poll Interval Seconds */
+            poll_interval_seconds: number | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Sealed */
+            sealed: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "succeeded" | "completed" | "failed" | "timed_out" | "cancelled";
+            /** Succeeded */
+            succeeded: number;
+            /** Timeout Seconds */
+            timeout_seconds: number | null;
+            /** Total */
+            total: number;
+        };
+        /**
          * HandlerPut
          * @description A handler: the webhook endpoint that receives task messages, and defaults for its attempts.
          */
@@ -1948,6 +1999,13 @@ export interface components {
         Page_DeliveryRead_: {
             /** Items */
             items: components["schemas"]["DeliveryRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[GatherSummary] */
+        Page_GatherSummary_: {
+            /** Items */
+            items: components["schemas"]["GatherSummary"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3027,6 +3085,68 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request (each field and reason): the body is not standard JSON of valid Unicode, or a field or parameter is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGathers: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                status?: ("waiting" | "succeeded" | "completed" | "failed" | "timed_out" | "cancelled") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_GatherSummary_"];
+                };
+            };
+            /** @description No valid API key, or more than one Authorization header (see WWW-Authenticate) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -34,6 +34,8 @@ from .gather_explain import GatherExplain
 from .gather_explain_status import GatherExplainStatus
 from .gather_read import GatherRead
 from .gather_read_status import GatherReadStatus
+from .gather_summary import GatherSummary
+from .gather_summary_status import GatherSummaryStatus
 from .handler_put import HandlerPut
 from .handler_put_headers import HandlerPutHeaders
 from .handler_read import HandlerRead
@@ -58,6 +60,7 @@ from .key_read_role import KeyReadRole
 from .list_batch_jobs_status_type_0 import ListBatchJobsStatusType0
 from .list_batches_status_type_0 import ListBatchesStatusType0
 from .list_deliveries_status_type_0 import ListDeliveriesStatusType0
+from .list_gathers_status_type_0 import ListGathersStatusType0
 from .list_jobs_status_type_0 import ListJobsStatusType0
 from .list_runs_status_type_0 import ListRunsStatusType0
 from .list_waits_status_type_0 import ListWaitsStatusType0
@@ -69,6 +72,7 @@ from .namespace_read import NamespaceRead
 from .page_batch_item_read import PageBatchItemRead
 from .page_batch_read import PageBatchRead
 from .page_delivery_read import PageDeliveryRead
+from .page_gather_summary import PageGatherSummary
 from .page_handler_read import PageHandlerRead
 from .page_job_item_read import PageJobItemRead
 from .page_job_read import PageJobRead
@@ -155,6 +159,8 @@ __all__ = (
     "GatherExplainStatus",
     "GatherRead",
     "GatherReadStatus",
+    "GatherSummary",
+    "GatherSummaryStatus",
     "HandlerPut",
     "HandlerPutHeaders",
     "HandlerRead",
@@ -179,6 +185,7 @@ __all__ = (
     "ListBatchesStatusType0",
     "ListBatchJobsStatusType0",
     "ListDeliveriesStatusType0",
+    "ListGathersStatusType0",
     "ListJobsStatusType0",
     "ListRunsStatusType0",
     "ListWaitsStatusType0",
@@ -190,6 +197,7 @@ __all__ = (
     "PageBatchItemRead",
     "PageBatchRead",
     "PageDeliveryRead",
+    "PageGatherSummary",
     "PageHandlerRead",
     "PageJobItemRead",
     "PageJobRead",
