@@ -38,10 +38,10 @@ openapi: $(BIN)/rendezvous
 
 # The generated clients, from openapi.json: Python (openapi-python-client) and TypeScript types for
 # openapi-fetch (openapi-typescript, from the committed lockfile). The generated code is committed.
-clients: $(BIN)/rendezvous
+clients: openapi
 	$(BIN)/openapi-python-client generate --path openapi.json --meta none --overwrite \
 		--output-path clients/python/rendezvous_client --config clients/python-config.yaml
-	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate
+	cd clients/typescript && npm ci --include=dev --no-audit --no-fund && npm run generate
 
 bench: $(BIN)/rendezvous
 	$(BIN)/python bench/run.py

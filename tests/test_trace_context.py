@@ -31,12 +31,34 @@ def _headers(**values: str) -> list[tuple[bytes, bytes]]:
         ({"traceparent": "ff" + PARENT[2:]}, None),  # version ff is invalid
         ({"traceparent": PARENT + "-extra"}, None),  # version 00 has exactly four fields
         ({"traceparent": "01" + PARENT[2:] + "-more"}, {"traceparent": PARENT}),  # a later version, as 00
-        ({"traceparent": PARENT, "tracestate": "x" * 513}, {"traceparent": PARENT}),  # tracestate dropped
+        ({"traceparent": PARENT, "tracestate": "garbage"}, {"traceparent": PARENT}),  # tracestate dropped
         ({"tracestate": "a=1"}, None),
     ],
 )
 def test_only_a_valid_traceparent_is_kept(given: dict[str, str], kept: dict[str, str] | None) -> None:
     assert trace_context(_headers(**given)) == kept
+
+
+def test_tracestate_members_are_kept_in_order_within_the_limits() -> None:
+    def state(*values: str) -> str | None:
+        states = [(b"tracestate", v.encode()) for v in values]
+        found = trace_context([(b"traceparent", PARENT.encode()), *states])
+        assert found is not None
+        return found.get("tracestate")
+
+    assert state("", "a=1, b=2", "c=3") == "a=1,b=2,c=3"  # empty headers and spaces skipped
+    assert state("a=1,a=2") is None  # a key twice
+    assert state(",".join(f"k{n}=v" for n in range(33))) is None  # more than 32 members
+    assert state("Upper=1") is None
+    long = "z=" + "v" * 200
+    many = [f"k{n}=" + "v" * 40 for n in range(12)]
+    kept = state(",".join([long, *many]))  # past 512: the long member goes first, then from the end
+    assert kept is not None and long not in kept and kept.startswith("k0=") and len(kept) <= 512
+
+
+def test_a_later_version_is_sent_as_00_with_the_sampled_bit_only() -> None:
+    found = trace_context([(b"traceparent", ("cc" + PARENT[2:-2] + "09-more").encode())])
+    assert found == {"traceparent": PARENT[:-2] + "01"}
 
 
 def test_a_repeated_traceparent_is_dropped() -> None:
@@ -114,3 +136,26 @@ async def test_the_add_that_completes_a_wait_hands_it_its_trace(svc: Service, re
     await svc.settle()
     (callback,) = receiver.requests
     assert callback.headers["traceparent"] == PARENT
+
+
+async def test_a_slot_freed_for_another_run_sends_its_task_without_the_request_s_trace(
+    svc: Service, receiver: Receiver
+) -> None:
+    """Runs share a throttle key of limit 1: the report that frees the slot is traced, the run served next
+    is another's work, not the request's."""
+    handler = {"url": f"{receiver.url}/W", "timeout_seconds": 600}
+    assert (await svc.client.put("/v1/handlers/W", json=handler)).status_code == 201
+    one = {"tasks": {"t": {"handler": "W", "throttle": {"key": "shared", "limit": 1}}}}
+    assert (await svc.client.put("/v1/workflows/one", json=one)).status_code == 201
+    for run_id in ("first", "second"):
+        started = await svc.client.post("/v1/workflows/one/runs", json={"id": run_id})
+        assert started.status_code == 201
+    await svc.settle()
+    (first,) = receiver.requests
+    assert first.json()["data"]["task"]["run_id"] == "first"
+    path = f"/v1/jobs/{quote(first.json()['data']['task']['job_id'], safe='')}/complete"
+    assert (await svc.client.post(path, json={}, headers={"traceparent": PARENT})).status_code == 200
+    await svc.settle()
+    (second,) = [r for r in receiver.requests[1:] if r.json()["type"] == "task.requested"]
+    assert second.json()["data"]["task"]["run_id"] == "second"
+    assert "traceparent" not in second.headers

@@ -9,6 +9,8 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +28,10 @@ _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _trace: ContextVar[dict[str, str] | None] = ContextVar("trace_context", default=None)
 # W3C Trace Context: version, trace id, parent id, flags, lowercase hex; version ff is invalid.
 _TRACEPARENT = re.compile(r"^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
-_TRACESTATE = re.compile(r"^[\x20-\x7e]{0,512}$")
+# A tracestate list member: a key (lowercase, digits and _-*/, with an optional tenant@system) and a value.
+_MEMBER = re.compile(
+    r"^[a-z0-9][a-z0-9_\-*/@]{0,255}=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$"
+)
 
 
 def current_request_id() -> str:
@@ -42,7 +47,7 @@ def current_trace() -> dict[str, str] | None:
 def trace_context(headers: list[tuple[bytes, bytes]]) -> dict[str, str] | None:
     """The valid trace context of these request headers. A ``traceparent`` repeated or malformed is dropped
     with its ``tracestate``; one of a later version is read as version 00 (its first four fields) and sent on
-    as 00. A ``tracestate`` too long or not printable is dropped alone; repeated ones are joined."""
+    as 00. Repeated ``tracestate`` headers are joined; a malformed one is dropped alone."""
     parents = [v for n, v in headers if n == b"traceparent"]
     if len(parents) != 1:
         return None
@@ -50,11 +55,39 @@ def trace_context(headers: list[tuple[bytes, bytes]]) -> dict[str, str] | None:
     later = not parent.startswith("00") and len(parent) > 55 and parent[55] == "-"
     if not _TRACEPARENT.match(parent[:55]) or (len(parent) != 55 and not later):
         return None
-    found = {"traceparent": "00" + parent[2:55]}
-    state = ",".join(v.decode("latin-1").strip() for n, v in headers if n == b"tracestate")
-    if state and _TRACESTATE.match(state):
+    flags = parent[53:55] if parent.startswith("00") else f"{int(parent[53:55], 16) & 0x01:02x}"
+    found = {"traceparent": "00" + parent[2:53] + flags}  # a later version's flags: the sampled bit only
+    state = _tracestate([v.decode("latin-1") for n, v in headers if n == b"tracestate"])
+    if state:
         found["tracestate"] = state
     return found
+
+
+def _tracestate(values: list[str]) -> str:
+    """The ``tracestate`` to pass on: its list members (``key=value``) in order, empty ones skipped; none at
+    all when a member is malformed, a key repeats or there are more than 32. Past 512 characters, members
+    longer than 128 go first, then members from the end."""
+    members = [m.strip() for v in values for m in v.split(",") if m.strip()]
+    keys = [m.partition("=")[0] for m in members]
+    if len(members) > 32 or len(set(keys)) != len(keys):
+        return ""
+    if not all(_MEMBER.match(m) for m in members):
+        return ""
+    if len(",".join(members)) > 512:
+        members = [m for m in members if len(m) <= 128]
+    while members and len(",".join(members)) > 512:
+        members.pop()
+    return ",".join(members)
+
+
+@contextmanager
+def no_trace() -> Iterator[None]:
+    """Within: what is written carries no trace context (work of another subject than the request's)."""
+    token = _trace.set(None)
+    try:
+        yield
+    finally:
+        _trace.reset(token)
 
 
 def annotate(**values: str) -> None:

@@ -148,11 +148,13 @@ async def withdraw(
 
 def _with_trace(headers: dict[str, str]) -> dict[str, str]:
     """The callback's headers, and the trace context of the request that caused the event (see
-    ``current_trace``) unless the callback names its own."""
+    ``current_trace``) unless the callback names its own ``traceparent``; a ``tracestate`` of its own is
+    kept instead of the request's."""
     trace = current_trace()
-    if trace is None or any(name.lower() in ("traceparent", "tracestate") for name in headers):
+    named = {name.lower() for name in headers}
+    if trace is None or "traceparent" in named:
         return headers
-    return {**headers, **trace}
+    return {**headers, **{k: v for k, v in trace.items() if k not in named}}
 
 
 def _delivery_row(tx: Tx, e: Event) -> DeliveryRow:

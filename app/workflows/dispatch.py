@@ -5,6 +5,7 @@ to the outbox, in the caller's transaction; ``fill`` dispatches a step's waiting
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -12,6 +13,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from app.core.db import Tx
+from app.core.requestctx import no_trace
 from app.deliveries import service as deliveries
 from app.jobs import store
 from app.jobs.models import ACTIVE, JobRow, jobs
@@ -340,6 +342,9 @@ async def grant(
     served. The key must be locked. Only running runs are served (a paused run's items wait for resume); a
     run being paused or cancelled right now (its row locked for update) and ``skip`` are passed over."""
     contexts = {} if contexts is None else contexts
+    # Runs the caller came with are its own work; a slot handed to another run is not the request's doing,
+    # so that run's task message carries no trace context of the request (see ``current_trace``).
+    own = set(contexts)
     served: set[tuple[str, str]] = set()
     passed: set[tuple[str, str]] = set()  # run steps whose waiting items are locked, or runs being changed
     q, t, r = throttle_queue.c, throttles.c, runs.c
@@ -383,7 +388,9 @@ async def grant(
         if blocked is not None:  # it needs a slot of another key that is full: it waits there instead
             await _move(tx, ctx, step, item, key, blocked, keep=any(slot.key == key for slot in slots))
             continue
-        if await dispatch(tx, ctx, step, [item], slots=slots) != 1:
+        with nullcontext() if turn.run_id in own else no_trace():
+            sent = await dispatch(tx, ctx, step, [item], slots=slots)
+        if sent != 1:
             passed.add((turn.run_id, turn.step))
             continue
         grants = (
