@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest openapi clients bench chaos clean
+.PHONY: run test lint typecheck pytest openapi clients screenshots bench chaos clean
 
 $(BIN)/rendezvous: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ clients: openapi
 	$(BIN)/openapi-python-client generate --path openapi.json --meta none --overwrite \
 		--output-path clients/python/rendezvous_client --config clients/python-config.yaml
 	cd clients/typescript && npm ci --include=dev --no-audit --no-fund && npm run generate
+
+# The console's screenshots in docs/, taken by its browser tests (Debian's chromium).
+screenshots: $(BIN)/rendezvous
+	env -u RENDEZVOUS_TEST_DATABASE_URL RENDEZVOUS_SCREENSHOTS=docs $(BIN)/pytest tests/test_console.py
 
 bench: $(BIN)/rendezvous
 	$(BIN)/python bench/run.py

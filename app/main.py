@@ -17,6 +17,7 @@ from app.batches import reads as batch_reads
 from app.batches.routes import build_job_router as batch_job_router
 from app.batches.routes import router as batches_router
 from app.config import Settings
+from app.console.routes import router as console_router
 from app.core.clock import Clock, SystemClock
 from app.core.db import Tx
 from app.core.limits import InputMiddleware
@@ -164,6 +165,7 @@ def create_app(
         deliveries_router,
         access_router,
         ops_router,
+        console_router,
     )
     for router in routers:
         app.include_router(router)

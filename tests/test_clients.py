@@ -4,7 +4,6 @@ read as a typed problem), on the suite's database."""
 
 from __future__ import annotations
 
-import contextlib
 import filecmp
 import json
 import os
@@ -12,19 +11,14 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.chaos import _free_port
-from tests.conftest import fresh_database_url
+from tests.live import BIN, ROOT, live_server
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 CLIENTS = ROOT / "clients"
 PYTHON_CLIENT = CLIENTS / "python"
 TYPESCRIPT = CLIENTS / "typescript"
@@ -56,33 +50,8 @@ def test_the_python_client_is_what_openapi_json_generates(tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """``rendezvous serve --dev`` on a free port, on a database of its own."""
-    with contextlib.contextmanager(fresh_database_url)() as url:
-        env = {**os.environ, "RENDEZVOUS_DATABASE_URL": url, "RENDEZVOUS_LOG_LEVEL": "WARNING"}
-        subprocess.run([str(BIN / "rendezvous"), "migrate"], env=env, check=True, capture_output=True)
-        port = _free_port()
-        argv = [str(BIN / "rendezvous"), "serve", "--dev", "--port", str(port)]
-        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, "the server exited"
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with live_server() as base:
+        yield base
 
 
 def test_a_scenario_through_the_python_client(server: str) -> None:

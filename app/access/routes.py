@@ -1,4 +1,4 @@
-"""/v1/namespace (the signing secret), /v1/namespaces and /v1/keys (admin)."""
+"""/v1/caller (who the key is), /v1/namespace (the signing secret), /v1/namespaces and /v1/keys (admin)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.access import reads, service
 from app.access.schemas import (
+    CallerRead,
     KeyCreate,
     KeyCreated,
     KeyRead,
@@ -21,7 +22,7 @@ from app.config import Settings
 from app.core.caller import Caller
 from app.core.pagination import Page
 from app.deliveries import signing
-from app.deps import AdminDep, CursorQuery, LimitQuery, RuntimeDep, SecretReaderDep
+from app.deps import AdminDep, CallerDep, CursorQuery, LimitQuery, RuntimeDep, SecretReaderDep
 from app.errors import Forbidden, NotFound, responses
 
 router = APIRouter(tags=["access"])
@@ -40,6 +41,12 @@ def _scope(caller: Caller, settings: Settings, namespace: str | None) -> str | N
     if namespace is not None and namespace != caller.namespace:
         raise NotFound(f"namespace {namespace!r} does not exist")
     return caller.namespace
+
+
+@router.get("/v1/caller", operation_id="getCaller")
+async def get_caller(rt: RuntimeDep, caller: CallerDep) -> CallerRead:
+    """The namespace and role of the request's key, for any key: what a client (the console) may offer."""
+    return CallerRead(namespace=caller.namespace, role=caller.role, key_id=caller.key_id, dev=rt.settings.dev)
 
 
 @router.get("/v1/namespace", operation_id="getNamespace", responses=responses(403))

@@ -16,6 +16,15 @@ NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 NamespaceName = Annotated[str, StringConstraints(pattern=NAMESPACE_PATTERN)]
 
 
+class CallerRead(BaseModel):
+    """Who the request's key is: its namespace and role (``key_id`` null in dev mode, without a key)."""
+
+    namespace: str
+    role: Role
+    key_id: str | None
+    dev: bool = Field(description="The server runs in dev mode: no key is needed")
+
+
 class NamespaceRead(BaseModel):
     """The caller's namespace with the secret its callbacks are signed with."""
 

@@ -105,6 +105,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/caller": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Caller
+         * @description The namespace and role of the request's key, for any key: what a client (the console) may offer.
+         */
+        get: operations["getCaller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries": {
         parameters: {
             query?: never;
@@ -1380,6 +1400,26 @@ export interface components {
             payload: unknown;
             /** Url */
             url: string;
+        };
+        /**
+         * CallerRead
+         * @description Who the request's key is: its namespace and role (``key_id`` null in dev mode, without a key).
+         */
+        CallerRead: {
+            /**
+             * Dev
+             * @description The server runs in dev mode: no key is needed
+             */
+            dev: boolean;
+            /** Key Id */
+            key_id: string | null;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "read" | "write" | "admin";
         };
         /** DeliveryDetail */
         DeliveryDetail: {
@@ -2861,6 +2901,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description No valid API key, or more than one Authorization header (see WWW-Authenticate) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request (each field and reason): the body is not standard JSON of valid Unicode, or a field or parameter is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerRead"];
                 };
             };
             /** @description No valid API key, or more than one Authorization header (see WWW-Authenticate) */

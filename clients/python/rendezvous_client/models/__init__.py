@@ -22,6 +22,8 @@ from .callback import Callback
 from .callback_headers import CallbackHeaders
 from .callback_read import CallbackRead
 from .callback_read_headers import CallbackReadHeaders
+from .caller_read import CallerRead
+from .caller_read_role import CallerReadRole
 from .delivery_detail import DeliveryDetail
 from .delivery_detail_status import DeliveryDetailStatus
 from .delivery_read import DeliveryRead
@@ -147,6 +149,8 @@ __all__ = (
     "CallbackHeaders",
     "CallbackRead",
     "CallbackReadHeaders",
+    "CallerRead",
+    "CallerReadRole",
     "DeliveryDetail",
     "DeliveryDetailStatus",
     "DeliveryRead",

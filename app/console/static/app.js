@@ -1,0 +1,408 @@
+// The Rendezvous console: every page is drawn from the public API with the caller's key (kept for this tab
+// only, in sessionStorage). Buttons appear for write keys and call the same endpoints a client would.
+// Open pages refresh every REFRESH_MS. Everything shown is set as text, never as HTML.
+
+const KEY = "rendezvous.key";
+const REFRESH_MS = 2000;
+const SPARK_POINTS = 60;
+const main = document.getElementById("main");
+let caller = null;
+let timer = null;
+const samples = []; // [seconds, reports, resolutions, deliveries] from /metrics while the overview is open
+
+// ---- helpers
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  const key = sessionStorage.getItem(KEY);
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+const get = (path) => api("GET", path);
+const q = encodeURIComponent;
+// A gather id may hold "/": each segment is encoded on its own, as the API's paths take them.
+const seg = (id) => id.split("/").map(q).join("/");
+const canWrite = () => caller && caller.role !== "read";
+
+function status(value) {
+  return h("span", { class: `status status-${value}`, "data-status": value }, value);
+}
+
+function bar(done, total) {
+  const pct = total > 0 ? Math.round((100 * done) / total) : 0;
+  const fill = h("span", {});
+  fill.style.width = `${pct}%`;
+  return h("span", {}, h("span", { class: "bar", title: `${pct}%` }, fill), `${done} / ${total}`);
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : "—";
+}
+
+function table(headings, rows, empty) {
+  if (!rows.length) return h("p", { class: "muted" }, empty);
+  return h("table", {}, h("thead", {}, h("tr", {}, headings.map((x) => h("th", {}, x)))), h("tbody", {}, rows));
+}
+
+function facts(pairs) {
+  return h("dl", { class: "facts" }, pairs.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+
+function action(label, run, danger) {
+  if (!canWrite()) return null;
+  const button = h("button", { class: danger ? "danger" : null, type: "button" }, label);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await run();
+      await draw();
+    } catch (error) {
+      button.after(h("span", { class: "error" }, ` ${error.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+// ---- pages
+
+async function overview() {
+  const [open, timedOut, failed, waits, runs, failedRuns, dead, pending] = await Promise.all([
+    get("/v1/gathers?status=waiting&limit=50"),
+    get("/v1/gathers?status=timed_out&limit=20"),
+    get("/v1/gathers?status=failed&limit=20"),
+    get("/v1/waits?status=waiting&limit=50"),
+    get("/v1/runs?status=running&limit=50"),
+    get("/v1/runs?status=failed&limit=20"),
+    get("/v1/deliveries?status=dead&limit=100"),
+    get("/v1/deliveries?status=pending&limit=100"),
+  ]);
+  const gatherRow = (g) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${seg(g.id)}` }, g.id)), h("td", {}, status(g.status)),
+      h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`), h("td", {}, when(g.deadline_at)));
+  const runRow = (r) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
+      h("td", {}, status(r.status)), h("td", {}, steps(r)), h("td", {}, when(r.created_at)));
+  const more = (page) => (page.next_cursor ? h("p", { class: "muted" }, "…and more") : null);
+  return [
+    h("h1", {}, "Overview"),
+    h("section", { id: "throughput" }, h("h2", {}, "Throughput (this server, while this page is open)"), sparks()),
+    h("section", { id: "deliveries" }, h("h2", {}, "Deliveries"),
+      facts([
+        ["dead", h("a", { href: "/ui/deliveries?status=dead" }, `${dead.items.length}${dead.next_cursor ? "+" : ""}`)],
+        ["due now", h("a", { href: "/ui/deliveries?status=pending" }, `${pending.items.length}${pending.next_cursor ? "+" : ""}`)],
+      ])),
+    h("section", { id: "open-gathers" }, h("h2", {}, "Open gathers"),
+      table(["gather", "status", "progress", "failures", "deadline"], open.items.map(gatherRow), "No open gather."),
+      more(open)),
+    h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed"),
+      table(["gather", "status", "progress", "failures", "deadline"],
+        [...timedOut.items, ...failed.items].map(gatherRow), "None.")),
+    h("section", { id: "open-waits" }, h("h2", {}, "Open waits"),
+      table(["group", "participants", "deadline"], waits.items.map((w) =>
+        h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
+          h("td", {}, bar(w.participant_count, w.expected)), h("td", {}, when(w.deadline_at)))), "No open wait."),
+      more(waits)),
+    h("section", { id: "runs" }, h("h2", {}, "Running and failed runs"),
+      table(["run", "workflow", "status", "steps", "started"], [...runs.items, ...failedRuns.items].map(runRow),
+        "No run running or failed.")),
+  ];
+}
+
+function steps(run) {
+  const done = run.steps.filter((s) => !["waiting", "running"].includes(s.status)).length;
+  return bar(done, run.steps.length);
+}
+
+async function gatherPage(id) {
+  const base = `/v1/gathers/${seg(id)}`;
+  const [gather, explain, members, deliveries] = await Promise.all([
+    get(base),
+    get(`${base}/explain`),
+    get(`${base}/members?limit=100`),
+    get(`/v1/deliveries?subject_id=${q(id)}&limit=50`),
+  ]);
+  const waitingFor = gather.pending_job_ids;
+  return [
+    h("h1", {}, "Gather ", h("code", {}, gather.id), " ", status(gather.status)),
+    h("section", {}, facts([
+      ["progress", bar(gather.done, gather.total)],
+      ["succeeded / failed", `${gather.succeeded} / ${gather.failed}`],
+      ["on failure", gather.on_failure],
+      ["sealed", gather.sealed ? "yes" : "no (more members may come)"],
+      ["deadline", when(gather.deadline_at)],
+      ["created / resolved", `${when(gather.created_at)} / ${when(gather.resolved_at)}`],
+    ]), gather.status === "waiting" ? action("Cancel gather", () => api("DELETE", base), true) : null),
+    h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainGather(gather, explain)),
+    h("section", { id: "waiting-for" }, h("h2", {}, `Waiting for (${gather.pending})`),
+      waitingFor.length ? h("ul", {}, waitingFor.map((j) => h("li", {}, h("code", {}, j)))) : h("p", { class: "muted" }, "Nothing.")),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
+    h("section", { id: "members" }, h("h2", {}, "Members"),
+      table(["#", "job", "status", "error"], members.items.map((m) =>
+        h("tr", {}, h("td", {}, m.position), h("td", {}, h("code", {}, m.id)), h("td", {}, status(m.status)),
+          h("td", {}, m.error ? JSON.stringify(m.error) : ""))), "No members."),
+      members.next_cursor ? h("p", { class: "muted" }, "The first 100 members.") : null),
+  ];
+}
+
+function explainGather(gather, explain) {
+  const lines = [];
+  if (explain.resolved) lines.push(`It resolved ${gather.status}.`);
+  else lines.push(`It waits for ${gather.pending} of ${gather.total} members.`);
+  if (explain.missing_job_ids && explain.missing_job_ids.length)
+    lines.push(`Not finished: ${explain.missing_job_ids.slice(0, 10).join(", ")}${explain.missing_job_ids.length > 10 ? ", …" : ""}.`);
+  if (explain.failed_job_ids && explain.failed_job_ids.length)
+    lines.push(`Failed: ${explain.failed_job_ids.slice(0, 10).join(", ")}.`);
+  if (explain.seconds_to_deadline !== null && explain.seconds_to_deadline !== undefined)
+    lines.push(`The deadline is in ${Math.round(explain.seconds_to_deadline)} s.`);
+  for (const reason of explain.reasons || []) lines.push(typeof reason === "string" ? reason : JSON.stringify(reason));
+  return lines.map((line) => h("p", {}, line));
+}
+
+async function deliveryTable(items) {
+  const details = await Promise.all(items.map((d) => get(`/v1/deliveries/${q(d.id)}`)));
+  const rows = details.map((d) =>
+    h("tr", { "data-delivery": d.id },
+      h("td", {}, d.event_type), h("td", {}, status(d.status)),
+      h("td", {}, d.subject_kind === "gather" ? h("a", { href: `/ui/gathers/${seg(d.subject_id)}` }, d.subject_id)
+        : d.subject_kind === "run" ? h("a", { href: `/ui/runs/${q(d.subject_id)}` }, d.subject_id) : d.subject_id),
+      h("td", {}, attempts(d)),
+      h("td", {}, d.status === "dead" ? action("Redeliver", () => api("POST", `/v1/deliveries/${q(d.id)}/redeliver`)) : null)));
+  return table(["event", "status", "subject", "attempts (status, ms, error)", ""], rows, "No callback yet.");
+}
+
+function attempts(delivery) {
+  const log = delivery.attempt_log || [];
+  if (!log.length) return h("span", { class: "muted" }, `${delivery.attempts} attempts`);
+  return h("ol", {}, log.map((a) =>
+    h("li", {}, `${a.status_code ?? "—"}, ${a.duration_ms == null ? "—" : a.duration_ms.toFixed(1)} ms` +
+      (a.error ? `, ${a.error}` : ""))));
+}
+
+async function deliveriesPage(params) {
+  const wanted = params.get("status") || "dead";
+  const page = await get(`/v1/deliveries?status=${q(wanted)}&limit=100`);
+  return [
+    h("h1", {}, `Deliveries: ${wanted}`),
+    h("p", {}, ["dead", "pending", "delivering", "succeeded"].map((s) =>
+      h("a", { href: `/ui/deliveries?status=${s}`, class: "tab" }, s))),
+    h("section", { id: "deliveries" }, await deliveryTable(page.items)),
+  ];
+}
+
+async function waitPage(group) {
+  const wait = await get(`/v1/waits/${q(group)}`);
+  const base = `/v1/waits/${q(group)}`;
+  return [
+    h("h1", {}, "Wait ", h("code", {}, wait.group_key), " ", status(wait.status)),
+    h("section", {}, facts([
+      ["participants", bar(wait.participant_count, wait.expected)],
+      ["deadline", when(wait.deadline_at)],
+      ["reason", wait.reason || "—"],
+    ]), wait.status === "waiting" ? action("Cancel wait", () => api("DELETE", base), true) : null),
+    h("section", {}, h("h2", {}, "Participants"),
+      h("ul", {}, wait.participants.map((p) => h("li", {}, h("code", {}, p))))),
+  ];
+}
+
+async function runPage(id) {
+  const base = `/v1/runs/${q(id)}`;
+  const [run, history] = await Promise.all([get(base), get(`${base}/events?limit=100`)]);
+  const version = await get(`/v1/workflows/${q(run.workflow)}/versions/${run.version}`);
+  const open = ["running", "paused"].includes(run.status);
+  return [
+    h("h1", {}, "Run ", h("code", {}, run.id), " ", status(run.status)),
+    h("section", {}, facts([
+      ["workflow", `${run.workflow} v${run.version}`],
+      ["current phase", run.current_phase || "—"],
+      ["redrives", run.redrive_count],
+      ["started / finished", `${when(run.created_at)} / ${when(run.finished_at)}`],
+      ["error", run.error ? JSON.stringify(run.error) : "—"],
+    ]),
+    run.status === "running" ? action("Pause", () => api("POST", `${base}/pause`)) : null,
+    run.status === "paused" ? action("Resume", () => api("POST", `${base}/resume`)) : null,
+    open ? action("Cancel run", () => api("POST", `${base}/cancel`, {}), true) : null,
+    ["failed", "timed_out", "cancelled"].includes(run.status) ? action("Redrive", () => api("POST", `${base}/redrive`)) : null),
+    h("section", { id: "graph" }, h("h2", {}, "Steps"), graph(run, version.graph)),
+    h("section", { id: "history" }, h("h2", {}, "History"),
+      table(["#", "at", "event", "step", "item", "attempt", "data"], history.items.map((e) =>
+        h("tr", {}, h("td", {}, e.id), h("td", {}, when(e.at)), h("td", {}, e.type), h("td", {}, e.step || ""),
+          h("td", {}, e.index ?? ""), h("td", {}, e.attempt ?? ""), h("td", {}, e.data ? JSON.stringify(e.data) : ""))),
+        "Nothing yet.")),
+  ];
+}
+
+// A run's steps in columns by depth (a DAG: after the steps it depends on; phases: in their order), each
+// with its state, its items and what it follows.
+function graph(run, shape) {
+  const defs = Object.fromEntries((shape.steps || []).map((s) => [s.name, s]));
+  const depth = {};
+  const depthOf = (name, seen = new Set()) => {
+    if (depth[name] !== undefined) return depth[name];
+    if (seen.has(name)) return 0;
+    seen.add(name);
+    const deps = (defs[name] && defs[name].depends_on) || [];
+    depth[name] = deps.length ? 1 + Math.max(...deps.map((d) => depthOf(d, seen))) : 0;
+    return depth[name];
+  };
+  const phases = shape.steps && shape.steps.some((s) => s.on_success !== undefined && s.on_success !== null);
+  const columns = [];
+  run.steps.forEach((step, position) => {
+    const column = phases ? position : depthOf(step.name);
+    (columns[column] = columns[column] || []).push(step);
+  });
+  return h("div", { class: "graph steps" }, columns.filter(Boolean).map((column, k) => [
+    k ? h("div", { class: "arrow" }, "→") : null,
+    h("div", { class: "column" }, column.map((s) => {
+      const def = defs[s.name] || {};
+      const after = def.depends_on && def.depends_on.length ? `after ${def.depends_on.join(", ")}` :
+        def.on_success ? `then ${def.on_success}${def.on_error ? `, on error ${def.on_error}` : ""}` : "";
+      const finished = s.items.succeeded + s.items.failed + s.items.cancelled;
+      return h("div", { class: `node node-${s.status}`, "data-step": s.name },
+        h("div", { class: "name" }, s.name, " ", h("span", { class: "muted" }, s.kind)), status(s.status),
+        h("div", {}, bar(finished, s.items.total)),
+        h("div", { class: "muted" },
+          `${s.items.in_flight} in flight, ${s.items.waiting + s.items.ready} waiting, ${s.items.failed} failed`),
+        after ? h("div", { class: "deps" }, after) : null);
+    })),
+  ]));
+}
+
+// ---- throughput from /metrics
+
+function metric(text, name) {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(name) && (line[name.length] === "{" || line[name.length] === " ")) {
+      total += Number(line.slice(line.lastIndexOf(" ") + 1)) || 0;
+    }
+  }
+  return total;
+}
+
+async function sample() {
+  try {
+    const response = await fetch("/metrics");
+    const text = await response.text();
+    samples.push([performance.now() / 1000, metric(text, "rendezvous_reports_total"),
+      metric(text, "rendezvous_resolutions_total"), metric(text, "rendezvous_delivery_attempts_total")]);
+    while (samples.length > SPARK_POINTS + 1) samples.shift();
+  } catch {
+    // a scrape that fails leaves a gap
+  }
+}
+
+function sparks() {
+  const names = ["reports/s", "resolutions/s", "callback attempts/s"];
+  return h("div", { class: "graph" }, names.map((name, i) => {
+    const rates = [];
+    for (let k = 1; k < samples.length; k++) {
+      const dt = samples[k][0] - samples[k - 1][0];
+      rates.push(dt > 0 ? (samples[k][i + 1] - samples[k - 1][i + 1]) / dt : 0);
+    }
+    const top = Math.max(1, ...rates);
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("width", "180");
+    svg.setAttribute("height", "36");
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "#2563eb");
+    line.setAttribute("points", rates.map((r, k) => `${(k * 180) / SPARK_POINTS},${34 - (r / top) * 32}`).join(" "));
+    svg.append(line);
+    const last = rates.length ? rates[rates.length - 1].toFixed(1) : "—";
+    return h("div", { class: "node" }, h("div", { class: "name" }, name), svg, h("div", { class: "muted" }, `now ${last}`));
+  }));
+}
+
+// ---- the key and the router
+
+function login(message) {
+  const input = h("input", { type: "password", name: "key", placeholder: "rdv_…", autocomplete: "off" });
+  const form = h("form", { class: "login" }, input, h("button", { type: "submit" }, "Use this key"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(KEY, input.value.trim());
+    start();
+  });
+  main.replaceChildren(h("h1", {}, "API key"), h("p", {}, message), form);
+}
+
+async function page() {
+  const path = decodeURIComponent(location.pathname.replace(/^\/ui\/?/, ""));
+  const params = new URLSearchParams(location.search);
+  if (path === "") return overview();
+  if (path.startsWith("gathers/")) return gatherPage(path.slice("gathers/".length));
+  if (path.startsWith("waits/")) return waitPage(path.slice("waits/".length));
+  if (path.startsWith("runs/")) return runPage(path.slice("runs/".length));
+  if (path === "deliveries") return deliveriesPage(params);
+  return [h("h1", {}, "Not found"), h("p", {}, h("a", { href: "/ui" }, "Overview"))];
+}
+
+async function draw() {
+  try {
+    if (location.pathname.replace(/\/$/, "") === "/ui") await sample();
+    main.replaceChildren(...(await page()));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      clearInterval(timer);
+      login("This server needs an API key; the console acts as that key, in its namespace.");
+      return;
+    }
+    main.replaceChildren(h("h1", {}, "Error"), h("p", { class: "error" }, error.message));
+  }
+}
+
+async function start() {
+  clearInterval(timer);
+  try {
+    caller = await get("/v1/caller");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      login(sessionStorage.getItem(KEY) ? "That key was refused." : "This server needs an API key.");
+      return;
+    }
+    main.replaceChildren(h("p", { class: "error" }, error.message));
+    return;
+  }
+  const who = document.getElementById("who");
+  who.textContent = `${caller.namespace} · ${caller.role}${caller.dev ? " · dev mode" : ""}`;
+  await draw();
+  timer = setInterval(draw, REFRESH_MS);
+}
+
+start();

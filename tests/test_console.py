@@ -1,0 +1,149 @@
+"""The console at /ui in a real browser: Debian's chromium, driven by Playwright, against a live server with
+real data and a real receiver. A person finds a stuck gather from the overview, sees which member it waits
+for, finds the dead callback it produced and redelivers it; a read key sees no buttons. The browser runs in
+the suite's SQLite pass (the API it calls is tested on both databases). ``RENDEZVOUS_SCREENSHOTS=docs``
+saves the pages' screenshots under docs/ for the README."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PG_URL
+from tests.live import ROOT, live_server
+from tests.receiver import Receiver, Reply
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "docs" if os.environ.get("RENDEZVOUS_SCREENSHOTS") == "docs" else None
+
+pytestmark = pytest.mark.skipif(
+    PG_URL is not None, reason="the browser runs once, in the SQLite pass; the API it calls runs in both"
+)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    # Two attempts a callback, at once: a refused one is dead in a moment. Deadlines are swept every second.
+    with live_server(RENDEZVOUS_DELIVERY_RETRY_SCHEDULE="0,0", RENDEZVOUS_DELIVERY_JITTER="0") as base:
+        yield base
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if CHROMIUM is None:
+        pytest.fail("the console's browser tests need Debian's chromium package (.ci/run installs it)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def _until(check: Any, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+async def _shot(page: Any, name: str, tmp_path: Path) -> None:
+    await page.screenshot(path=str((SHOTS or tmp_path) / f"console-{name}.png"), full_page=True)
+
+
+async def test_find_a_stuck_gather_and_redeliver_its_dead_callback(
+    server: str, receiver: Receiver, browser: Any, tmp_path: Path
+) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    receiver.reply_with(Reply(status=500), Reply(status=500))  # both attempts refused, then 200
+    body = {
+        "id": "nightly-export",
+        "job_ids": ["extract", "transform", "load"],
+        "timeout_seconds": 1,
+        "callback": {"url": f"{receiver.url}/done"},
+    }
+    assert (await api.post("/v1/gathers", json=body)).status_code == 201
+    for job in ("extract", "transform"):
+        assert (await api.post(f"/v1/jobs/{job}/complete", json={})).status_code == 200
+    assert (await api.post("/v1/gathers", json={"id": "other", "job_ids": ["x"]})).status_code == 201
+
+    async def dead() -> bool:
+        found = (await api.get("/v1/deliveries?status=dead")).json()["items"]
+        return any(d["subject_id"] == "nightly-export" for d in found)
+
+    await _until(dead)  # timed out at its deadline; its callback refused twice
+
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui")
+    ended = page.locator("#ended-gathers")
+    await ended.get_by_role("link", name="nightly-export").wait_for()
+    assert await page.locator("#open-gathers").get_by_role("link", name="other").count() == 1
+    await _shot(page, "overview", tmp_path)
+    await ended.get_by_role("link", name="nightly-export").click()
+
+    await page.wait_for_url("**/ui/gathers/nightly-export")
+    await page.locator("h1 [data-status=timed_out]").wait_for()
+    assert await page.locator("#waiting-for li").all_inner_texts() == ["load"]
+    row = page.locator("#deliveries tr[data-delivery]")
+    await row.locator("[data-status=dead]").wait_for()
+    assert "500" in await row.inner_text()  # the refused attempts, with their status
+    await _shot(page, "gather", tmp_path)
+    await row.get_by_role("button", name="Redeliver").click()
+    await row.locator("[data-status=succeeded]").wait_for(timeout=15_000)
+    assert [r.path for r in receiver.requests] == ["/done", "/done", "/done"]
+    await api.aclose()
+
+
+async def test_a_read_key_sees_no_buttons(server: str, browser: Any, tmp_path: Path) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    key = (await api.post("/v1/keys", json={"role": "read"})).json()["key"]
+    assert (await api.post("/v1/gathers", json={"id": "open-one", "job_ids": ["y"]})).status_code == 201
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui")
+    await page.evaluate("key => sessionStorage.setItem('rendezvous.key', key)", key)
+    await page.goto(f"{server}/ui/gathers/open-one")
+    await page.locator("#who").filter(has_text="read").wait_for()
+    await page.locator("h1 [data-status=waiting]").wait_for()
+    assert await page.get_by_role("button").count() == 0
+    await page.evaluate("() => sessionStorage.setItem('rendezvous.key', 'rdv_not_a_key')")
+    await page.reload()
+    await page.get_by_text("That key was refused.").wait_for()
+    await api.aclose()
+
+
+async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
+    server: str, receiver: Receiver, browser: Any, tmp_path: Path
+) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    handler = {"url": f"{receiver.url}/W", "timeout_seconds": 600}
+    assert (await api.put("/v1/handlers/W", json=handler)).status_code in (200, 201)
+    etl = {
+        "tasks": {
+            "extract": {"handler": "W"},
+            "transform": {"handler": "W", "each": [1, 2, 3], "depends_on": ["extract"]},
+            "load": {"handler": "W", "depends_on": ["transform"]},
+        }
+    }
+    assert (await api.put("/v1/workflows/etl", json=etl)).status_code == 201
+    assert (await api.post("/v1/workflows/etl/runs", json={"id": "etl-1"})).status_code == 201
+    assert (await api.post("/v1/jobs/etl-1:extract:0:a1/complete", json={})).status_code == 200
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui/runs/etl-1")
+    graph = page.locator("#graph")
+    await graph.locator("[data-step=extract] [data-status=succeeded]").wait_for()
+    await graph.locator("[data-step=transform] [data-status=running]").wait_for()
+    await graph.locator("[data-step=load] [data-status=waiting]").wait_for()
+    await _shot(page, "run", tmp_path)
+    await page.get_by_role("button", name="Pause").click()
+    await page.locator("h1 [data-status=paused]").wait_for()
+    assert (await api.get("/v1/runs/etl-1")).json()["status"] == "paused"
+    await api.aclose()
