@@ -165,10 +165,11 @@ def create_app(
         deliveries_router,
         access_router,
         ops_router,
-        console_router,
     )
     for router in routers:
         app.include_router(router)
+    # The console's pages take any query string (its script reads what it needs): not in the query check.
+    app.include_router(console_router)
     # Outermost first: request id → caller (401/403/429 before any body is read) → input edge (query
     # strings, 413, then standard JSON) → Idempotency-Key → the routes. Added innermost first.
     app.add_middleware(IdempotencyMiddleware, settings=settings, parts=runtime)

@@ -74,7 +74,9 @@ async def test_find_a_stuck_gather_and_redeliver_its_dead_callback(
     assert (await api.post("/v1/gathers", json=body)).status_code == 201
     for job in ("extract", "transform"):
         assert (await api.post(f"/v1/jobs/{job}/complete", json={})).status_code == 200
-    assert (await api.post("/v1/gathers", json={"id": "other", "job_ids": ["x"]})).status_code == 201
+    # An id with "/" in it: its link and its page name it whole.
+    other = {"id": "team/other", "job_ids": ["x"], "timeout_seconds": 600}
+    assert (await api.post("/v1/gathers", json=other)).status_code == 201
 
     async def dead() -> bool:
         found = (await api.get("/v1/deliveries?status=dead")).json()["items"]
@@ -86,8 +88,11 @@ async def test_find_a_stuck_gather_and_redeliver_its_dead_callback(
     await page.goto(f"{server}/ui")
     ended = page.locator("#ended-gathers")
     await ended.get_by_role("link", name="nightly-export").wait_for()
-    assert await page.locator("#open-gathers").get_by_role("link", name="other").count() == 1
     await _shot(page, "overview", tmp_path)
+    await page.locator("#open-gathers").get_by_role("link", name="team/other").click()
+    await page.locator("h1").filter(has_text="team/other").wait_for()
+    await page.locator("#waiting-for li").filter(has_text="x").wait_for()
+    await page.go_back()
     await ended.get_by_role("link", name="nightly-export").click()
 
     await page.wait_for_url("**/ui/gathers/nightly-export")
@@ -108,9 +113,10 @@ async def test_a_read_key_sees_no_buttons(server: str, browser: Any, tmp_path: P
     key = (await api.post("/v1/keys", json={"role": "read"})).json()["key"]
     assert (await api.post("/v1/gathers", json={"id": "open-one", "job_ids": ["y"]})).status_code == 201
     page = await browser.new_page()
-    await page.goto(f"{server}/ui")
+    await page.goto(f"{server}/ui/gathers/open-one")  # dev mode, no key: the namespace's admin
+    await page.get_by_role("button", name="Cancel gather").wait_for()
     await page.evaluate("key => sessionStorage.setItem('rendezvous.key', key)", key)
-    await page.goto(f"{server}/ui/gathers/open-one")
+    await page.reload()
     await page.locator("#who").filter(has_text="read").wait_for()
     await page.locator("h1 [data-status=waiting]").wait_for()
     assert await page.get_by_role("button").count() == 0
@@ -146,4 +152,7 @@ async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
     await page.get_by_role("button", name="Pause").click()
     await page.locator("h1 [data-status=paused]").wait_for()
     assert (await api.get("/v1/runs/etl-1")).json()["status"] == "paused"
+    await page.goto(f"{server}/ui")  # the overview lists it among the open runs
+    await page.locator("#runs").get_by_role("link", name="etl-1").wait_for()
+    await page.locator("#runs [data-status=paused]").wait_for()
     await api.aclose()

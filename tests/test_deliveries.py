@@ -531,3 +531,12 @@ async def test_outcomes_recorded_together_keep_each_claims_guard(svc: Service, r
     }
     g2 = (await svc.client.get(f"/v1/deliveries/{by_subject['g2'].id}")).json()
     assert g2["next_attempt_at"] is not None and g2["last_status_code"] == 500
+
+
+async def test_a_subject_s_callbacks_are_listed_by_its_kind_and_id(svc: Service, receiver: Receiver) -> None:
+    await fire(svc, receiver, "shared-id")
+    await svc.settle()
+    found = (await svc.client.get("/v1/deliveries?subject_kind=gather&subject_id=shared-id")).json()
+    assert [(d["subject_kind"], d["subject_id"]) for d in found["items"]] == [("gather", "shared-id")]
+    other = await svc.client.get("/v1/deliveries?subject_kind=run&subject_id=shared-id")
+    assert other.json()["items"] == []

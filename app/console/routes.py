@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 router = APIRouter(include_in_schema=False)
 _TYPES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 # Only this origin's script and style; the API is called on the same origin. No inline script at all.
 _HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'; object-src 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
@@ -29,9 +29,8 @@ def _static(name: str) -> bytes:
 
 @router.get("/ui")
 @router.get("/ui/{page:path}")
-async def page(page: str = "", status: Annotated[str | None, Query(max_length=32)] = None) -> Response:
-    """Every console page is the same shell; its script reads the path (and ``?status=`` of the deliveries
-    page) and draws the page."""
+async def page(page: str = "") -> Response:
+    """Every console page is the same shell; its script reads the path and query and draws the page."""
     if page.startswith("assets/"):
         name = page.removeprefix("assets/")
         if name in _TYPES:

@@ -42,11 +42,14 @@ async def list_deliveries(
     subject_id: str | None,
     limit: int,
     cursor: str | None,
+    subject_kind: str | None = None,
 ) -> Page[DeliveryRead]:
     """Deliveries, newest last, filtered by status and subject."""
     stmt = sa.select(deliveries).where(deliveries.c.namespace == namespace)
     if status is not None:
         stmt = stmt.where(deliveries.c.status == status)
+    if subject_kind is not None:
+        stmt = stmt.where(deliveries.c.subject_kind == subject_kind)
     if subject_id is not None:
         stmt = stmt.where(deliveries.c.subject_id == subject_id)
     rows, next_cursor = await keyset_page(conn, stmt, deliveries.c.id, limit=limit, cursor=cursor)

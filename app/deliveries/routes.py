@@ -25,11 +25,23 @@ async def list_deliveries(
     cursor: CursorQuery = None,
     status: DeliveryStatus | None = None,
     subject_id: str | None = Query(default=None, max_length=200),
+    subject_kind: str | None = Query(
+        default=None,
+        max_length=32,
+        description="What the subject is (gather, wait, run, job, batch, task…); with subject_id, the "
+        "subject's callbacks are found by its index instead of among the namespace's",
+    ),
 ) -> Page[DeliveryRead]:
     """Callbacks, oldest first; ``?status=dead`` lists the ones that gave up."""
     async with rt.db.read() as conn:
         return await reads.list_deliveries(
-            conn, namespace=ns, status=status, subject_id=subject_id, limit=limit, cursor=cursor
+            conn,
+            namespace=ns,
+            status=status,
+            subject_id=subject_id,
+            subject_kind=subject_kind,
+            limit=limit,
+            cursor=cursor,
         )
 
 

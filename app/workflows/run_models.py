@@ -58,7 +58,7 @@ runs = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.Index("ix_runs_namespace_workflow", "namespace", "workflow"),
-    sa.Index("ix_runs_namespace_status", "namespace", "status"),
+    sa.Index("ix_runs_namespace_status_id", "namespace", "status", "id"),
     partial_index(
         "ix_runs_due", "deadline_at", where="status IN ('running', 'paused') AND deadline_at IS NOT NULL"
     ),

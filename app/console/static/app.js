@@ -5,9 +5,12 @@
 const KEY = "rendezvous.key";
 const REFRESH_MS = 2000;
 const SPARK_POINTS = 60;
+const DETAILS = 20; // deliveries whose attempts a page reads, each refresh
 const main = document.getElementById("main");
 let caller = null;
 let timer = null;
+let generation = 0; // a draw started before the latest one is not shown
+let notice = null; // the last action's error, kept across refreshes until the next action
 const samples = []; // [seconds, reports, resolutions, deliveries] from /metrics while the overview is open
 
 // ---- helpers
@@ -54,8 +57,6 @@ async function api(method, path, body) {
 
 const get = (path) => api("GET", path);
 const q = encodeURIComponent;
-// A gather id may hold "/": each segment is encoded on its own, as the API's paths take them.
-const seg = (id) => id.split("/").map(q).join("/");
 const canWrite = () => caller && caller.role !== "read";
 
 function status(value) {
@@ -86,15 +87,15 @@ function action(label, run, danger) {
   if (!canWrite()) return null;
   const button = h("button", { class: danger ? "danger" : null, type: "button" }, label);
   button.addEventListener("click", async () => {
+    if (danger && !confirm(`${label}?`)) return;
     button.disabled = true;
+    notice = null;
     try {
       await run();
-      await draw();
     } catch (error) {
-      button.after(h("span", { class: "error" }, ` ${error.message}`));
-    } finally {
-      button.disabled = false;
+      notice = `${label}: ${error.message}`;
     }
+    await draw();
   });
   return button;
 }
@@ -102,35 +103,37 @@ function action(label, run, danger) {
 // ---- pages
 
 async function overview() {
-  const [open, timedOut, failed, waits, runs, failedRuns, dead, pending] = await Promise.all([
+  const [open, timedOut, failed, waits, runs, paused, failedRuns, dead, pending] = await Promise.all([
     get("/v1/gathers?status=waiting&limit=50"),
     get("/v1/gathers?status=timed_out&limit=20"),
     get("/v1/gathers?status=failed&limit=20"),
     get("/v1/waits?status=waiting&limit=50"),
     get("/v1/runs?status=running&limit=50"),
+    get("/v1/runs?status=paused&limit=20"),
     get("/v1/runs?status=failed&limit=20"),
     get("/v1/deliveries?status=dead&limit=100"),
     get("/v1/deliveries?status=pending&limit=100"),
   ]);
   const gatherRow = (g) =>
-    h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${seg(g.id)}` }, g.id)), h("td", {}, status(g.status)),
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
       h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`), h("td", {}, when(g.deadline_at)));
   const runRow = (r) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
-      h("td", {}, status(r.status)), h("td", {}, steps(r)), h("td", {}, when(r.created_at)));
+      h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)));
   const more = (page) => (page.next_cursor ? h("p", { class: "muted" }, "…and more") : null);
   return [
     h("h1", {}, "Overview"),
-    h("section", { id: "throughput" }, h("h2", {}, "Throughput (this server, while this page is open)"), sparks()),
+    h("section", { id: "throughput" },
+      h("h2", {}, "Throughput (this server process, every namespace, while this page is open)"), sparks()),
     h("section", { id: "deliveries" }, h("h2", {}, "Deliveries"),
       facts([
         ["dead", h("a", { href: "/ui/deliveries?status=dead" }, `${dead.items.length}${dead.next_cursor ? "+" : ""}`)],
-        ["due now", h("a", { href: "/ui/deliveries?status=pending" }, `${pending.items.length}${pending.next_cursor ? "+" : ""}`)],
+        ["pending (due, or retried later)", h("a", { href: "/ui/deliveries?status=pending" }, `${pending.items.length}${pending.next_cursor ? "+" : ""}`)],
       ])),
     h("section", { id: "open-gathers" }, h("h2", {}, "Open gathers"),
       table(["gather", "status", "progress", "failures", "deadline"], open.items.map(gatherRow), "No open gather."),
       more(open)),
-    h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed"),
+    h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed (the first 20 of each, by id)"),
       table(["gather", "status", "progress", "failures", "deadline"],
         [...timedOut.items, ...failed.items].map(gatherRow), "None.")),
     h("section", { id: "open-waits" }, h("h2", {}, "Open waits"),
@@ -138,24 +141,20 @@ async function overview() {
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
           h("td", {}, bar(w.participant_count, w.expected)), h("td", {}, when(w.deadline_at)))), "No open wait."),
       more(waits)),
-    h("section", { id: "runs" }, h("h2", {}, "Running and failed runs"),
-      table(["run", "workflow", "status", "steps", "started"], [...runs.items, ...failedRuns.items].map(runRow),
-        "No run running or failed.")),
+    h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the first 20 by id)"),
+      table(["run", "workflow", "status", "started", "finished"],
+        [...runs.items, ...paused.items, ...failedRuns.items].map(runRow), "No run running, paused or failed."),
+      more(runs)),
   ];
 }
 
-function steps(run) {
-  const done = run.steps.filter((s) => !["waiting", "running"].includes(s.status)).length;
-  return bar(done, run.steps.length);
-}
-
 async function gatherPage(id) {
-  const base = `/v1/gathers/${seg(id)}`;
+  const base = `/v1/gathers/${q(id)}`;
   const [gather, explain, members, deliveries] = await Promise.all([
     get(base),
     get(`${base}/explain`),
     get(`${base}/members?limit=100`),
-    get(`/v1/deliveries?subject_id=${q(id)}&limit=50`),
+    get(`/v1/deliveries?subject_kind=gather&subject_id=${q(id)}&limit=50`),
   ]);
   const waitingFor = gather.pending_job_ids;
   return [
@@ -195,11 +194,14 @@ function explainGather(gather, explain) {
 }
 
 async function deliveryTable(items) {
-  const details = await Promise.all(items.map((d) => get(`/v1/deliveries/${q(d.id)}`)));
+  // Every attempt (status, latency, error) of the rows that did not succeed, at most DETAILS of them.
+  let budget = DETAILS;
+  const details = await Promise.all(items.map((d) =>
+    d.status !== "succeeded" && budget-- > 0 ? get(`/v1/deliveries/${q(d.id)}`) : d));
   const rows = details.map((d) =>
     h("tr", { "data-delivery": d.id },
       h("td", {}, d.event_type), h("td", {}, status(d.status)),
-      h("td", {}, d.subject_kind === "gather" ? h("a", { href: `/ui/gathers/${seg(d.subject_id)}` }, d.subject_id)
+      h("td", {}, d.subject_kind === "gather" ? h("a", { href: `/ui/gathers/${q(d.subject_id)}` }, d.subject_id)
         : d.subject_kind === "run" ? h("a", { href: `/ui/runs/${q(d.subject_id)}` }, d.subject_id) : d.subject_id),
       h("td", {}, attempts(d)),
       h("td", {}, d.status === "dead" ? action("Redeliver", () => api("POST", `/v1/deliveries/${q(d.id)}/redeliver`)) : null)));
@@ -208,7 +210,10 @@ async function deliveryTable(items) {
 
 function attempts(delivery) {
   const log = delivery.attempt_log || [];
-  if (!log.length) return h("span", { class: "muted" }, `${delivery.attempts} attempts`);
+  if (!log.length) {
+    const last = delivery.last_status_code ?? delivery.last_error ?? "";
+    return h("span", { class: "muted" }, `${delivery.attempts} attempts${last === "" ? "" : `, last ${last}`}`);
+  }
   return h("ol", {}, log.map((a) =>
     h("li", {}, `${a.status_code ?? "—"}, ${a.duration_ms == null ? "—" : a.duration_ms.toFixed(1)} ms` +
       (a.error ? `, ${a.error}` : ""))));
@@ -259,7 +264,7 @@ async function runPage(id) {
     open ? action("Cancel run", () => api("POST", `${base}/cancel`, {}), true) : null,
     ["failed", "timed_out", "cancelled"].includes(run.status) ? action("Redrive", () => api("POST", `${base}/redrive`)) : null),
     h("section", { id: "graph" }, h("h2", {}, "Steps"), graph(run, version.graph)),
-    h("section", { id: "history" }, h("h2", {}, "History"),
+    h("section", { id: "history" }, h("h2", {}, history.next_cursor ? "History (the first 100 events)" : "History"),
       table(["#", "at", "event", "step", "item", "attempt", "data"], history.items.map((e) =>
         h("tr", {}, h("td", {}, e.id), h("td", {}, when(e.at)), h("td", {}, e.type), h("td", {}, e.step || ""),
           h("td", {}, e.index ?? ""), h("td", {}, e.attempt ?? ""), h("td", {}, e.data ? JSON.stringify(e.data) : ""))),
@@ -318,6 +323,7 @@ function metric(text, name) {
 async function sample() {
   try {
     const response = await fetch("/metrics");
+    if (!response.ok) return;
     const text = await response.text();
     samples.push([performance.now() / 1000, metric(text, "rendezvous_reports_total"),
       metric(text, "rendezvous_resolutions_total"), metric(text, "rendezvous_delivery_attempts_total")]);
@@ -333,7 +339,8 @@ function sparks() {
     const rates = [];
     for (let k = 1; k < samples.length; k++) {
       const dt = samples[k][0] - samples[k - 1][0];
-      rates.push(dt > 0 ? (samples[k][i + 1] - samples[k - 1][i + 1]) / dt : 0);
+      // a counter that went down is another process behind a balancer, or a restart: no rate for it
+      rates.push(dt > 0 ? Math.max(0, samples[k][i + 1] - samples[k - 1][i + 1]) / dt : 0);
     }
     const top = Math.max(1, ...rates);
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -363,7 +370,7 @@ function login(message) {
 }
 
 async function page() {
-  const path = decodeURIComponent(location.pathname.replace(/^\/ui\/?/, ""));
+  const path = decodeURIComponent(location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, ""));
   const params = new URLSearchParams(location.search);
   if (path === "") return overview();
   if (path.startsWith("gathers/")) return gatherPage(path.slice("gathers/".length));
@@ -373,22 +380,36 @@ async function page() {
   return [h("h1", {}, "Not found"), h("p", {}, h("a", { href: "/ui" }, "Overview"))];
 }
 
+// Draw the page now; the next refresh is scheduled once this one is shown (never two at a time), and waits
+// while the tab is hidden. A page that is not found, or a key refused, stops the refreshing.
 async function draw() {
+  clearTimeout(timer);
+  const mine = ++generation;
+  let again = true;
   try {
     if (location.pathname.replace(/\/$/, "") === "/ui") await sample();
-    main.replaceChildren(...(await page()));
+    const content = await page();
+    if (mine !== generation) return;
+    main.replaceChildren(...(notice ? [h("p", { class: "error", id: "notice" }, notice)] : []), ...content);
   } catch (error) {
+    if (mine !== generation) return;
     if (error instanceof ApiError && error.status === 401) {
-      clearInterval(timer);
       login("This server needs an API key; the console acts as that key, in its namespace.");
       return;
     }
-    main.replaceChildren(h("h1", {}, "Error"), h("p", { class: "error" }, error.message));
+    again = !(error instanceof ApiError && error.status === 404);
+    main.replaceChildren(h("h1", {}, error.status === 404 ? "Not found" : "Error"), h("p", { class: "error" }, error.message));
   }
+  if (again) timer = setTimeout(refresh, REFRESH_MS);
+}
+
+function refresh() {
+  if (document.hidden) timer = setTimeout(refresh, REFRESH_MS);
+  else draw();
 }
 
 async function start() {
-  clearInterval(timer);
+  clearTimeout(timer);
   try {
     caller = await get("/v1/caller");
   } catch (error) {
@@ -396,13 +417,24 @@ async function start() {
       login(sessionStorage.getItem(KEY) ? "That key was refused." : "This server needs an API key.");
       return;
     }
+    if (!(error instanceof ApiError) && sessionStorage.getItem(KEY)) {
+      sessionStorage.removeItem(KEY); // a key no request can carry (a character a header cannot hold)
+      login("That key cannot be used.");
+      return;
+    }
     main.replaceChildren(h("p", { class: "error" }, error.message));
     return;
   }
   const who = document.getElementById("who");
-  who.textContent = `${caller.namespace} · ${caller.role}${caller.dev ? " · dev mode" : ""}`;
+  const change = h("a", { href: "#", id: "change-key" }, "change key");
+  change.addEventListener("click", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    generation++;
+    login("The console acts as this key, in its namespace.");
+  });
+  who.replaceChildren(`${caller.namespace} · ${caller.role}${caller.dev ? " · dev mode" : ""} · `, change);
   await draw();
-  timer = setInterval(draw, REFRESH_MS);
 }
 
 start();

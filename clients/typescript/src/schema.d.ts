@@ -3006,6 +3006,8 @@ export interface operations {
                 cursor?: string | null;
                 status?: ("pending" | "delivering" | "succeeded" | "dead") | null;
                 subject_id?: string | null;
+                /** @description What the subject is (gather, wait, run, job, batch, task…); with subject_id, the subject's callbacks are found by its index instead of among the namespace's */
+                subject_kind?: string | null;
             };
             header?: never;
             path?: never;

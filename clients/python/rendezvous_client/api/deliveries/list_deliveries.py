@@ -22,6 +22,7 @@ def _get_kwargs(
     cursor: None | str | Unset = UNSET,
     status: ListDeliveriesStatusType0 | None | Unset = UNSET,
     subject_id: None | str | Unset = UNSET,
+    subject_kind: None | str | Unset = UNSET,
 
 ) -> dict[str, Any]:
     
@@ -54,6 +55,13 @@ def _get_kwargs(
     else:
         json_subject_id = subject_id
     params["subject_id"] = json_subject_id
+
+    json_subject_kind: None | str | Unset
+    if isinstance(subject_kind, Unset):
+        json_subject_kind = UNSET
+    else:
+        json_subject_kind = subject_kind
+    params["subject_kind"] = json_subject_kind
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -128,6 +136,7 @@ def sync_detailed(
     cursor: None | str | Unset = UNSET,
     status: ListDeliveriesStatusType0 | None | Unset = UNSET,
     subject_id: None | str | Unset = UNSET,
+    subject_kind: None | str | Unset = UNSET,
 
 ) -> Response[PageDeliveryRead | Problem]:
     """ List Deliveries
@@ -139,6 +148,9 @@ def sync_detailed(
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListDeliveriesStatusType0 | None | Unset):
         subject_id (None | str | Unset):
+        subject_kind (None | str | Unset): What the subject is (gather, wait, run, job, batch,
+            task…); with subject_id, the subject's callbacks are found by its index instead of among
+            the namespace's
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,6 +166,7 @@ def sync_detailed(
 cursor=cursor,
 status=status,
 subject_id=subject_id,
+subject_kind=subject_kind,
 
     )
 
@@ -170,6 +183,7 @@ def sync(
     cursor: None | str | Unset = UNSET,
     status: ListDeliveriesStatusType0 | None | Unset = UNSET,
     subject_id: None | str | Unset = UNSET,
+    subject_kind: None | str | Unset = UNSET,
 
 ) -> PageDeliveryRead | Problem | None:
     """ List Deliveries
@@ -181,6 +195,9 @@ def sync(
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListDeliveriesStatusType0 | None | Unset):
         subject_id (None | str | Unset):
+        subject_kind (None | str | Unset): What the subject is (gather, wait, run, job, batch,
+            task…); with subject_id, the subject's callbacks are found by its index instead of among
+            the namespace's
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,6 +214,7 @@ limit=limit,
 cursor=cursor,
 status=status,
 subject_id=subject_id,
+subject_kind=subject_kind,
 
     ).parsed
 
@@ -207,6 +225,7 @@ async def asyncio_detailed(
     cursor: None | str | Unset = UNSET,
     status: ListDeliveriesStatusType0 | None | Unset = UNSET,
     subject_id: None | str | Unset = UNSET,
+    subject_kind: None | str | Unset = UNSET,
 
 ) -> Response[PageDeliveryRead | Problem]:
     """ List Deliveries
@@ -218,6 +237,9 @@ async def asyncio_detailed(
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListDeliveriesStatusType0 | None | Unset):
         subject_id (None | str | Unset):
+        subject_kind (None | str | Unset): What the subject is (gather, wait, run, job, batch,
+            task…); with subject_id, the subject's callbacks are found by its index instead of among
+            the namespace's
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -233,6 +255,7 @@ async def asyncio_detailed(
 cursor=cursor,
 status=status,
 subject_id=subject_id,
+subject_kind=subject_kind,
 
     )
 
@@ -249,6 +272,7 @@ async def asyncio(
     cursor: None | str | Unset = UNSET,
     status: ListDeliveriesStatusType0 | None | Unset = UNSET,
     subject_id: None | str | Unset = UNSET,
+    subject_kind: None | str | Unset = UNSET,
 
 ) -> PageDeliveryRead | Problem | None:
     """ List Deliveries
@@ -260,6 +284,9 @@ async def asyncio(
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListDeliveriesStatusType0 | None | Unset):
         subject_id (None | str | Unset):
+        subject_kind (None | str | Unset): What the subject is (gather, wait, run, job, batch,
+            task…); with subject_id, the subject's callbacks are found by its index instead of among
+            the namespace's
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -276,5 +303,6 @@ limit=limit,
 cursor=cursor,
 status=status,
 subject_id=subject_id,
+subject_kind=subject_kind,
 
     )).parsed
