@@ -55,6 +55,8 @@ TARGETS: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         "≤",
         50.0,
     ),
+    ("n. console overview p95 (ms)", ("console", "overview", "ms_p95"), "≤", 100.0),
+    ("n. console gather page p95 (ms)", ("console", "gather", "ms_p95"), "≤", 100.0),
 )
 # The table's rows that carry one of those targets, by the start of their label: the target shown beside them
 ROW_TARGETS = {
@@ -306,6 +308,18 @@ def workflow_rows(p: Params) -> list[Row]:
         ),
         ("m. batch_size 100 + bulk reports: items/s", field("huge_map_batched", "items_per_s")),
         ("m. … bulk report p50 (ms)", field("huge_map_batched", "bulk_report_ms_p50")),
+        (
+            f"n. console, {p.console_finished:,} finished gathers: shell p50 / p95 (ms)",
+            pair(("console", "shell", "ms_p50"), ("console", "shell", "ms_p95")),
+        ),
+        (
+            "n. … overview (10 calls at once) p50 / p95 (ms)",
+            pair(("console", "overview", "ms_p50"), ("console", "overview", "ms_p95")),
+        ),
+        (
+            "n. … a gather page (4 calls) p50 / p95 (ms)",
+            pair(("console", "gather", "ms_p50"), ("console", "gather", "ms_p95")),
+        ),
         (
             "m. … items reported / run status",
             pair(("huge_map_batched", "reported"), ("huge_map_batched", "run_status")),

@@ -23,6 +23,8 @@ k. ms per report in a 100,000-item map (in its middle) against 10-item maps, 50 
 
 l. deliveries/s: 20,000 one-job gathers resolved by bulk reports; from the first report to the arrival of
    the last callback at the receiver.
+m. a huge map: 100,000 items at ``concurrency: 500`` run to its end, redriven; then with ``batch_size``.
+n. the console's pages (the API calls each makes, at once) beside 100,000 finished gathers: p50 / p95.
 
 ``--only`` picks scenarios or groups (``workflows`` = b, i, j, k); the default runs everything.
 
@@ -45,6 +47,7 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
+from console import console_pages
 from flows import huge_map, huge_map_batched, map_size, map_throughput, register_handler, step_latency
 from handler import TaskHandler
 from receiver import Receiver
@@ -94,6 +97,7 @@ SCENARIOS = (
     "deliveries",
     "huge_map",
     "huge_map_batched",
+    "console",
 )
 GROUPS = {
     "all": SCENARIOS,
@@ -170,6 +174,8 @@ async def measure_service(
             results["deliveries"] = await step(db.kind, "l. deliveries/s", deliveries(ctx))
         if only & {"chain", "map", "map_size", "huge_map", "huge_map_batched"}:
             results |= await measure_workflows(db, ctx, pid, only)
+        if "console" in only:  # last: its 100,000 finished gathers stay in the database
+            results["console"] = await step(db.kind, "n. console pages", console_pages(ctx, db))
     results["server_log"] = server_log(server)
     return results
 

@@ -62,6 +62,8 @@ class Params:
     delivery_create_time: float = 120.0
     huge_map: int = 100_000  # m. one map run to the end at concurrency 500, then redriven
     huge_map_time: float = 2400.0
+    console_finished: int = 100_000  # n. finished gathers beside the console's pages
+    console_loads: int = 200
 
     @classmethod
     def quick(cls) -> Params:
@@ -96,6 +98,8 @@ class Params:
             delivery_create_time=30.0,
             huge_map=3000,
             huge_map_time=120.0,
+            console_finished=20_000,
+            console_loads=50,
         )
 
 
