@@ -33,6 +33,7 @@ from app.jobs.routes import build_router as jobs_router
 from app.jobs.service import JobConflict, JobsFinished, JobsReopened
 from app.jobs.views import JobViews
 from app.ops.routes import router as ops_router
+from app.ops.watch import router as watch_router
 from app.runtime import Runtime
 from app.waits.routes import router as waits_router
 from app.workflows import engine as workflow_engine
@@ -165,6 +166,7 @@ def create_app(
         deliveries_router,
         access_router,
         ops_router,
+        watch_router,
     )
     for router in routers:
         app.include_router(router)

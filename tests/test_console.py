@@ -156,3 +156,25 @@ async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
     await page.locator("#runs").get_by_role("link", name="etl-1").wait_for()
     await page.locator("#runs [data-status=paused]").wait_for()
     await api.aclose()
+
+
+async def test_an_open_gather_page_follows_reports_as_they_arrive(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    """The page listens to /v1/watch (no polling while it does): a report shows within the watch's beat."""
+    api = httpx.AsyncClient(base_url=server)
+    body = {"id": "live-one", "job_ids": ["p", "q"], "timeout_seconds": 600}
+    assert (await api.post("/v1/gathers", json=body)).status_code == 201
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui/gathers/live-one")
+    await page.locator("#waiting-for li").filter(has_text="q").wait_for()
+    assert await page.evaluate("document.body.dataset.live") == "events"
+    assert (await api.post("/v1/jobs/p/complete", json={})).status_code == 200
+    await _until(lambda: _texts(page, "#waiting-for li", ["q"]), timeout=5)
+    assert (await api.post("/v1/jobs/q/complete", json={})).status_code == 200
+    await page.locator("h1 [data-status=succeeded]").wait_for(timeout=5_000)
+    await api.aclose()
+
+
+async def _texts(page: Any, selector: str, wanted: list[str]) -> bool:
+    return bool(await page.locator(selector).all_inner_texts() == wanted)

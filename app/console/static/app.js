@@ -11,6 +11,7 @@ let caller = null;
 let timer = null;
 let generation = 0; // a draw started before the latest one is not shown
 let notice = null; // the last action's error, kept across refreshes until the next action
+let stream = null; // the open /v1/watch of a gather, run or wait page: it redraws on each change
 const samples = []; // [seconds, reports, resolutions, deliveries] from /metrics while the overview is open
 
 // ---- helpers
@@ -400,7 +401,51 @@ async function draw() {
     again = !(error instanceof ApiError && error.status === 404);
     main.replaceChildren(h("h1", {}, error.status === 404 ? "Not found" : "Error"), h("p", { class: "error" }, error.message));
   }
-  if (again) timer = setTimeout(refresh, REFRESH_MS);
+  if (again && !following()) timer = setTimeout(refresh, REFRESH_MS);
+}
+
+const following = () => stream !== null && !stream.signal.aborted && document.body.dataset.live === "events";
+
+// The watch of the page's subject, if it has one: /v1/watch sends ``change`` at once and whenever the subject
+// moves (a report, a resolution, a callback's attempt), and the page is drawn again each time.
+function watched() {
+  const path = decodeURIComponent(location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, ""));
+  for (const [prefix, name] of [["gathers/", "gather"], ["runs/", "run"], ["waits/", "wait"]]) {
+    if (path.startsWith(prefix)) return `/v1/watch?${name}=${q(path.slice(prefix.length))}`;
+  }
+  return null;
+}
+
+async function follow(path) {
+  if (stream) stream.abort();
+  const controller = new AbortController();
+  stream = controller;
+  try {
+    const headers = { Accept: "text/event-stream" };
+    const key = sessionStorage.getItem(KEY);
+    if (key) headers.Authorization = `Bearer ${key}`;
+    const response = await fetch(path, { headers, signal: controller.signal });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    document.body.dataset.live = "events";
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const chunk = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (chunk.startsWith("event: change")) await draw();
+      }
+    }
+    if (stream === controller) follow(path); // the server ends a stream after a while: connect again
+  } catch {
+    if (controller.signal.aborted) return;
+    document.body.dataset.live = "polling"; // no stream (or it broke): refresh every REFRESH_MS instead
+    await draw();
+  }
 }
 
 function refresh() {
@@ -430,11 +475,14 @@ async function start() {
   change.addEventListener("click", (event) => {
     event.preventDefault();
     clearTimeout(timer);
+    if (stream) stream.abort();
     generation++;
     login("The console acts as this key, in its namespace.");
   });
   who.replaceChildren(`${caller.namespace} · ${caller.role}${caller.dev ? " · dev mode" : ""} · `, change);
-  await draw();
+  const subject = watched();
+  if (subject) follow(subject); // draws on its first event
+  else await draw();
 }
 
 start();
