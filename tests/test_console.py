@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import PG_URL
-from tests.live import ROOT, live_server
+from tests.live import ROOT, create_key, live_server
 from tests.receiver import Receiver, Reply
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -178,3 +178,20 @@ async def test_an_open_gather_page_follows_reports_as_they_arrive(
 
 async def _texts(page: Any, selector: str, wanted: list[str]) -> bool:
     return bool(await page.locator(selector).all_inner_texts() == wanted)
+
+
+async def test_outside_dev_mode_the_console_asks_for_a_key(browser: Any) -> None:
+    with live_server(dev=False) as server:
+        key = create_key(server, "write")
+        page = await browser.new_page()
+        await page.goto(f"{server}/ui")
+        await page.get_by_text("This server needs an API key.").wait_for()
+        await page.locator("input[name=key]").fill("rdv_wrong")
+        await page.get_by_role("button", name="Use this key").click()
+        await page.get_by_text("That key was refused.").wait_for()
+        await page.locator("input[name=key]").fill(key)
+        await page.get_by_role("button", name="Use this key").click()
+        await page.locator("#who").filter(has_text="default · write").wait_for()
+        await page.locator("#open-gathers").wait_for()
+        await page.locator("#change-key").click()
+        await page.locator("input[name=key]").wait_for()
