@@ -29,6 +29,8 @@ OVERVIEW = [
     "/v1/runs?status=failed&limit=20",
     "/v1/deliveries?status=dead&limit=100",
     "/v1/deliveries?status=pending&limit=100",
+    "/v1/batch-jobs?status=pending&limit=50",
+    "/v1/batch-jobs?status=running&limit=50",
     "/metrics",
 ]
 

@@ -313,7 +313,7 @@ def workflow_rows(p: Params) -> list[Row]:
             pair(("console", "shell", "ms_p50"), ("console", "shell", "ms_p95")),
         ),
         (
-            "n. … overview (10 calls at once) p50 / p95 (ms)",
+            "n. … overview (12 calls at once) p50 / p95 (ms)",
             pair(("console", "overview", "ms_p50"), ("console", "overview", "ms_p95")),
         ),
         (

@@ -195,3 +195,25 @@ async def test_outside_dev_mode_the_console_asks_for_a_key(browser: Any) -> None
         await page.locator("#open-gathers").wait_for()
         await page.locator("#change-key").click()
         await page.locator("input[name=key]").wait_for()
+
+
+async def test_a_batch_job_is_found_from_the_overview_with_its_batches(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    created = await api.post("/v1/batch-jobs", json={"name": "nightly"})
+    assert created.status_code == 201, created.text
+    job_id = created.json()["id"]
+    path = f"/v1/jobs/{job_id}/batches"
+    assert (await api.post(path, json={"items": ["a", "b", "c", "d"]})).status_code == 201
+    report = {"processed": ["a"], "skipped": ["b"]}
+    assert (await api.post(f"{path}/1/report", json=report)).status_code == 200
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui")
+    await page.locator("#batch-jobs").get_by_role("link", name=job_id).click()
+    row = page.locator("#batches tr[data-batch='1']")
+    await row.locator("[data-status=open]").wait_for()
+    assert (await row.inner_text()).split("\t")[2:6] == ["2", "1", "1", "0"]
+    await page.get_by_role("button", name="Seal").wait_for()
+    await _shot(page, "batch-job", tmp_path)
+    await api.aclose()

@@ -104,7 +104,7 @@ function action(label, run, danger) {
 // ---- pages
 
 async function overview() {
-  const [open, timedOut, failed, waits, runs, paused, failedRuns, dead, pending] = await Promise.all([
+  const [open, timedOut, failed, waits, runs, paused, failedRuns, dead, pending, newJobs, busyJobs] = await Promise.all([
     get("/v1/gathers?status=waiting&limit=50"),
     get("/v1/gathers?status=timed_out&limit=20"),
     get("/v1/gathers?status=failed&limit=20"),
@@ -114,7 +114,10 @@ async function overview() {
     get("/v1/runs?status=failed&limit=20"),
     get("/v1/deliveries?status=dead&limit=100"),
     get("/v1/deliveries?status=pending&limit=100"),
+    get("/v1/batch-jobs?status=pending&limit=50"),
+    get("/v1/batch-jobs?status=running&limit=50"),
   ]);
+  const batchJobs = { items: [...newJobs.items, ...busyJobs.items], next_cursor: newJobs.next_cursor || busyJobs.next_cursor };
   const gatherRow = (g) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
       h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`), h("td", {}, when(g.deadline_at)));
@@ -142,6 +145,12 @@ async function overview() {
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
           h("td", {}, bar(w.participant_count, w.expected)), h("td", {}, when(w.deadline_at)))), "No open wait."),
       more(waits)),
+    h("section", { id: "batch-jobs" }, h("h2", {}, "Open batch jobs"),
+      table(["batch job", "items done", "batches open / all", "callback"], batchJobs.items.map((j) =>
+        h("tr", {}, h("td", {}, h("a", { href: `/ui/batch-jobs/${q(j.id)}` }, j.id)),
+          h("td", {}, batchBar(j.batches)), h("td", {}, j.batches ? `${j.batches.batches.open} / ${j.batches.batches.total}` : "—"),
+          h("td", {}, j.batches && j.batches.callback ? "yes" : "no"))), "No open batch job."),
+      more(batchJobs)),
     h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the first 20 by id)"),
       table(["run", "workflow", "status", "started", "finished"],
         [...runs.items, ...paused.items, ...failedRuns.items].map(runRow), "No run running, paused or failed."),
@@ -218,6 +227,42 @@ function attempts(delivery) {
   return h("ol", {}, log.map((a) =>
     h("li", {}, `${a.status_code ?? "—"}, ${a.duration_ms == null ? "—" : a.duration_ms.toFixed(1)} ms` +
       (a.error ? `, ${a.error}` : ""))));
+}
+
+function batchBar(progress) {
+  if (!progress) return "—";
+  const items = progress.items;
+  return bar(items.items - items.pending, items.items);
+}
+
+async function batchJobPage(id) {
+  const [job, batches] = await Promise.all([
+    get(`/v1/batch-jobs/${q(id)}`),
+    get(`/v1/jobs/${q(id)}/batches?limit=100`),
+  ]);
+  const progress = job.batches;
+  const items = progress.items;
+  return [
+    h("h1", {}, "Batch job ", h("code", {}, job.id), " ", status(job.status)),
+    h("section", {}, facts([
+      ["items done", batchBar(progress)],
+      ["processed / skipped / errored / withdrawn", `${items.processed} / ${items.skipped} / ${items.errored} / ${items.withdrawn}`],
+      ["batches open / finished / all", `${progress.batches.open} / ${progress.batches.finished} / ${progress.batches.total}`],
+      ["sealed", progress.sealed ? `yes, ${when(progress.sealed_at)}` : "no (more batches may come)"],
+      ["fails on errors", progress.fail_on_errors ? "yes" : "no"],
+      ["completed", when(progress.completed_at)],
+    ]), !progress.sealed && ["pending", "running"].includes(job.status)
+      ? action("Seal", () => api("POST", `/v1/jobs/${q(id)}/seal`)) : null),
+    h("section", { id: "batches" }, h("h2", {}, "Batches"),
+      table(["#", "status", "pending", "processed", "skipped", "errored", "sets"], batches.items.map((b) =>
+        h("tr", { "data-batch": b.index }, h("td", {}, b.index), h("td", {}, status(b.status)),
+          h("td", {}, b.counts.pending), h("td", {}, b.counts.processed), h("td", {}, b.counts.skipped),
+          h("td", {}, b.counts.errored),
+          h("td", {}, Object.entries(b.sets).map(([name, n]) => `${name} ${n}`).join(", ")))), "No batch yet."),
+      batches.next_cursor ? h("p", { class: "muted" }, "The first 100 batches.") : null),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"),
+      await deliveryTable((await get(`/v1/deliveries?subject_id=${q(id)}&subject_kind=job&limit=50`)).items)),
+  ];
 }
 
 async function deliveriesPage(params) {
@@ -377,6 +422,7 @@ async function page() {
   if (path.startsWith("gathers/")) return gatherPage(path.slice("gathers/".length));
   if (path.startsWith("waits/")) return waitPage(path.slice("waits/".length));
   if (path.startsWith("runs/")) return runPage(path.slice("runs/".length));
+  if (path.startsWith("batch-jobs/")) return batchJobPage(path.slice("batch-jobs/".length));
   if (path === "deliveries") return deliveriesPage(params);
   return [h("h1", {}, "Not found"), h("p", {}, h("a", { href: "/ui" }, "Overview"))];
 }
