@@ -190,12 +190,10 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
     keys = sorted(k for k in (held.throttle_key, held.cap_key) if k is not None)
     if status == "succeeded" and not keys and await swap(tx, ctx, step, 1):
         return
-    if values["status"] in ("failed", "timed_out", "cancelled") and (
-        step.kind == "phase" or ctx.graph.failure_mode == "fail_fast"
-    ):
-        # It may end the step, which locks the run (``step_finished``): locked first, before the step's
-        # row, so the successes sharing the run finish (their step counters change at their commit)
-        # instead of deadlocking with this failure.
+    if values["status"] in ("failed", "timed_out", "cancelled") and await _ends_step(tx, ctx, step, item):
+        # Ending the step locks the run (``step_finished``): locked first, before the step's row, so the
+        # successes sharing the run finish (their step counters change at their commit) instead of
+        # deadlocking with this failure.
         await lock_run(tx, ctx)
     await th.lock_keys(tx, ns, set(keys))  # before the step's row, as a grant does
     await flush_steps(tx)  # what this transaction's successes moved: the step is decided on whole counters
@@ -222,6 +220,18 @@ async def finish_attempt(tx: Tx, ctx: Ctx, item: ItemRow, status: str, output: A
         await step_finished(tx, ctx, step, "failed", error=context)
         return
     await _step_moved(tx, ctx, step, row)
+
+
+async def _ends_step(tx: Tx, ctx: Ctx, step: Step, item: ItemRow) -> bool:
+    """Whether an attempt failing for good likely ends its step now: a phase's, or one past the step's
+    tolerance under ``fail_fast`` (by its counters as last committed; a failure they miss ends the step
+    the usual way, the run locked after the step's row)."""
+    if step.kind == "phase":
+        return True
+    if ctx.graph.failure_mode != "fail_fast":
+        return False
+    row = await _step_row(tx, item["namespace"], item["run_id"], item["step"])
+    return row["status"] == "running" and row["failed"] + 1 > tolerated(step, row["total"])
 
 
 async def _step_moved(tx: Tx, ctx: Ctx, step: Step, row: StepRow) -> None:
