@@ -415,8 +415,13 @@ function login(message) {
   main.replaceChildren(h("h1", {}, "API key"), h("p", {}, message), form);
 }
 
+// The page's path below /ui/, decoded, without a trailing slash ("" for the overview).
+function here() {
+  return decodeURIComponent(location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, ""));
+}
+
 async function page() {
-  const path = decodeURIComponent(location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, ""));
+  const path = here();
   const params = new URLSearchParams(location.search);
   if (path === "") return overview();
   if (path.startsWith("gathers/")) return gatherPage(path.slice("gathers/".length));
@@ -434,7 +439,7 @@ async function draw() {
   const mine = ++generation;
   let again = true;
   try {
-    if (location.pathname.replace(/\/$/, "") === "/ui") await sample();
+    if (here() === "") await sample();
     const content = await page();
     if (mine !== generation) return;
     main.replaceChildren(...(notice ? [h("p", { class: "error", id: "notice" }, notice)] : []), ...content);
@@ -455,7 +460,7 @@ const following = () => stream !== null && !stream.signal.aborted && document.bo
 // The watch of the page's subject, if it has one: /v1/watch sends ``change`` at once and whenever the subject
 // moves (a report, a resolution, a callback's attempt), and the page is drawn again each time.
 function watched() {
-  const path = decodeURIComponent(location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, ""));
+  const path = here();
   for (const [prefix, name] of [["gathers/", "gather"], ["runs/", "run"], ["waits/", "wait"]]) {
     if (path.startsWith(prefix)) return `/v1/watch?${name}=${q(path.slice(prefix.length))}`;
   }
