@@ -333,6 +333,33 @@ class TestReading:
         bad = await svc.client.get("/v1/gathers?status=open")
         assert bad.status_code == 422 and "status" in bad.text
 
+    async def test_the_latest_ended_come_first_and_page_by_when_they_ended(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        for n in range(5):
+            await create(svc, gather_body(receiver, f"g{n}", [f"g{n}-a"], on_failure="fail_fast"))
+        # g3 fails first, then g0, then g4 and g1 in the same instant (ties go by id, the greater first).
+        for job_id in ("g3-a", "g0-a"):
+            await report(svc, job_id, status="failed")
+            svc.clock.advance(1)
+        await report(svc, "g4-a", status="failed")
+        await report(svc, "g1-a", status="failed")
+        seen, cursor = [], None
+        while True:
+            query = "?status=failed&order=-resolved_at&limit=2" + (f"&cursor={cursor}" if cursor else "")
+            page = (await svc.client.get(f"/v1/gathers{query}")).json()
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert [g["id"] for g in seen] == ["g4", "g1", "g0", "g3"]
+        for query in ("order=-resolved_at", "status=waiting&order=-resolved_at", "order=newest"):
+            bad = await svc.client.get(f"/v1/gathers?{query}")
+            assert bad.status_code == 422, query
+            assert bad.json()["errors"][0]["field"] == ("order" if "newest" in query else "status")
+        forged = await svc.client.get("/v1/gathers?status=failed&order=-resolved_at&cursor=WyJ4IiwieSJd")
+        assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "cursor"
+
 
 class TestCostPerReport:
     async def test_a_report_runs_the_same_statements_in_a_gather_of_2000_as_of_10(

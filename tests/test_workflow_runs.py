@@ -377,6 +377,28 @@ class TestCreateAndWait:
         listed = (await svc.client.get("/v1/runs?workflow=map20&status=running")).json()
         assert {r["id"] for r in listed["items"]} == {"r1", server.json()["id"]}
 
+    async def test_the_latest_finished_list_first(self, svc: Service, receiver: Receiver) -> None:
+        h = Handlers(svc, receiver)
+        await h.register("Worker")
+        definition = {"tasks": {"one": {"handler": "Worker"}}}
+        await start(svc, h, "single", definition, id="c0")
+        for rid in ("c1", "c2", "c3"):
+            assert (await svc.client.post("/v1/workflows/single/runs", json={"id": rid})).status_code == 201
+        for rid in ("c2", "c0", "c3"):
+            assert (await svc.client.post(f"/v1/runs/{rid}/cancel", json={})).status_code == 200
+            svc.clock.advance(1)
+        seen, cursor = [], None
+        while True:
+            query = "status=cancelled&order=-finished_at&limit=2" + (f"&cursor={cursor}" if cursor else "")
+            page = (await svc.client.get(f"/v1/runs?{query}")).json()
+            seen += [r["id"] for r in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == ["c3", "c0", "c2"]
+        bad = await svc.client.get("/v1/runs?status=running&order=-finished_at")
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+
     async def test_a_gather_over_two_runs_resolves_when_both_end(
         self, svc: Service, receiver: Receiver
     ) -> None:

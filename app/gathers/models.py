@@ -12,6 +12,7 @@ from app.jobs.models import JobStatus
 GatherOutcome = Literal["succeeded", "completed", "failed", "timed_out", "cancelled"]
 GatherStatus = Literal["waiting", GatherOutcome]
 OnFailure = Literal["wait_all", "fail_fast"]
+GatherOrder = Literal["id", "-resolved_at"]
 GatherEvent = Literal["gather.succeeded", "gather.completed", "gather.failed", "gather.timed_out"]
 
 gathers = sa.Table(
@@ -38,6 +39,15 @@ gathers = sa.Table(
     sa.Column("resolved_at", UTCDateTime(), nullable=True),
     # Led by status: a lookup by key finds no (namespace, …) index to take for its primary key.
     sa.Index("ix_gathers_status_namespace_id", "status", "namespace", "id"),
+    # The latest ended first, of one status (the console's gathers that timed out or failed).
+    partial_index(
+        "ix_gathers_namespace_status_resolved",
+        "namespace",
+        "status",
+        "resolved_at",
+        "id",
+        where="resolved_at IS NOT NULL",
+    ),
     partial_index("ix_gathers_due", "deadline_at", where="status = 'waiting' AND deadline_at IS NOT NULL"),
 )
 

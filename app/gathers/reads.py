@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import IN_CHUNK, chunks
-from app.core.pagination import Page, keyset_page
+from app.core.pagination import Page, ended_status, keyset_page, newest_page
 from app.errors import NotFound
-from app.gathers.models import GatherRow, GatherStatus, MemberJobRow, gather_members, gathers
+from app.gathers.models import (
+    GatherOrder,
+    GatherOutcome,
+    GatherRow,
+    GatherStatus,
+    MemberJobRow,
+    gather_members,
+    gathers,
+)
 from app.gathers.schemas import GatherExplain, GatherRead, GatherSummary, MemberRead
 from app.jobs.models import ACTIVE, jobs
 
@@ -29,14 +37,26 @@ def where(stmt: Any, namespace: str, gather_id: str) -> Any:
 
 
 async def list_gathers(
-    conn: AsyncConnection, *, namespace: str, status: GatherStatus | None, limit: int, cursor: str | None
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    status: GatherStatus | None,
+    order: GatherOrder = "id",
+    limit: int,
+    cursor: str | None,
 ) -> Page[GatherSummary]:
-    """The namespace's gathers in id order, of one status or all, without their members. By status the
-    ``(status, namespace, id)`` index walks them in id order; all of them, the primary key does."""
-    stmt = sa.select(gathers).where(gathers.c.namespace == namespace)
-    if status is not None:
-        stmt = stmt.where(gathers.c.status == status)
-    rows, next_cursor = await keyset_page(conn, stmt, gathers.c.id, limit=limit, cursor=cursor)
+    """The namespace's gathers, of one status or all, without their members. In id order the
+    ``(status, namespace, id)`` index walks one status (all of them, the primary key); the latest ended
+    first (``order="-resolved_at"``, one ended status), ``ix_gathers_namespace_status_resolved`` does."""
+    g = gathers.c
+    stmt = sa.select(gathers).where(g.namespace == namespace)
+    if order == "-resolved_at":
+        stmt = stmt.where(g.status == ended_status(status, get_args(GatherOutcome), order))
+        rows, next_cursor = await newest_page(conn, stmt, g.resolved_at, g.id, limit=limit, cursor=cursor)
+    else:
+        if status is not None:
+            stmt = stmt.where(g.status == status)
+        rows, next_cursor = await keyset_page(conn, stmt, g.id, limit=limit, cursor=cursor)
     items = [GatherSummary.of(cast(GatherRow, dict(r))) for r in rows]
     return Page[GatherSummary](items=items, next_cursor=next_cursor)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from app.core import routing  # noqa: F401  (registers the gatherid path convertor)
 from app.core.pagination import Page
@@ -10,7 +12,7 @@ from app.core.schemas import PathId
 from app.deps import CursorQuery, LimitQuery, NamespaceDep, RuntimeDep, WaitQuery
 from app.errors import responses
 from app.gathers import reads, service
-from app.gathers.models import GatherStatus
+from app.gathers.models import GatherOrder, GatherStatus
 from app.gathers.schemas import (
     GatherAddJobs,
     GatherCreate,
@@ -30,11 +32,18 @@ async def list_gathers(
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
     status: GatherStatus | None = None,
+    order: Annotated[
+        GatherOrder,
+        Query(description="`id`, or `-resolved_at`: the latest ended first, of one ended `status`"),
+    ] = "id",
 ) -> Page[GatherSummary]:
     """The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
-    gather's members are read with ``GET /v1/gathers/{id}``."""
+    gather's members are read with ``GET /v1/gathers/{id}``. ``?status=failed&order=-resolved_at``: the
+    gathers that failed, the latest first."""
     async with rt.db.read() as conn:
-        return await reads.list_gathers(conn, namespace=ns, status=status, limit=limit, cursor=cursor)
+        return await reads.list_gathers(
+            conn, namespace=ns, status=status, order=order, limit=limit, cursor=cursor
+        )
 
 
 @router.post(

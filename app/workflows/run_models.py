@@ -12,6 +12,7 @@ from app.core.types import UTCDateTime, json_type, partial_index
 
 RunEnd = Literal["succeeded", "failed", "timed_out", "cancelled"]
 RunStatus = Literal["running", "paused", RunEnd]
+RunOrder = Literal["id", "-finished_at"]
 StepStatus = Literal["waiting", "running", "succeeded", "completed", "failed", "skipped", "cancelled"]
 ItemStatus = Literal[
     "waiting",
@@ -63,6 +64,15 @@ runs = sa.Table(
         "ix_runs_due", "deadline_at", where="status IN ('running', 'paused') AND deadline_at IS NOT NULL"
     ),
     partial_index("ix_runs_finished", "finished_at", where="finished_at IS NOT NULL"),
+    # The latest finished first, of one status (the console's failed runs).
+    partial_index(
+        "ix_runs_namespace_status_finished",
+        "namespace",
+        "status",
+        "finished_at",
+        "id",
+        where="finished_at IS NOT NULL",
+    ),
 )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.core.pagination import Page, keyset_page
+from app.core.pagination import Page, ended_status, keyset_page, newest_page
 from app.deliveries.models import deliveries
 from app.errors import NotFound
 from app.workflows import run_history
@@ -18,6 +18,8 @@ from app.workflows.run_context import graph_of
 from app.workflows.run_models import (
     STEP_DONE,
     ItemRow,
+    RunEnd,
+    RunOrder,
     RunRow,
     RunStatus,
     StepRow,
@@ -101,18 +103,25 @@ async def list_runs(
     namespace: str,
     workflow: str | None,
     status: RunStatus | None,
+    order: RunOrder = "id",
     limit: int,
     cursor: str | None,
 ) -> Page[RunRead]:
-    """Runs in id order, by workflow and status; without their steps."""
-    stmt = sa.select(runs).where(runs.c.namespace == namespace)
+    """Runs in id order, by workflow and status, or the latest finished first (``order="-finished_at"``, of
+    one ended status); without their steps."""
+    r = runs.c
+    stmt = sa.select(runs).where(r.namespace == namespace)
     if workflow is not None:
-        stmt = stmt.where(runs.c.workflow == workflow)
-    if status is not None:
-        stmt = stmt.where(runs.c.status == status)
-    rows, next_cursor = await keyset_page(conn, stmt, runs.c.id, limit=limit, cursor=cursor)
+        stmt = stmt.where(r.workflow == workflow)
+    if order == "-finished_at":
+        stmt = stmt.where(r.status == ended_status(status, get_args(RunEnd), order))
+        rows, next_cursor = await newest_page(conn, stmt, r.finished_at, r.id, limit=limit, cursor=cursor)
+    else:
+        if status is not None:
+            stmt = stmt.where(r.status == status)
+        rows, next_cursor = await keyset_page(conn, stmt, r.id, limit=limit, cursor=cursor)
     return Page[RunRead](
-        items=[RunRead.from_row(cast(RunRow, dict(r))) for r in rows], next_cursor=next_cursor
+        items=[RunRead.from_row(cast(RunRow, dict(row))) for row in rows], next_cursor=next_cursor
     )
 
 

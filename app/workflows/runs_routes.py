@@ -13,7 +13,7 @@ from app.errors import responses
 from app.workflows import runs_again, runs_reads, runs_service
 from app.workflows.graph import NAME_PATTERN, STEP_NAME_PATTERN
 from app.workflows.graph_model import THROTTLE_KEY_PATTERN
-from app.workflows.run_models import RunStatus
+from app.workflows.run_models import RunOrder, RunStatus
 from app.workflows.runs_schemas import (
     RUN_ID_PATTERN,
     RunCancel,
@@ -59,13 +59,18 @@ async def list_runs(
     ns: NamespaceDep,
     workflow: Annotated[str | None, Query(pattern=NAME_PATTERN, description="Only this workflow's")] = None,
     status: Annotated[RunStatus | None, Query(description="Only runs in this status")] = None,
+    order: Annotated[
+        RunOrder,
+        Query(description="`id`, or `-finished_at`: the latest finished first, of one ended `status`"),
+    ] = "id",
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
 ) -> Page[RunRead]:
-    """Runs by id, without their steps."""
+    """Runs by id, without their steps; ``?status=failed&order=-finished_at``: the failed ones, the latest
+    first."""
     async with rt.db.read() as conn:
         return await runs_reads.list_runs(
-            conn, namespace=ns, workflow=workflow, status=status, limit=limit, cursor=cursor
+            conn, namespace=ns, workflow=workflow, status=status, order=order, limit=limit, cursor=cursor
         )
 
 

@@ -106,12 +106,12 @@ function action(label, run, danger) {
 async function overview() {
   const [open, timedOut, failed, waits, runs, paused, failedRuns, dead, pending, newJobs, busyJobs] = await Promise.all([
     get("/v1/gathers?status=waiting&limit=50"),
-    get("/v1/gathers?status=timed_out&limit=20"),
-    get("/v1/gathers?status=failed&limit=20"),
+    get("/v1/gathers?status=timed_out&order=-resolved_at&limit=20"),
+    get("/v1/gathers?status=failed&order=-resolved_at&limit=20"),
     get("/v1/waits?status=waiting&limit=50"),
     get("/v1/runs?status=running&limit=50"),
     get("/v1/runs?status=paused&limit=20"),
-    get("/v1/runs?status=failed&limit=20"),
+    get("/v1/runs?status=failed&order=-finished_at&limit=20"),
     get("/v1/deliveries?status=dead&limit=100"),
     get("/v1/deliveries?status=pending&limit=100"),
     get("/v1/batch-jobs?status=pending&limit=50"),
@@ -125,6 +125,12 @@ async function overview() {
     h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
       h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)));
   const more = (page) => (page.next_cursor ? h("p", { class: "muted" }, "…and more") : null);
+  // The latest 20 that ended, of both statuses (each list comes the latest first).
+  const ended = [...timedOut.items, ...failed.items]
+    .sort((a, b) => (a.resolved_at < b.resolved_at ? 1 : a.resolved_at > b.resolved_at ? -1 : 0)).slice(0, 20);
+  const endedRow = (g) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
+      h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`), h("td", {}, when(g.resolved_at)));
   return [
     h("h1", {}, "Overview"),
     h("section", { id: "throughput" },
@@ -137,9 +143,9 @@ async function overview() {
     h("section", { id: "open-gathers" }, h("h2", {}, "Open gathers"),
       table(["gather", "status", "progress", "failures", "deadline"], open.items.map(gatherRow), "No open gather."),
       more(open)),
-    h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed (the first 20 of each, by id)"),
-      table(["gather", "status", "progress", "failures", "deadline"],
-        [...timedOut.items, ...failed.items].map(gatherRow), "None.")),
+    h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed (the latest 20)"),
+      table(["gather", "status", "progress", "failures", "ended"], ended.map(endedRow), "None."),
+      timedOut.next_cursor || failed.next_cursor ? h("p", { class: "muted" }, "…and older ones") : null),
     h("section", { id: "open-waits" }, h("h2", {}, "Open waits"),
       table(["group", "participants", "deadline"], waits.items.map((w) =>
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
@@ -151,7 +157,7 @@ async function overview() {
           h("td", {}, batchBar(j.batches)), h("td", {}, j.batches ? `${j.batches.batches.open} / ${j.batches.batches.total}` : "—"),
           h("td", {}, j.batches && j.batches.callback ? "yes" : "no"))), "No open batch job."),
       more(batchJobs)),
-    h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the first 20 by id)"),
+    h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the latest 20)"),
       table(["run", "workflow", "status", "started", "finished"],
         [...runs.items, ...paused.items, ...failedRuns.items].map(runRow), "No run running, paused or failed."),
       more(runs)),

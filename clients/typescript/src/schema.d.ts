@@ -195,7 +195,8 @@ export interface paths {
         /**
          * List Gathers
          * @description The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
-         *     gather's members are read with ``GET /v1/gathers/{id}``.
+         *     gather's members are read with ``GET /v1/gathers/{id}``. ``?status=failed&order=-resolved_at``: the
+         *     gathers that failed, the latest first.
          */
         get: operations["listGathers"];
         put?: never;
@@ -750,7 +751,8 @@ export interface paths {
         };
         /**
          * List Runs
-         * @description Runs by id, without their steps.
+         * @description Runs by id, without their steps; ``?status=failed&order=-finished_at``: the failed ones, the latest
+         *     first.
          */
         get: operations["listRuns"];
         put?: never;
@@ -3239,6 +3241,8 @@ export interface operations {
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
                 status?: ("waiting" | "succeeded" | "completed" | "failed" | "timed_out" | "cancelled") | null;
+                /** @description `id`, or `-resolved_at`: the latest ended first, of one ended `status` */
+                order?: "id" | "-resolved_at";
             };
             header?: never;
             path?: never;
@@ -6274,6 +6278,8 @@ export interface operations {
                 workflow?: string | null;
                 /** @description Only runs in this status */
                 status?: ("running" | "paused" | "succeeded" | "failed" | "timed_out" | "cancelled") | null;
+                /** @description `id`, or `-finished_at`: the latest finished first, of one ended `status` */
+                order?: "id" | "-finished_at";
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */

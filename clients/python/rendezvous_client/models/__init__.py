@@ -62,8 +62,10 @@ from .key_read_role import KeyReadRole
 from .list_batch_jobs_status_type_0 import ListBatchJobsStatusType0
 from .list_batches_status_type_0 import ListBatchesStatusType0
 from .list_deliveries_status_type_0 import ListDeliveriesStatusType0
+from .list_gathers_order import ListGathersOrder
 from .list_gathers_status_type_0 import ListGathersStatusType0
 from .list_jobs_status_type_0 import ListJobsStatusType0
+from .list_runs_order import ListRunsOrder
 from .list_runs_status_type_0 import ListRunsStatusType0
 from .list_waits_status_type_0 import ListWaitsStatusType0
 from .member_read import MemberRead
@@ -189,8 +191,10 @@ __all__ = (
     "ListBatchesStatusType0",
     "ListBatchJobsStatusType0",
     "ListDeliveriesStatusType0",
+    "ListGathersOrder",
     "ListGathersStatusType0",
     "ListJobsStatusType0",
+    "ListRunsOrder",
     "ListRunsStatusType0",
     "ListWaitsStatusType0",
     "MemberRead",

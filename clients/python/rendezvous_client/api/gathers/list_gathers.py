@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.list_gathers_order import ListGathersOrder
 from ...models.list_gathers_status_type_0 import ListGathersStatusType0
 from ...models.page_gather_summary import PageGatherSummary
 from ...models.problem import Problem
@@ -21,6 +22,7 @@ def _get_kwargs(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     status: ListGathersStatusType0 | None | Unset = UNSET,
+    order: ListGathersOrder | Unset = ListGathersOrder.ID,
 
 ) -> dict[str, Any]:
     
@@ -46,6 +48,12 @@ def _get_kwargs(
     else:
         json_status = status
     params["status"] = json_status
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order.value
+
+    params["order"] = json_order
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -119,17 +127,21 @@ def sync_detailed(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     status: ListGathersStatusType0 | None | Unset = UNSET,
+    order: ListGathersOrder | Unset = ListGathersOrder.ID,
 
 ) -> Response[PageGatherSummary | Problem]:
     """ List Gathers
 
      The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
-    gather's members are read with ``GET /v1/gathers/{id}``.
+    gather's members are read with ``GET /v1/gathers/{id}``. ``?status=failed&order=-resolved_at``: the
+    gathers that failed, the latest first.
 
     Args:
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListGathersStatusType0 | None | Unset):
+        order (ListGathersOrder | Unset): `id`, or `-resolved_at`: the latest ended first, of one
+            ended `status` Default: ListGathersOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,6 +156,7 @@ def sync_detailed(
         limit=limit,
 cursor=cursor,
 status=status,
+order=order,
 
     )
 
@@ -159,17 +172,21 @@ def sync(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     status: ListGathersStatusType0 | None | Unset = UNSET,
+    order: ListGathersOrder | Unset = ListGathersOrder.ID,
 
 ) -> PageGatherSummary | Problem | None:
     """ List Gathers
 
      The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
-    gather's members are read with ``GET /v1/gathers/{id}``.
+    gather's members are read with ``GET /v1/gathers/{id}``. ``?status=failed&order=-resolved_at``: the
+    gathers that failed, the latest first.
 
     Args:
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListGathersStatusType0 | None | Unset):
+        order (ListGathersOrder | Unset): `id`, or `-resolved_at`: the latest ended first, of one
+            ended `status` Default: ListGathersOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,6 +202,7 @@ def sync(
 limit=limit,
 cursor=cursor,
 status=status,
+order=order,
 
     ).parsed
 
@@ -194,17 +212,21 @@ async def asyncio_detailed(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     status: ListGathersStatusType0 | None | Unset = UNSET,
+    order: ListGathersOrder | Unset = ListGathersOrder.ID,
 
 ) -> Response[PageGatherSummary | Problem]:
     """ List Gathers
 
      The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
-    gather's members are read with ``GET /v1/gathers/{id}``.
+    gather's members are read with ``GET /v1/gathers/{id}``. ``?status=failed&order=-resolved_at``: the
+    gathers that failed, the latest first.
 
     Args:
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListGathersStatusType0 | None | Unset):
+        order (ListGathersOrder | Unset): `id`, or `-resolved_at`: the latest ended first, of one
+            ended `status` Default: ListGathersOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,6 +241,7 @@ async def asyncio_detailed(
         limit=limit,
 cursor=cursor,
 status=status,
+order=order,
 
     )
 
@@ -234,17 +257,21 @@ async def asyncio(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     status: ListGathersStatusType0 | None | Unset = UNSET,
+    order: ListGathersOrder | Unset = ListGathersOrder.ID,
 
 ) -> PageGatherSummary | Problem | None:
     """ List Gathers
 
      The namespace's gathers in id order (``?status=waiting``: the open ones), with their progress; a
-    gather's members are read with ``GET /v1/gathers/{id}``.
+    gather's members are read with ``GET /v1/gathers/{id}``. ``?status=failed&order=-resolved_at``: the
+    gathers that failed, the latest first.
 
     Args:
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
         status (ListGathersStatusType0 | None | Unset):
+        order (ListGathersOrder | Unset): `id`, or `-resolved_at`: the latest ended first, of one
+            ended `status` Default: ListGathersOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -260,5 +287,6 @@ async def asyncio(
 limit=limit,
 cursor=cursor,
 status=status,
+order=order,
 
     )).parsed

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.list_runs_order import ListRunsOrder
 from ...models.list_runs_status_type_0 import ListRunsStatusType0
 from ...models.page_run_read import PageRunRead
 from ...models.problem import Problem
@@ -20,6 +21,7 @@ def _get_kwargs(
     *,
     workflow: None | str | Unset = UNSET,
     status: ListRunsStatusType0 | None | Unset = UNSET,
+    order: ListRunsOrder | Unset = ListRunsOrder.ID,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
 
@@ -45,6 +47,12 @@ def _get_kwargs(
     else:
         json_status = status
     params["status"] = json_status
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order.value
+
+    params["order"] = json_order
 
     params["limit"] = limit
 
@@ -126,17 +134,21 @@ def sync_detailed(
     client: AuthenticatedClient,
     workflow: None | str | Unset = UNSET,
     status: ListRunsStatusType0 | None | Unset = UNSET,
+    order: ListRunsOrder | Unset = ListRunsOrder.ID,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
 
 ) -> Response[PageRunRead | Problem]:
     """ List Runs
 
-     Runs by id, without their steps.
+     Runs by id, without their steps; ``?status=failed&order=-finished_at``: the failed ones, the latest
+    first.
 
     Args:
         workflow (None | str | Unset): Only this workflow's
         status (ListRunsStatusType0 | None | Unset): Only runs in this status
+        order (ListRunsOrder | Unset): `id`, or `-finished_at`: the latest finished first, of one
+            ended `status` Default: ListRunsOrder.ID.
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
 
@@ -152,6 +164,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         workflow=workflow,
 status=status,
+order=order,
 limit=limit,
 cursor=cursor,
 
@@ -168,17 +181,21 @@ def sync(
     client: AuthenticatedClient,
     workflow: None | str | Unset = UNSET,
     status: ListRunsStatusType0 | None | Unset = UNSET,
+    order: ListRunsOrder | Unset = ListRunsOrder.ID,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
 
 ) -> PageRunRead | Problem | None:
     """ List Runs
 
-     Runs by id, without their steps.
+     Runs by id, without their steps; ``?status=failed&order=-finished_at``: the failed ones, the latest
+    first.
 
     Args:
         workflow (None | str | Unset): Only this workflow's
         status (ListRunsStatusType0 | None | Unset): Only runs in this status
+        order (ListRunsOrder | Unset): `id`, or `-finished_at`: the latest finished first, of one
+            ended `status` Default: ListRunsOrder.ID.
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
 
@@ -195,6 +212,7 @@ def sync(
         client=client,
 workflow=workflow,
 status=status,
+order=order,
 limit=limit,
 cursor=cursor,
 
@@ -205,17 +223,21 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     workflow: None | str | Unset = UNSET,
     status: ListRunsStatusType0 | None | Unset = UNSET,
+    order: ListRunsOrder | Unset = ListRunsOrder.ID,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
 
 ) -> Response[PageRunRead | Problem]:
     """ List Runs
 
-     Runs by id, without their steps.
+     Runs by id, without their steps; ``?status=failed&order=-finished_at``: the failed ones, the latest
+    first.
 
     Args:
         workflow (None | str | Unset): Only this workflow's
         status (ListRunsStatusType0 | None | Unset): Only runs in this status
+        order (ListRunsOrder | Unset): `id`, or `-finished_at`: the latest finished first, of one
+            ended `status` Default: ListRunsOrder.ID.
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
 
@@ -231,6 +253,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         workflow=workflow,
 status=status,
+order=order,
 limit=limit,
 cursor=cursor,
 
@@ -247,17 +270,21 @@ async def asyncio(
     client: AuthenticatedClient,
     workflow: None | str | Unset = UNSET,
     status: ListRunsStatusType0 | None | Unset = UNSET,
+    order: ListRunsOrder | Unset = ListRunsOrder.ID,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
 
 ) -> PageRunRead | Problem | None:
     """ List Runs
 
-     Runs by id, without their steps.
+     Runs by id, without their steps; ``?status=failed&order=-finished_at``: the failed ones, the latest
+    first.
 
     Args:
         workflow (None | str | Unset): Only this workflow's
         status (ListRunsStatusType0 | None | Unset): Only runs in this status
+        order (ListRunsOrder | Unset): `id`, or `-finished_at`: the latest finished first, of one
+            ended `status` Default: ListRunsOrder.ID.
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
 
@@ -274,6 +301,7 @@ async def asyncio(
         client=client,
 workflow=workflow,
 status=status,
+order=order,
 limit=limit,
 cursor=cursor,
 
