@@ -48,6 +48,7 @@ EXPECTED_INDEX = {
     "gathers": {"pk_gathers", "ix_gathers_status_namespace_id", "ix_gathers_namespace_status_resolved"},
     "waits": {"uq_waits_open_group", "ix_waits_namespace_group"},
     "wait_participants": {"uq_wait_participants_wait_id_position"},
+    "batch_ledgers": {"ix_batch_ledgers_open_batch_jobs", "ix_batch_ledgers_batch_jobs", "pk_batch_ledgers"},
 }
 WAITS = 20_000
 
@@ -116,6 +117,9 @@ class Recorder:
                 assert (await client.get(f"/v1/gathers{query}")).status_code == 200
             for query in ("?status=failed&limit=20", "?status=failed&order=-finished_at&limit=20"):
                 assert (await client.get(f"/v1/runs{query}")).status_code == 200
+            for query in ("?status=pending&limit=50", "?status=running&limit=50", "?limit=50"):
+                listed = await client.get(f"/v1/batch-jobs{query}")
+                assert listed.status_code == 200 and len(listed.json()["items"]) <= 1
             for group in ("open1", "done1"):  # the open wait, and the latest of a group with none open
                 assert (await client.get(f"/v1/waits/{group}")).status_code == 200
             page = (await client.get(f"/v1/gathers/{gather_id}/members?limit=30")).json()
@@ -135,6 +139,7 @@ class Recorder:
 
 
 async def _seed(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/v1/batch-jobs", json={"name": "export"})).status_code == 201
     for g in range(SMALL):
         body = {"id": f"g{g}", "job_ids": [f"g{g}-j{i}" for i in range(MEMBERS)], "sealed": False}
         assert (await client.post("/v1/gathers", json=body)).status_code == 201

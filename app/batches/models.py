@@ -34,6 +34,13 @@ batch_ledgers = sa.Table(
     sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(["namespace", "job_id"], ["jobs.namespace", "jobs.id"]),
     partial_index("ix_batch_ledgers_batch_jobs", "namespace", "job_id", where="batch_job"),
+    # The batch jobs the ledger has not completed: every open one (and one ended by a cancel or a timeout).
+    partial_index(
+        "ix_batch_ledgers_open_batch_jobs",
+        "namespace",
+        "job_id",
+        where="batch_job AND completed_at IS NULL",
+    ),
 )
 
 batches = sa.Table(

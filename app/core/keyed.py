@@ -55,3 +55,23 @@ def _by_key(dialect: str, key: sa.Column[Any], columns: tuple[sa.Column[Any], ..
     return (
         sa.select(*(probe.c[c.name] for c in columns)).select_from(ids).join(probe, found).order_by(ids.c.id)
     )
+
+
+def joined(
+    dialect: str, key: sa.Column[Any], namespace: sa.ColumnElement[Any], wanted: sa.ColumnElement[Any]
+) -> tuple[sa.FromClause, sa.ColumnElement[bool]]:
+    """``key``'s table to join to another's rows, each naming its row by ``(namespace, wanted)``, and the
+    join's condition. On PostgreSQL each row is read by the probe described above, so the other table drives
+    the join whatever the planner believes of either; SQLite joins the table itself by its unique key."""
+    table = key.table
+    ns = table.c.namespace
+    if dialect != "postgresql":
+        return table, sa.and_(ns == namespace, key == wanted)
+    probe = (
+        sa.select(table)
+        .where(sa.tuple_(ns, key) >= sa.tuple_(namespace, wanted))
+        .order_by(ns, key)
+        .limit(1)
+        .lateral(f"{table.name}_probe")
+    )
+    return probe, sa.and_(probe.c.namespace == namespace, probe.c[key.name] == wanted)
