@@ -39,6 +39,8 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_namespace_status", "namespace", "status", "id"),
     sa.Index("ix_deliveries_subject", "namespace", "subject_kind", "subject_id"),
     partial_index("ix_deliveries_due", "next_attempt_at", where="status = 'pending'"),
+    # The dead ones, for /metrics' count of every namespace's (the others are counted by their namespace).
+    partial_index("ix_deliveries_dead", "id", where="status = 'dead'"),
     partial_index("ix_deliveries_leased", "locked_until", where="status = 'delivering'"),
 )
 

@@ -1,7 +1,8 @@
 """indexes for the console's lists: the latest ended first (gathers by (namespace, status, resolved_at, id)
 and runs by (namespace, status, finished_at, id), over the ended rows only, so ``?status=failed&order=
 -resolved_at`` or ``-finished_at`` reads one page from the newest end); and the batch jobs whose ledger has
-not completed them, so the open batch jobs are listed without walking every job of the namespace
+not completed them, so the open batch jobs are listed without walking every job of the namespace; and the
+dead deliveries, which /metrics counts across namespaces
 
 Revision ID: 0013
 Revises: 0012
@@ -31,6 +32,7 @@ INDEXES = (
         ["namespace", "status", "finished_at", "id"],
         "finished_at IS NOT NULL",
     ),
+    ("ix_deliveries_dead", "deliveries", ["id"], "status = 'dead'"),
     (
         "ix_batch_ledgers_open_batch_jobs",
         "batch_ledgers",
