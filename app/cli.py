@@ -22,6 +22,9 @@ from app.errors import AppError
 from app.migrate import upgrade
 
 log = logging.getLogger("rendezvous")
+# On SIGTERM, requests still open (event streams, long-polls) get this long to end before they are cut
+# off; then the app stops (its deliveries in flight finish, its claims go to the other replicas).
+GRACEFUL_SECONDS = 10
 
 
 def is_loopback(host: str) -> bool:
@@ -59,11 +62,19 @@ def serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level="warning",
             access_log=False,  # the app writes its own access log (rendezvous.access)
+            timeout_graceful_shutdown=GRACEFUL_SECONDS,
         )
         return 0
     from app.main import create_app  # the app reads settings at build time; build it after the checks
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
     return 0
 
 

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: float = Field(default=120.0, gt=0)
     rate_limit_per_second: float = Field(default=0.0, ge=0)  # per API key; 0 turns it off
     rate_limit_burst: int = Field(default=100, ge=1)
+    # Event streams (/v1/watch): how long one lasts before the client connects again (and its key is
+    # checked again), and how many one process keeps open
+    watch_seconds: float = Field(default=60.0, gt=0)
+    watch_streams: int = Field(default=200, ge=0)
+    # Swagger UI (/docs) and ReDoc (/redoc) load their scripts from a CDN; on the console's origin such a
+    # script could read the key a console tab holds, so they are served in dev mode only unless turned on.
+    # /openapi.json is always served.
+    api_docs: bool | None = None
 
     # Deliveries
     callback_allow_cidrs: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -138,6 +146,10 @@ class Settings(BaseSettings):
             outputs=self.task_inline_outputs,
             outputs_bytes=self.task_inline_outputs_bytes,
         )
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.dev if self.api_docs is None else self.api_docs
 
     @property
     def lease_seconds(self) -> float:

@@ -28,6 +28,14 @@ class MetricsText(Protocol):
     async def render(self, conn: AsyncConnection, now: datetime) -> bytes: ...
 
 
+class Streams(Protocol):
+    """The subjects event streams follow (``app.ops.watch.Watches``)."""
+
+    def join(self, key: tuple[str, str, str], seen: Any) -> Any: ...
+
+    def leave(self, key: tuple[str, str, str], followed: Any) -> None: ...
+
+
 class Services(Protocol):
     """What routes use of ``app.runtime.Runtime``."""
 
@@ -37,6 +45,7 @@ class Services(Protocol):
     notifier: Notifier
     keys: KeyCache
     metrics: MetricsText
+    watches: Streams
 
 
 async def get_runtime(request: Request) -> Services:

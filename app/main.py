@@ -140,6 +140,8 @@ def create_app(
         # The service exports its own metrics (/metrics) and logs; FastAPI's OpenTelemetry hooks would only
         # look up global providers on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        docs_url="/docs" if settings.serves_api_docs else None,
+        redoc_url="/redoc" if settings.serves_api_docs else None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)

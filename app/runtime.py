@@ -22,6 +22,7 @@ from app.deliveries.sender import make_client
 from app.deliveries.urlguard import AddressPolicy, Resolver, system_resolver
 from app.deliveries.worker import Deliverer
 from app.ops.metrics import Metrics
+from app.ops.watch import Watches
 from app.scheduler import Ticks, build_scheduler
 
 log = logging.getLogger("rendezvous")
@@ -43,6 +44,7 @@ class Runtime:
     keys: KeyResolver = field(init=False)
     metrics: Metrics = field(init=False)
     limiter: RateLimiter = field(init=False)
+    watches: Watches = field(init=False)
 
     async def start(self) -> None:
         """Open the engine and client, wire the in-process signals, start the scheduler."""
@@ -59,6 +61,7 @@ class Runtime:
         policy = AddressPolicy(s.effective_allow_cidrs)
         client = make_client(policy, resolver=self.resolver, concurrency=s.delivery_concurrency)
         self.metrics = Metrics()
+        self.watches = Watches(self.db, streams=s.watch_streams)
         self.db.observer = self.metrics.observe
         self.deliverer = Deliverer(self.db, client, s, self.metrics)
         self.db.listeners["delivery"] = self.deliverer  # it also takes the deliveries this process writes
@@ -96,6 +99,7 @@ class Runtime:
             self.notifier.publish(key)
 
     async def stop(self) -> None:
+        self.watches.close()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         if self.listener is not None:

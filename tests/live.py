@@ -19,6 +19,7 @@ from tests.conftest import fresh_database_url
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 _KEYS: dict[str, dict[str, str]] = {}  # a server's environment, by its base URL
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}  # a live server's process, by its base URL
 
 
 def create_key(base: str, role: str, namespace: str = "default") -> str:
@@ -40,6 +41,7 @@ def live_server(*, dev: bool = True, **settings: str) -> Iterator[str]:
         _KEYS[f"http://127.0.0.1:{port}"] = env
         proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
+        PROCESSES[base] = proc
         try:
             deadline = time.monotonic() + 60
             while True:

@@ -148,9 +148,11 @@ async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
     await graph.locator("[data-step=extract] [data-status=succeeded]").wait_for()
     await graph.locator("[data-step=transform] [data-status=running]").wait_for()
     await graph.locator("[data-step=load] [data-status=waiting]").wait_for()
+    await page.locator("#explain").filter(has_text="Step transform waits for its handler").wait_for()
     await _shot(page, "run", tmp_path)
     await page.get_by_role("button", name="Pause").click()
     await page.locator("h1 [data-status=paused]").wait_for()
+    await page.locator("#explain").filter(has_text="It is paused.").wait_for()
     assert (await api.get("/v1/runs/etl-1")).json()["status"] == "paused"
     await page.goto(f"{server}/ui")  # the overview lists it among the open runs
     await page.locator("#runs").get_by_role("link", name="etl-1").wait_for()
@@ -216,4 +218,80 @@ async def test_a_batch_job_is_found_from_the_overview_with_its_batches(
     assert (await row.inner_text()).split("\t")[2:6] == ["2", "1", "1", "0"]
     await page.get_by_role("button", name="Seal").wait_for()
     await _shot(page, "batch-job", tmp_path)
+    await api.aclose()
+
+
+async def test_more_open_gathers_than_the_overview_shows_are_paged(server: str, browser: Any) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    for n in range(120):
+        body = {"id": f"many-{n:03d}", "job_ids": [f"many-{n:03d}-job"], "timeout_seconds": 600}
+        assert (await api.post("/v1/gathers", json=body)).status_code == 201
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui")
+    await page.locator("#open-gathers").get_by_role("link", name="…and more").click()
+    await page.wait_for_url("**/ui/gathers?status=waiting")
+    await page.get_by_role("link", name="Next page →").click()
+    await page.get_by_role("link", name="many-119").click()  # past the first page of 100
+    await page.locator("#waiting-for li").filter(has_text="many-119-job").wait_for()
+    await api.aclose()
+
+
+async def test_a_wait_s_dead_callback_is_found_from_the_deliveries(
+    server: str, receiver: Receiver, browser: Any
+) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    receiver.reply_with(Reply(status=503), Reply(status=503))  # both attempts refused, then 200
+    callback = {"url": f"{receiver.url}/w"}
+    body = {"participant_key": "p1", "expected_participants": 1, "wait_seconds": 600, "callback": callback}
+    added = await api.post("/v1/waits/nightly/participants", json=body)
+    assert added.status_code in (200, 201), added.text
+
+    async def dead() -> bool:
+        found = (await api.get("/v1/deliveries?status=dead&subject_kind=wait")).json()["items"]
+        return bool(found)
+
+    await _until(dead)
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui/deliveries?status=dead")
+    await page.locator("#deliveries a").filter(has_text="wait wt_").click()
+    await page.locator("h1").filter(has_text="nightly").wait_for()
+    await page.locator("#explain").filter(has_text="the quorum came").wait_for()
+    row = page.locator("#deliveries tr[data-delivery]")
+    assert "503" in await row.inner_text()
+    await row.get_by_role("button", name="Redeliver").click()
+    await row.locator("[data-status=succeeded]").wait_for(timeout=15_000)
+    await api.aclose()
+
+
+async def test_a_phased_run_draws_a_phase_s_two_ways_as_alternatives(
+    server: str, receiver: Receiver, browser: Any
+) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    handler = {"url": f"{receiver.url}/P", "timeout_seconds": 600}
+    assert (await api.put("/v1/handlers/P", json=handler)).status_code in (200, 201)
+    phased = {
+        "phases": {
+            "publish": {"is_final": True, "handlers": ["P"]},
+            "start": {
+                "is_initial": True,
+                "transitions_to": "publish",
+                "on_error_transition_to": "cleanup",
+                "handlers": ["P"],
+            },
+            "cleanup": {"is_final": True, "handlers": ["P"]},
+        }
+    }
+    assert (await api.put("/v1/workflows/phased", json=phased)).status_code == 201
+    assert (await api.post("/v1/workflows/phased/runs", json={"id": "phased-1"})).status_code == 201
+    page = await browser.new_page()
+    await page.goto(f"{server}/ui/runs/phased-1")
+    columns = page.locator("#graph .column")
+    await columns.nth(0).locator("[data-step=start]").wait_for()
+    assert await columns.count() == 2
+    assert sorted(
+        await columns.nth(1).locator("[data-step]").evaluate_all("ns => ns.map(n => n.dataset.step)")
+    ) == [
+        "cleanup",
+        "publish",
+    ]
     await api.aclose()

@@ -142,7 +142,7 @@ class Target:
 def target(database_url: str) -> Iterator[Target]:
     asyncio.run(truncate(database_url))
     key = asyncio.run(operator_key(database_url))
-    app = create_app(make_settings(database_url, dev=False), resolver=documentation_address)
+    app = create_app(make_settings(database_url, dev=False, watch_seconds=1), resolver=documentation_address)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")

@@ -30,11 +30,11 @@ def dispatched(h: Handlers) -> list[str]:
     return [t["task"]["job_id"] for t in h.tasks()]
 
 
-async def events(svc: Service, run_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+async def events(svc: Service, run_id: str, limit: int = 1000, order: str = "id") -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     cursor = None
     while True:
-        params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, Any] = {"limit": limit, "order": order} | ({"cursor": cursor} if cursor else {})
         r = await svc.client.get(f"/v1/runs/{run_id}/events", params=params)
         assert r.status_code == 200, r.text
         found += r.json()["items"]
@@ -298,8 +298,11 @@ class TestHistory:
         assert types.index("run.failed") < types.index("run.redriven")
         retried = [e for e in await events(svc, "e2") if e["type"] == "attempt.failed"]
         assert [e["data"]["item_status"] for e in retried] == ["retry_scheduled", "retry_scheduled", "failed"]
+        oldest_first = await events(svc, "e2")
+        assert await events(svc, "e2", limit=3, order="-id") == oldest_first[::-1]  # paged newest first
         assert (await svc.client.get("/v1/runs/nope/events")).status_code == 404
         assert (await svc.client.get("/v1/runs/e2/events", params={"cursor": "bad"})).status_code == 422
+        assert (await svc.client.get("/v1/runs/e2/events", params={"order": "newest"})).status_code == 422
 
 
 class TestReviewedEdges:

@@ -27,8 +27,8 @@ def _static(name: str) -> bytes:
     return resources.files("app.console").joinpath("static", name).read_bytes()
 
 
-@router.get("/ui")
-@router.get("/ui/{page:path}")
+@router.api_route("/ui", methods=["GET", "HEAD"])
+@router.api_route("/ui/{page:path}", methods=["GET", "HEAD"])
 async def page(page: str = "") -> Response:
     """Every console page is the same shell; its script reads the path and query and draws the page."""
     if page.startswith("assets/"):

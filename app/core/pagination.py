@@ -69,15 +69,18 @@ async def keyset_page(
     *,
     limit: int,
     cursor: str | None,
+    descending: bool = False,
 ) -> tuple[list[Any], str | None]:
-    """One page of ``stmt`` in ``column`` order after the cursor: the rows and the next cursor."""
+    """One page of ``stmt`` in ``column`` order (or its reverse) after the cursor: the rows and the next
+    cursor."""
     kind = int if isinstance(column.type, sa.Integer) else str
     after = decode_cursor(cursor, kind)
     if kind is int and after is not None and not 0 <= after < _int_limit(column):
         raise bad_cursor()
     if after is not None:
-        stmt = stmt.where(column > after)
-    rows = list((await conn.execute(stmt.order_by(column).limit(limit + 1))).mappings())
+        stmt = stmt.where(column < after if descending else column > after)
+    order = column.desc() if descending else column
+    rows = list((await conn.execute(stmt.order_by(order).limit(limit + 1))).mappings())
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

@@ -143,12 +143,20 @@ async def items(
 
 
 async def history(
-    conn: AsyncConnection, *, namespace: str, run_id: str, limit: int, cursor: str | None
+    conn: AsyncConnection,
+    *,
+    namespace: str,
+    run_id: str,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = False,
 ) -> Page[RunHistoryRead]:
-    """The run's history, oldest first, by its index on (namespace, run_id, id)."""
+    """The run's history, oldest first (or the newest), by its index on (namespace, run_id, id)."""
     await get(conn, namespace=namespace, run_id=run_id)
     stmt = run_history.page_query(namespace, run_id)
-    rows, next_cursor = await keyset_page(conn, stmt, run_history.ID, limit=limit, cursor=cursor)
+    rows, next_cursor = await keyset_page(
+        conn, stmt, run_history.ID, limit=limit, cursor=cursor, descending=newest_first
+    )
     return Page[RunHistoryRead](
         items=[
             RunHistoryRead(

@@ -3,7 +3,7 @@ cancel; and /v1/throttles/{key}, the keys runs share."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -149,12 +149,21 @@ async def rerun_run(run_id: RunId, body: RunRerun, rt: RuntimeDep, ns: Namespace
 
 @router.get("/runs/{run_id}/events", operation_id="listRunEvents", responses=responses(404, 422))
 async def list_run_events(
-    run_id: RunId, rt: RuntimeDep, ns: NamespaceDep, limit: LimitQuery = 100, cursor: CursorQuery = None
+    run_id: RunId,
+    rt: RuntimeDep,
+    ns: NamespaceDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    order: Annotated[
+        Literal["id", "-id"], Query(description="`id`: the oldest first; `-id`: the newest first")
+    ] = "id",
 ) -> Page[RunHistoryRead]:
-    """The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
-    pauses, redrives and end."""
+    """The run's history, oldest first (``?order=-id``: the newest first): its transitions, dispatches,
+    attempts with their errors, step ends, pauses, redrives and end."""
     async with rt.db.read() as conn:
-        return await runs_reads.history(conn, namespace=ns, run_id=run_id, limit=limit, cursor=cursor)
+        return await runs_reads.history(
+            conn, namespace=ns, run_id=run_id, limit=limit, cursor=cursor, newest_first=order == "-id"
+        )
 
 
 @router.get(

@@ -4,6 +4,7 @@
 
 const KEY = "rendezvous.key";
 const REFRESH_MS = 2000;
+const RETRY_STREAM_MS = 30000;
 const SPARK_POINTS = 60;
 const DETAILS = 20; // deliveries whose attempts a page reads, each refresh
 const main = document.getElementById("main");
@@ -124,7 +125,8 @@ async function overview() {
   const runRow = (r) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
       h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)));
-  const more = (page) => (page.next_cursor ? h("p", { class: "muted" }, "…and more") : null);
+  const more = (page, href) => (!page.next_cursor ? null
+    : href ? h("p", {}, h("a", { href, class: "more" }, "…and more")) : h("p", { class: "muted" }, "…and more"));
   // The latest 20 that ended, of both statuses (each list comes the latest first).
   const ended = [...timedOut.items, ...failed.items]
     .sort((a, b) => (a.resolved_at < b.resolved_at ? 1 : a.resolved_at > b.resolved_at ? -1 : 0)).slice(0, 20);
@@ -142,10 +144,10 @@ async function overview() {
       ])),
     h("section", { id: "open-gathers" }, h("h2", {}, "Open gathers"),
       table(["gather", "status", "progress", "failures", "deadline"], open.items.map(gatherRow), "No open gather."),
-      more(open)),
+      more(open, "/ui/gathers?status=waiting")),
     h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed (the latest 20)"),
       table(["gather", "status", "progress", "failures", "ended"], ended.map(endedRow), "None."),
-      timedOut.next_cursor || failed.next_cursor ? h("p", { class: "muted" }, "…and older ones") : null),
+      more(failed, "/ui/gathers?status=failed"), more(timedOut, "/ui/gathers?status=timed_out")),
     h("section", { id: "open-waits" }, h("h2", {}, "Open waits"),
       table(["group", "participants", "deadline"], waits.items.map((w) =>
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
@@ -160,7 +162,8 @@ async function overview() {
     h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the latest 20)"),
       table(["run", "workflow", "status", "started", "finished"],
         [...runs.items, ...paused.items, ...failedRuns.items].map(runRow), "No run running, paused or failed."),
-      more(runs)),
+      more(runs, "/ui/runs?status=running"), more(paused, "/ui/runs?status=paused"),
+      more(failedRuns, "/ui/runs?status=failed")),
   ];
 }
 
@@ -182,7 +185,9 @@ async function gatherPage(id) {
       ["sealed", gather.sealed ? "yes" : "no (more members may come)"],
       ["deadline", when(gather.deadline_at)],
       ["created / resolved", `${when(gather.created_at)} / ${when(gather.resolved_at)}`],
-    ]), gather.status === "waiting" ? action("Cancel gather", () => api("DELETE", base), true) : null),
+    ]),
+    gather.status === "waiting" && !gather.sealed ? action("Seal", () => api("POST", `${base}/seal`)) : null,
+    gather.status === "waiting" ? action("Cancel gather", () => api("DELETE", base), true) : null),
     h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainGather(gather, explain)),
     h("section", { id: "waiting-for" }, h("h2", {}, `Waiting for (${gather.pending})`),
       waitingFor.length ? h("ul", {}, waitingFor.map((j) => h("li", {}, h("code", {}, j)))) : h("p", { class: "muted" }, "Nothing.")),
@@ -217,11 +222,20 @@ async function deliveryTable(items) {
   const rows = details.map((d) =>
     h("tr", { "data-delivery": d.id },
       h("td", {}, d.event_type), h("td", {}, status(d.status)),
-      h("td", {}, d.subject_kind === "gather" ? h("a", { href: `/ui/gathers/${q(d.subject_id)}` }, d.subject_id)
-        : d.subject_kind === "run" ? h("a", { href: `/ui/runs/${q(d.subject_id)}` }, d.subject_id) : d.subject_id),
+      h("td", {}, subjectLink(d)),
       h("td", {}, attempts(d)),
       h("td", {}, d.status === "dead" ? action("Redeliver", () => api("POST", `/v1/deliveries/${q(d.id)}/redeliver`)) : null)));
   return table(["event", "status", "subject", "attempts (status, ms, error)", ""], rows, "No callback yet.");
+}
+
+// Where a callback's subject is shown: a gather, a run, a wait (by its id) or a batch job ("job"); a task
+// message names its attempt's job, which the run's page lists.
+const SUBJECT_PAGES = { gather: "gathers/", run: "runs/", wait: "waits/-/", job: "batch-jobs/" };
+
+function subjectLink(d) {
+  const page = SUBJECT_PAGES[d.subject_kind];
+  const label = `${d.subject_kind} ${d.subject_id}`;
+  return page ? h("a", { href: `/ui/${page}${q(d.subject_id)}` }, label) : label;
 }
 
 function attempts(delivery) {
@@ -260,38 +274,103 @@ async function batchJobPage(id) {
     ]), !progress.sealed && ["pending", "running"].includes(job.status)
       ? action("Seal", () => api("POST", `/v1/jobs/${q(id)}/seal`)) : null),
     h("section", { id: "batches" }, h("h2", {}, "Batches"),
-      table(["#", "status", "pending", "processed", "skipped", "errored", "sets"], batches.items.map((b) =>
+      table(["#", "status", "pending", "processed", "skipped", "errored", "sets", ""], batches.items.map((b) =>
         h("tr", { "data-batch": b.index }, h("td", {}, b.index), h("td", {}, status(b.status)),
           h("td", {}, b.counts.pending), h("td", {}, b.counts.processed), h("td", {}, b.counts.skipped),
           h("td", {}, b.counts.errored),
-          h("td", {}, Object.entries(b.sets).map(([name, n]) => `${name} ${n}`).join(", ")))), "No batch yet."),
+          h("td", {}, Object.entries(b.sets).map(([name, n]) => `${name} ${n}`).join(", ")),
+          h("td", {}, b.status === "open" ? action("Abort", () =>
+            api("POST", `/v1/jobs/${q(id)}/batches/${b.index}/abort`, { error: "aborted in the console" }), true) : null))),
+        "No batch yet."),
       batches.next_cursor ? h("p", { class: "muted" }, "The first 100 batches.") : null),
     h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"),
       await deliveryTable((await get(`/v1/deliveries?subject_id=${q(id)}&subject_kind=job&limit=50`)).items)),
   ];
 }
 
+// A page of a list, and a link to the next: ``list`` is the page's own path and query without the cursor.
+function nextLink(list, page) {
+  if (!page.next_cursor) return null;
+  const sep = list.includes("?") ? "&" : "?";
+  return h("p", {}, h("a", { href: `${list}${sep}cursor=${q(page.next_cursor)}`, class: "next" }, "Next page →"));
+}
+
+function tabs(path, values, current) {
+  return h("p", {}, values.map((v) =>
+    h("a", { href: `${path}?status=${v}`, class: v === current ? "tab current" : "tab" }, v)));
+}
+
+const cursorOf = (params) => (params.get("cursor") ? `&cursor=${q(params.get("cursor"))}` : "");
+
 async function deliveriesPage(params) {
   const wanted = params.get("status") || "dead";
-  const page = await get(`/v1/deliveries?status=${q(wanted)}&limit=100`);
+  const page = await get(`/v1/deliveries?status=${q(wanted)}&limit=100${cursorOf(params)}`);
   return [
     h("h1", {}, `Deliveries: ${wanted}`),
-    h("p", {}, ["dead", "pending", "delivering", "succeeded"].map((s) =>
-      h("a", { href: `/ui/deliveries?status=${s}`, class: "tab" }, s))),
+    tabs("/ui/deliveries", ["dead", "pending", "delivering", "succeeded"], wanted),
     h("section", { id: "deliveries" }, await deliveryTable(page.items)),
+    nextLink(`/ui/deliveries?status=${q(wanted)}`, page),
+  ];
+}
+
+const ENDED_GATHERS = ["succeeded", "completed", "failed", "timed_out", "cancelled"];
+
+// Gathers of one status: the open ones in id order, the ended ones the latest first.
+async function gathersPage(params) {
+  const wanted = params.get("status") || "waiting";
+  const order = ENDED_GATHERS.includes(wanted) ? "&order=-resolved_at" : "";
+  const page = await get(`/v1/gathers?status=${q(wanted)}${order}&limit=100${cursorOf(params)}`);
+  return [
+    h("h1", {}, `Gathers: ${wanted}`),
+    tabs("/ui/gathers", ["waiting", ...ENDED_GATHERS], wanted),
+    h("section", { id: "gathers" },
+      table(["gather", "status", "progress", "failures", order ? "ended" : "deadline"], page.items.map((g) =>
+        h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
+          h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`),
+          h("td", {}, when(order ? g.resolved_at : g.deadline_at)))), "None.")),
+    nextLink(`/ui/gathers?status=${q(wanted)}`, page),
+  ];
+}
+
+const ENDED_RUNS = ["succeeded", "failed", "timed_out", "cancelled"];
+
+async function runsPage(params) {
+  const wanted = params.get("status") || "running";
+  const order = ENDED_RUNS.includes(wanted) ? "&order=-finished_at" : "";
+  const page = await get(`/v1/runs?status=${q(wanted)}${order}&limit=100${cursorOf(params)}`);
+  return [
+    h("h1", {}, `Runs: ${wanted}`),
+    tabs("/ui/runs", ["running", "paused", ...ENDED_RUNS], wanted),
+    h("section", { id: "runs" },
+      table(["run", "workflow", "status", "started", "finished"], page.items.map((r) =>
+        h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
+          h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)))), "None.")),
+    nextLink(`/ui/runs?status=${q(wanted)}`, page),
   ];
 }
 
 async function waitPage(group) {
-  const wait = await get(`/v1/waits/${q(group)}`);
-  const base = `/v1/waits/${q(group)}`;
+  // "-/<id>" is a wait by its id (a callback names its wait so); otherwise a group's open or latest wait
+  const base = group.startsWith("-/") ? `/v1/waits/-/${q(group.slice(2))}` : `/v1/waits/${q(group)}`;
+  const wait = await get(base);
+  const deliveries = await get(`/v1/deliveries?subject_kind=wait&subject_id=${q(wait.id)}&limit=50`);
+  const groupBase = `/v1/waits/${q(wait.group_key)}`;
+  const missing = Math.max(0, wait.expected - wait.participant_count);
+  const why = wait.status === "waiting"
+    ? `It waits for ${missing} more of ${wait.expected} participants` +
+      (wait.deadline_at ? `, until ${when(wait.deadline_at)}.` : ".")
+    : `It ${wait.status}${wait.reason ? ` (${wait.reason === "quorum" ? "the quorum came" : "the time ran out"})` : ""}` +
+      ` with ${wait.participant_count} of ${wait.expected} participants.`;
   return [
     h("h1", {}, "Wait ", h("code", {}, wait.group_key), " ", status(wait.status)),
     h("section", {}, facts([
+      ["id", h("code", {}, wait.id)],
       ["participants", bar(wait.participant_count, wait.expected)],
       ["deadline", when(wait.deadline_at)],
       ["reason", wait.reason || "—"],
-    ]), wait.status === "waiting" ? action("Cancel wait", () => api("DELETE", base), true) : null),
+    ]), wait.status === "waiting" ? action("Cancel wait", () => api("DELETE", groupBase), true) : null),
+    h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), h("p", {}, why)),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
     h("section", {}, h("h2", {}, "Participants"),
       h("ul", {}, wait.participants.map((p) => h("li", {}, h("code", {}, p))))),
   ];
@@ -299,7 +378,12 @@ async function waitPage(group) {
 
 async function runPage(id) {
   const base = `/v1/runs/${q(id)}`;
-  const [run, history] = await Promise.all([get(base), get(`${base}/events?limit=100`)]);
+  const [run, history, explain, deliveries] = await Promise.all([
+    get(base),
+    get(`${base}/events?order=-id&limit=100`),
+    get(`${base}/explain`),
+    get(`/v1/deliveries?subject_kind=run&subject_id=${q(id)}&limit=50`),
+  ]);
   const version = await get(`/v1/workflows/${q(run.workflow)}/versions/${run.version}`);
   const open = ["running", "paused"].includes(run.status);
   return [
@@ -315,13 +399,32 @@ async function runPage(id) {
     run.status === "paused" ? action("Resume", () => api("POST", `${base}/resume`)) : null,
     open ? action("Cancel run", () => api("POST", `${base}/cancel`, {}), true) : null,
     ["failed", "timed_out", "cancelled"].includes(run.status) ? action("Redrive", () => api("POST", `${base}/redrive`)) : null),
+    h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainRun(run, explain)),
     h("section", { id: "graph" }, h("h2", {}, "Steps"), graph(run, version.graph)),
-    h("section", { id: "history" }, h("h2", {}, history.next_cursor ? "History (the first 100 events)" : "History"),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
+    h("section", { id: "history" }, h("h2", {}, history.next_cursor ? "History (the latest 100 events, newest first)" : "History (newest first)"),
       table(["#", "at", "event", "step", "item", "attempt", "data"], history.items.map((e) =>
         h("tr", {}, h("td", {}, e.id), h("td", {}, when(e.at)), h("td", {}, e.type), h("td", {}, e.step || ""),
           h("td", {}, e.index ?? ""), h("td", {}, e.attempt ?? ""), h("td", {}, e.data ? JSON.stringify(e.data) : ""))),
         "Nothing yet.")),
   ];
+}
+
+const BLOCKERS = {
+  paused: () => "It is paused.",
+  dependencies: (b) => `Step ${b.step} waits for ${(b.waiting_for || []).join(", ")}.`,
+  in_flight: (b) => `Step ${b.step} waits for its handler: ${(b.job_ids || []).slice(0, 5).join(", ")}${(b.job_ids || []).length > 5 ? ", …" : ""}.`,
+  concurrency: (b) => `Step ${b.step} is at its concurrency limit (${b.limit}).`,
+  throttled: (b) => `Step ${b.step} waits for throttle ${b.key} (limit ${b.limit}).`,
+  retry_scheduled: (b) => `Step ${b.step}, item ${b.index}: a retry is scheduled.`,
+  dispatch_failing: (b) => `Step ${b.step}: its task messages fail to be delivered (last status ${b.last_status ?? "none"}); see the dead deliveries.`,
+  handler_unavailable: (b) => `Step ${b.step}: handler ${b.handler} is not registered.`,
+};
+
+function explainRun(run, explain) {
+  if (!["running", "paused"].includes(run.status)) return h("p", {}, `It ${run.status}.`);
+  if (!explain.blockers.length) return h("p", {}, "Nothing holds it: its next step is being sent.");
+  return explain.blockers.map((b) => h("p", {}, (BLOCKERS[b.reason] || (() => JSON.stringify(b)))(b)));
 }
 
 // A run's steps in columns by depth (a DAG: after the steps it depends on; phases: in their order), each
@@ -338,9 +441,27 @@ function graph(run, shape) {
     return depth[name];
   };
   const phases = shape.steps && shape.steps.some((s) => s.on_success !== undefined && s.on_success !== null);
+  // Phases: a column per transition from the initial one (a phase's success and error ways stand in one column,
+  // one above the other, as the alternatives they are); a phase no transition reaches comes last.
+  const hops = {};
+  const entry = (shape.entry && shape.entry[0]) || (shape.steps.length ? shape.steps[0].name : null);
+  if (phases && entry && defs[entry]) {
+    const queue = [entry];
+    hops[queue[0]] = 0;
+    while (queue.length) {
+      const name = queue.shift();
+      for (const next of [defs[name].on_success, defs[name].on_error]) {
+        if (next && defs[next] && hops[next] === undefined) {
+          hops[next] = hops[name] + 1;
+          queue.push(next);
+        }
+      }
+    }
+  }
+  const last = Math.max(0, ...Object.values(hops)) + 1;
   const columns = [];
-  run.steps.forEach((step, position) => {
-    const column = phases ? position : depthOf(step.name);
+  run.steps.forEach((step) => {
+    const column = phases ? (hops[step.name] ?? last) : depthOf(step.name);
     (columns[column] = columns[column] || []).push(step);
   });
   return h("div", { class: "graph steps" }, columns.filter(Boolean).map((column, k) => [
@@ -423,7 +544,12 @@ function login(message) {
 
 // The page's path below /ui/, decoded, without a trailing slash ("" for the overview).
 function here() {
-  return decodeURIComponent(location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, ""));
+  const path = location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, "");
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return `?${path}`; // not a path this console makes: "Not found"
+  }
 }
 
 async function page() {
@@ -435,6 +561,8 @@ async function page() {
   if (path.startsWith("runs/")) return runPage(path.slice("runs/".length));
   if (path.startsWith("batch-jobs/")) return batchJobPage(path.slice("batch-jobs/".length));
   if (path === "deliveries") return deliveriesPage(params);
+  if (path === "gathers") return gathersPage(params);
+  if (path === "runs") return runsPage(params);
   return [h("h1", {}, "Not found"), h("p", {}, h("a", { href: "/ui" }, "Overview"))];
 }
 
@@ -445,8 +573,7 @@ async function draw() {
   const mine = ++generation;
   let again = true;
   try {
-    if (here() === "") await sample();
-    const content = await page();
+    const [, content] = await Promise.all([here() === "" ? sample() : null, page()]);
     if (mine !== generation) return;
     main.replaceChildren(...(notice ? [h("p", { class: "error", id: "notice" }, notice)] : []), ...content);
   } catch (error) {
@@ -467,8 +594,9 @@ const following = () => stream !== null && !stream.signal.aborted && document.bo
 // moves (a report, a resolution, a callback's attempt), and the page is drawn again each time.
 function watched() {
   const path = here();
-  for (const [prefix, name] of [["gathers/", "gather"], ["runs/", "run"], ["waits/", "wait"]]) {
-    if (path.startsWith(prefix)) return `/v1/watch?${name}=${q(path.slice(prefix.length))}`;
+  const subjects = [["gathers/", "gather"], ["runs/", "run"], ["waits/", "wait"], ["batch-jobs/", "batch_job"]];
+  for (const [prefix, name] of subjects) {
+    if (path.startsWith(prefix) && !path.startsWith("waits/-/")) return `/v1/watch?${name}=${q(path.slice(prefix.length))}`;
   }
   return null;
 }
@@ -501,6 +629,7 @@ async function follow(path) {
   } catch {
     if (controller.signal.aborted) return;
     document.body.dataset.live = "polling"; // no stream (or it broke): refresh every REFRESH_MS instead
+    setTimeout(() => { if (stream === controller) follow(path); }, RETRY_STREAM_MS); // and try again later
     await draw();
   }
 }
@@ -519,12 +648,14 @@ async function start() {
       login(sessionStorage.getItem(KEY) ? "That key was refused." : "This server needs an API key.");
       return;
     }
-    if (!(error instanceof ApiError) && sessionStorage.getItem(KEY)) {
+    const key = sessionStorage.getItem(KEY);
+    if (key && !/^[\x21-\x7e]+$/.test(key)) {
       sessionStorage.removeItem(KEY); // a key no request can carry (a character a header cannot hold)
       login("That key cannot be used.");
       return;
     }
-    main.replaceChildren(h("p", { class: "error" }, error.message));
+    main.replaceChildren(h("p", { class: "error" }, `The server cannot be reached (${error.message}); trying again.`));
+    timer = setTimeout(start, REFRESH_MS);
     return;
   }
   const who = document.getElementById("who");
@@ -537,9 +668,9 @@ async function start() {
     login("The console acts as this key, in its namespace.");
   });
   who.replaceChildren(`${caller.namespace} · ${caller.role}${caller.dev ? " · dev mode" : ""} · `, change);
+  await draw();
   const subject = watched();
-  if (subject) follow(subject); // draws on its first event
-  else await draw();
+  if (subject) follow(subject); // and again on each of its events
 }
 
 start();

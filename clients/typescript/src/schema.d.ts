@@ -812,8 +812,8 @@ export interface paths {
         };
         /**
          * List Run Events
-         * @description The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
-         *     pauses, redrives and end.
+         * @description The run's history, oldest first (``?order=-id``: the newest first): its transitions, dispatches,
+         *     attempts with their errors, step ends, pauses, redrives and end.
          */
         get: operations["listRunEvents"];
         put?: never;
@@ -1060,8 +1060,9 @@ export interface paths {
         };
         /**
          * Watch
-         * @description Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``):
-         *     ``event: change`` at once and whenever what a read of it shows moves. For pages that stay open.
+         * @description Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``,
+         *     ``batch_job``): ``event: change`` at once and whenever what a read of it shows moves. For pages that
+         *     stay open; the stream ends after ``RENDEZVOUS_WATCH_SECONDS`` (a minute; connect again).
          */
         get: operations["watch"];
         put?: never;
@@ -6509,6 +6510,8 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description `id`: the oldest first; `-id`: the newest first */
+                order?: "id" | "-id";
             };
             header?: never;
             path: {
@@ -7497,6 +7500,7 @@ export interface operations {
                 gather?: string | null;
                 run?: string | null;
                 wait?: string | null;
+                batch_job?: string | null;
             };
             header?: never;
             path?: never;
@@ -7504,13 +7508,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The stream: ``change`` events (their data names the subject) and comments */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description JSON naming the subject, e.g. {"gather": "nightly"} */
+                        data: string;
+                        /** @enum {string} */
+                        event: "change";
+                    };
                 };
             };
             /** @description No valid API key, or more than one Authorization header (see WWW-Authenticate) */

@@ -65,6 +65,7 @@ from .list_deliveries_status_type_0 import ListDeliveriesStatusType0
 from .list_gathers_order import ListGathersOrder
 from .list_gathers_status_type_0 import ListGathersStatusType0
 from .list_jobs_status_type_0 import ListJobsStatusType0
+from .list_run_events_order import ListRunEventsOrder
 from .list_runs_order import ListRunsOrder
 from .list_runs_status_type_0 import ListRunsStatusType0
 from .list_waits_status_type_0 import ListWaitsStatusType0
@@ -121,6 +122,8 @@ from .validation_warnings_item import ValidationWarningsItem
 from .wait_read import WaitRead
 from .wait_read_reason_type_0 import WaitReadReasonType0
 from .wait_read_status import WaitReadStatus
+from .watch_response_200 import WatchResponse200
+from .watch_response_200_event import WatchResponse200Event
 from .workflow_deleted import WorkflowDeleted
 from .workflow_summary import WorkflowSummary
 from .workflow_version_read import WorkflowVersionRead
@@ -194,6 +197,7 @@ __all__ = (
     "ListGathersOrder",
     "ListGathersStatusType0",
     "ListJobsStatusType0",
+    "ListRunEventsOrder",
     "ListRunsOrder",
     "ListRunsStatusType0",
     "ListWaitsStatusType0",
@@ -250,6 +254,8 @@ __all__ = (
     "WaitRead",
     "WaitReadReasonType0",
     "WaitReadStatus",
+    "WatchResponse200",
+    "WatchResponse200Event",
     "WorkflowDeleted",
     "WorkflowSummary",
     "WorkflowVersionRead",

@@ -9,6 +9,7 @@ from ...types import Response, UNSET
 from ... import errors
 
 from ...models.problem import Problem
+from ...models.watch_response_200 import WatchResponse200
 from ...types import UNSET, Unset
 from typing import cast
 
@@ -19,6 +20,7 @@ def _get_kwargs(
     gather: None | str | Unset = UNSET,
     run: None | str | Unset = UNSET,
     wait: None | str | Unset = UNSET,
+    batch_job: None | str | Unset = UNSET,
 
 ) -> dict[str, Any]:
     
@@ -48,6 +50,13 @@ def _get_kwargs(
         json_wait = wait
     params["wait"] = json_wait
 
+    json_batch_job: None | str | Unset
+    if isinstance(batch_job, Unset):
+        json_batch_job = UNSET
+    else:
+        json_batch_job = batch_job
+    params["batch_job"] = json_batch_job
+
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -63,9 +72,12 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | str | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | WatchResponse200 | None:
     if response.status_code == 200:
-        response_200 = response.text
+        response_200 = WatchResponse200.from_dict(response.text)
+
+
+
         return response_200
 
     if response.status_code == 401:
@@ -102,7 +114,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | str]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | WatchResponse200]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -117,24 +129,27 @@ def sync_detailed(
     gather: None | str | Unset = UNSET,
     run: None | str | Unset = UNSET,
     wait: None | str | Unset = UNSET,
+    batch_job: None | str | Unset = UNSET,
 
-) -> Response[Problem | str]:
+) -> Response[Problem | WatchResponse200]:
     """ Watch
 
-     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``):
-    ``event: change`` at once and whenever what a read of it shows moves. For pages that stay open.
+     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``,
+    ``batch_job``): ``event: change`` at once and whenever what a read of it shows moves. For pages that
+    stay open; the stream ends after ``RENDEZVOUS_WATCH_SECONDS`` (a minute; connect again).
 
     Args:
         gather (None | str | Unset):
         run (None | str | Unset):
         wait (None | str | Unset):
+        batch_job (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | str]
+        Response[Problem | WatchResponse200]
      """
 
 
@@ -142,6 +157,7 @@ def sync_detailed(
         gather=gather,
 run=run,
 wait=wait,
+batch_job=batch_job,
 
     )
 
@@ -157,24 +173,27 @@ def sync(
     gather: None | str | Unset = UNSET,
     run: None | str | Unset = UNSET,
     wait: None | str | Unset = UNSET,
+    batch_job: None | str | Unset = UNSET,
 
-) -> Problem | str | None:
+) -> Problem | WatchResponse200 | None:
     """ Watch
 
-     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``):
-    ``event: change`` at once and whenever what a read of it shows moves. For pages that stay open.
+     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``,
+    ``batch_job``): ``event: change`` at once and whenever what a read of it shows moves. For pages that
+    stay open; the stream ends after ``RENDEZVOUS_WATCH_SECONDS`` (a minute; connect again).
 
     Args:
         gather (None | str | Unset):
         run (None | str | Unset):
         wait (None | str | Unset):
+        batch_job (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | str
+        Problem | WatchResponse200
      """
 
 
@@ -183,6 +202,7 @@ def sync(
 gather=gather,
 run=run,
 wait=wait,
+batch_job=batch_job,
 
     ).parsed
 
@@ -192,24 +212,27 @@ async def asyncio_detailed(
     gather: None | str | Unset = UNSET,
     run: None | str | Unset = UNSET,
     wait: None | str | Unset = UNSET,
+    batch_job: None | str | Unset = UNSET,
 
-) -> Response[Problem | str]:
+) -> Response[Problem | WatchResponse200]:
     """ Watch
 
-     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``):
-    ``event: change`` at once and whenever what a read of it shows moves. For pages that stay open.
+     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``,
+    ``batch_job``): ``event: change`` at once and whenever what a read of it shows moves. For pages that
+    stay open; the stream ends after ``RENDEZVOUS_WATCH_SECONDS`` (a minute; connect again).
 
     Args:
         gather (None | str | Unset):
         run (None | str | Unset):
         wait (None | str | Unset):
+        batch_job (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | str]
+        Response[Problem | WatchResponse200]
      """
 
 
@@ -217,6 +240,7 @@ async def asyncio_detailed(
         gather=gather,
 run=run,
 wait=wait,
+batch_job=batch_job,
 
     )
 
@@ -232,24 +256,27 @@ async def asyncio(
     gather: None | str | Unset = UNSET,
     run: None | str | Unset = UNSET,
     wait: None | str | Unset = UNSET,
+    batch_job: None | str | Unset = UNSET,
 
-) -> Problem | str | None:
+) -> Problem | WatchResponse200 | None:
     """ Watch
 
-     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``):
-    ``event: change`` at once and whenever what a read of it shows moves. For pages that stay open.
+     Server-sent events about one subject (exactly one of ``gather``, ``run``, a wait's ``group key``,
+    ``batch_job``): ``event: change`` at once and whenever what a read of it shows moves. For pages that
+    stay open; the stream ends after ``RENDEZVOUS_WATCH_SECONDS`` (a minute; connect again).
 
     Args:
         gather (None | str | Unset):
         run (None | str | Unset):
         wait (None | str | Unset):
+        batch_job (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | str
+        Problem | WatchResponse200
      """
 
 
@@ -258,5 +285,6 @@ async def asyncio(
 gather=gather,
 run=run,
 wait=wait,
+batch_job=batch_job,
 
     )).parsed

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.list_run_events_order import ListRunEventsOrder
 from ...models.page_run_history_read import PageRunHistoryRead
 from ...models.problem import Problem
 from ...types import UNSET, Unset
@@ -20,6 +21,7 @@ def _get_kwargs(
     *,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
+    order: ListRunEventsOrder | Unset = ListRunEventsOrder.ID,
 
 ) -> dict[str, Any]:
     
@@ -36,6 +38,12 @@ def _get_kwargs(
     else:
         json_cursor = cursor
     params["cursor"] = json_cursor
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order.value
+
+    params["order"] = json_order
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -109,17 +117,20 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
+    order: ListRunEventsOrder | Unset = ListRunEventsOrder.ID,
 
 ) -> Response[PageRunHistoryRead | Problem]:
     """ List Run Events
 
-     The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
-    pauses, redrives and end.
+     The run's history, oldest first (``?order=-id``: the newest first): its transitions, dispatches,
+    attempts with their errors, step ends, pauses, redrives and end.
 
     Args:
         run_id (str): A run's id
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
+        order (ListRunEventsOrder | Unset): `id`: the oldest first; `-id`: the newest first
+            Default: ListRunEventsOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,6 +145,7 @@ def sync_detailed(
         run_id=run_id,
 limit=limit,
 cursor=cursor,
+order=order,
 
     )
 
@@ -149,17 +161,20 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
+    order: ListRunEventsOrder | Unset = ListRunEventsOrder.ID,
 
 ) -> PageRunHistoryRead | Problem | None:
     """ List Run Events
 
-     The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
-    pauses, redrives and end.
+     The run's history, oldest first (``?order=-id``: the newest first): its transitions, dispatches,
+    attempts with their errors, step ends, pauses, redrives and end.
 
     Args:
         run_id (str): A run's id
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
+        order (ListRunEventsOrder | Unset): `id`: the oldest first; `-id`: the newest first
+            Default: ListRunEventsOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,6 +190,7 @@ def sync(
 client=client,
 limit=limit,
 cursor=cursor,
+order=order,
 
     ).parsed
 
@@ -184,17 +200,20 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
+    order: ListRunEventsOrder | Unset = ListRunEventsOrder.ID,
 
 ) -> Response[PageRunHistoryRead | Problem]:
     """ List Run Events
 
-     The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
-    pauses, redrives and end.
+     The run's history, oldest first (``?order=-id``: the newest first): its transitions, dispatches,
+    attempts with their errors, step ends, pauses, redrives and end.
 
     Args:
         run_id (str): A run's id
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
+        order (ListRunEventsOrder | Unset): `id`: the oldest first; `-id`: the newest first
+            Default: ListRunEventsOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,6 +228,7 @@ async def asyncio_detailed(
         run_id=run_id,
 limit=limit,
 cursor=cursor,
+order=order,
 
     )
 
@@ -224,17 +244,20 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
+    order: ListRunEventsOrder | Unset = ListRunEventsOrder.ID,
 
 ) -> PageRunHistoryRead | Problem | None:
     """ List Run Events
 
-     The run's history, oldest first: its transitions, dispatches, attempts with their errors, step ends,
-    pauses, redrives and end.
+     The run's history, oldest first (``?order=-id``: the newest first): its transitions, dispatches,
+    attempts with their errors, step ends, pauses, redrives and end.
 
     Args:
         run_id (str): A run's id
         limit (int | Unset): Page size Default: 100.
         cursor (None | str | Unset): next_cursor of the previous page
+        order (ListRunEventsOrder | Unset): `id`: the oldest first; `-id`: the newest first
+            Default: ListRunEventsOrder.ID.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -250,5 +273,6 @@ async def asyncio(
 client=client,
 limit=limit,
 cursor=cursor,
+order=order,
 
     )).parsed
