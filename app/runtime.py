@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +47,7 @@ class Runtime:
     metrics: Metrics = field(init=False)
     limiter: RateLimiter = field(init=False)
     watches: Watches = field(init=False)
+    _chained: dict[int, Any] = field(init=False, default_factory=dict)
 
     async def start(self) -> None:
         """Open the engine and client, wire the in-process signals, start the scheduler."""
@@ -62,6 +65,7 @@ class Runtime:
         client = make_client(policy, resolver=self.resolver, concurrency=s.delivery_concurrency)
         self.metrics = Metrics()
         self.watches = Watches(self.db, streams=s.watch_streams)
+        self._end_streams_on_exit()
         self.db.observer = self.metrics.observe
         self.deliverer = Deliverer(self.db, client, s, self.metrics)
         self.db.listeners["delivery"] = self.deliverer  # it also takes the deliveries this process writes
@@ -98,7 +102,36 @@ class Runtime:
         for key in keys:
             self.notifier.publish(key)
 
+    def _end_streams_on_exit(self) -> None:
+        """On SIGTERM or SIGINT, end the event streams at once, beside what the server's own handler does:
+        uvicorn waits for open responses before the app stops, and a stream would otherwise hold it for its
+        graceful timeout. Each handler in place is chained to, and put back when the runtime stops."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to end
+                    loop.call_soon_threadsafe(self.watches.close)
+                if callable(previous):
+                    previous(signum, frame)
+                elif previous is not signal.SIG_IGN:  # the default action: as if this handler were not here
+                    signal.signal(signum, signal.SIG_DFL)
+                    signal.raise_signal(signum)
+
+            self._chained[sig] = (previous, handler)
+            signal.signal(sig, handler)
+
+    def _restore_signals(self) -> None:
+        for sig, (previous, handler) in self._chained.items():
+            if signal.getsignal(sig) is handler:  # the server has not put its own back already
+                signal.signal(sig, previous)
+        self._chained.clear()
+
     async def stop(self) -> None:
+        self._restore_signals()
         self.watches.close()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)

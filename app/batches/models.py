@@ -43,6 +43,10 @@ batch_ledgers = sa.Table(
     ),
 )
 
+# "A batch job's ledger", written as the partial indexes' conditions say it: SQLite takes a partial index only
+# for the same term (``batch_job``, not the ``batch_job = 1`` it renders for a boolean column).
+BATCH_JOB: sa.ColumnElement[bool] = sa.literal_column("batch_ledgers.batch_job")
+
 batches = sa.Table(
     "batches",
     metadata,

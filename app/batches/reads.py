@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.batches import store
-from app.batches.models import BatchRow, batch_items, batch_ledgers, batches
+from app.batches.models import BATCH_JOB, BatchRow, batch_items, batch_ledgers, batches
 from app.batches.schemas import BatchItemRead, BatchProgress, BatchRead, BatchStatus, JobItemRead
 from app.core import keyed
 from app.core.db import chunks
@@ -93,7 +93,7 @@ async def list_batch_jobs(
         sa.select(*(job[c.name] for c in jobs.c), ledger.job_id)
         .select_from(batch_ledgers)
         .join(found, on)
-        .where(ledger.namespace == namespace, ledger.batch_job.is_(True))
+        .where(ledger.namespace == namespace, BATCH_JOB)
     )
     if status in ("pending", "running"):
         stmt = stmt.where(ledger.completed_at.is_(None))

@@ -94,7 +94,7 @@ async def _seen(conn: AsyncConnection, key: Key) -> Any:
             sa.select(j.status, *(ledger[c] for c in COUNTERS), ledger.batches_open, ledger.batches_total)
             .select_from(batch_ledgers)
             .join(jobs, sa.and_(j.namespace == ledger.namespace, j.id == ledger.job_id))
-            .where(ledger.namespace == namespace, ledger.job_id == subject, ledger.batch_job.is_(True))
+            .where(ledger.namespace == namespace, ledger.job_id == subject, ledger.batch_job)
         )
         ledger_row = (await conn.execute(stmt)).first()
         if ledger_row is None:
@@ -134,9 +134,9 @@ class Watches:
     def join(self, key: Key, seen: Any) -> _Followed:
         """Follow ``key`` (``seen``: what the caller just read of it); a 429 past the limit of streams."""
         if self.closed or self.streams >= self.limit:
+            why = "this server is stopping" if self.closed else f"this server has {self.limit} streams open"
             raise TooManyRequests(
-                f"this server has {self.limit} streams open; poll the subject instead, or try again later",
-                headers={"Retry-After": "30"},
+                f"{why}; poll the subject instead, or try again later", headers={"Retry-After": "30"}
             )
         followed = self.subjects.get(key)
         if followed is None or followed.gone:
@@ -147,17 +147,19 @@ class Watches:
         return followed
 
     def leave(self, key: Key, followed: _Followed) -> None:
+        """A stream of ``key`` ended; the last one's going stops its poller (at its next look, never in the
+        middle of a read)."""
         self.streams -= 1
         followed.followers -= 1
-        if followed.followers == 0:
-            if followed.poller is not None:
-                followed.poller.cancel()
-            if self.subjects.get(key) is followed:
-                del self.subjects[key]
+        if followed.followers == 0 and self.subjects.get(key) is followed:
+            del self.subjects[key]
 
     async def _poll(self, key: Key, followed: _Followed) -> None:
+        failing = False
         while not self.closed:
             await asyncio.sleep(self.interval)
+            if followed.followers == 0:
+                return
             try:
                 async with self.db.read() as conn:
                     now = await _seen(conn, key)
@@ -165,9 +167,12 @@ class Watches:
                 followed.gone = True
                 followed.moved()
                 return
-            except Exception:  # the database is away for a moment: look again next time
-                log.warning("a watched subject could not be read", exc_info=True)
+            except Exception:  # the database is away for a moment: look again next time (said once)
+                if not failing:
+                    log.warning("a watched subject could not be read", exc_info=True)
+                failing = True
                 continue
+            failing = False
             if now != followed.seen:
                 followed.seen = now
                 followed.moved()
@@ -222,7 +227,7 @@ async def watch(
         began = time.monotonic()
         waiting = followed.next
         yield _event(key)
-        while (left := seconds - (time.monotonic() - began)) > 0:
+        while (left := seconds - (time.monotonic() - began)) > 0 and not followed.gone:
             try:
                 await asyncio.wait_for(waiting.wait(), timeout=min(KEEP_ALIVE, left))
             except TimeoutError:
@@ -230,7 +235,7 @@ async def watch(
                     return
                 yield ": still here\n\n"
                 continue
-            if followed.gone:
+            if followed.gone:  # the subject went (or the server stops): the client reads it and sees
                 return
             waiting = followed.next
             yield _event(key)

@@ -125,8 +125,8 @@ async function overview() {
   const runRow = (r) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
       h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)));
-  const more = (page, href) => (!page.next_cursor ? null
-    : href ? h("p", {}, h("a", { href, class: "more" }, "…and more")) : h("p", { class: "muted" }, "…and more"));
+  const more = (page, href, label = "…and more") => (!page.next_cursor ? null
+    : href ? h("p", {}, h("a", { href, class: "more" }, label)) : h("p", { class: "muted" }, label));
   // The latest 20 that ended, of both statuses (each list comes the latest first).
   const ended = [...timedOut.items, ...failed.items]
     .sort((a, b) => (a.resolved_at < b.resolved_at ? 1 : a.resolved_at > b.resolved_at ? -1 : 0)).slice(0, 20);
@@ -147,7 +147,8 @@ async function overview() {
       more(open, "/ui/gathers?status=waiting")),
     h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed (the latest 20)"),
       table(["gather", "status", "progress", "failures", "ended"], ended.map(endedRow), "None."),
-      more(failed, "/ui/gathers?status=failed"), more(timedOut, "/ui/gathers?status=timed_out")),
+      more(failed, "/ui/gathers?status=failed", "…more that failed"),
+      more(timedOut, "/ui/gathers?status=timed_out", "…more that timed out")),
     h("section", { id: "open-waits" }, h("h2", {}, "Open waits"),
       table(["group", "participants", "deadline"], waits.items.map((w) =>
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
@@ -162,8 +163,8 @@ async function overview() {
     h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the latest 20)"),
       table(["run", "workflow", "status", "started", "finished"],
         [...runs.items, ...paused.items, ...failedRuns.items].map(runRow), "No run running, paused or failed."),
-      more(runs, "/ui/runs?status=running"), more(paused, "/ui/runs?status=paused"),
-      more(failedRuns, "/ui/runs?status=failed")),
+      more(runs, "/ui/runs?status=running", "…more running"), more(paused, "/ui/runs?status=paused", "…more paused"),
+      more(failedRuns, "/ui/runs?status=failed", "…more failed")),
   ];
 }
 
@@ -579,6 +580,8 @@ async function draw() {
   } catch (error) {
     if (mine !== generation) return;
     if (error instanceof ApiError && error.status === 401) {
+      if (stream) stream.abort(); // nothing follows the page while the key is asked for
+      stream = null;
       login("This server needs an API key; the console acts as that key, in its namespace.");
       return;
     }
@@ -610,7 +613,7 @@ async function follow(path) {
     const key = sessionStorage.getItem(KEY);
     if (key) headers.Authorization = `Bearer ${key}`;
     const response = await fetch(path, { headers, signal: controller.signal });
-    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok || !response.body) throw new ApiError(response.status, null);
     document.body.dataset.live = "events";
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
@@ -626,10 +629,11 @@ async function follow(path) {
       }
     }
     if (stream === controller) follow(path); // the server ends a stream after a while: connect again
-  } catch {
+  } catch (error) {
     if (controller.signal.aborted) return;
     document.body.dataset.live = "polling"; // no stream (or it broke): refresh every REFRESH_MS instead
-    setTimeout(() => { if (stream === controller) follow(path); }, RETRY_STREAM_MS); // and try again later
+    const gone = error instanceof ApiError && [401, 403, 404].includes(error.status);
+    if (!gone) setTimeout(() => { if (stream === controller) follow(path); }, RETRY_STREAM_MS); // try again later
     await draw();
   }
 }
@@ -654,7 +658,11 @@ async function start() {
       login("That key cannot be used.");
       return;
     }
-    main.replaceChildren(h("p", { class: "error" }, `The server cannot be reached (${error.message}); trying again.`));
+    if (error instanceof ApiError && error.status !== 429 && error.status < 500) {
+      main.replaceChildren(h("p", { class: "error" }, error.message));
+      return;
+    }
+    main.replaceChildren(h("p", { class: "error" }, `The server cannot answer (${error.message}); trying again.`));
     timer = setTimeout(start, REFRESH_MS);
     return;
   }
