@@ -32,6 +32,7 @@ from app.gathers.routes import router as gathers_router
 from app.jobs.routes import build_router as jobs_router
 from app.jobs.service import JobConflict, JobsFinished, JobsReopened
 from app.jobs.views import JobViews
+from app.ops.overview import build_router as overview_router
 from app.ops.routes import router as ops_router
 from app.ops.watch import router as watch_router
 from app.runtime import Runtime
@@ -168,6 +169,7 @@ def create_app(
         deliveries_router,
         access_router,
         ops_router,
+        overview_router(views),
         watch_router,
     )
     for router in routers:

@@ -22,20 +22,8 @@ LOADS = 200  # loads of each page (50 with --quick)
 OPEN = 100  # open gathers made through the API, one member each and one reported
 SERIES = "WITH RECURSIVE series(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM series WHERE n < {count})"
 
-OVERVIEW = [
-    "/v1/gathers?status=waiting&limit=50",
-    "/v1/gathers?status=timed_out&order=-resolved_at&limit=20",
-    "/v1/gathers?status=failed&order=-resolved_at&limit=20",
-    "/v1/waits?status=waiting&limit=50",
-    "/v1/runs?status=running&limit=50",
-    "/v1/runs?status=paused&limit=20",
-    "/v1/runs?status=failed&order=-finished_at&limit=20",
-    "/v1/deliveries?status=dead&limit=100",
-    "/v1/deliveries?status=pending&limit=100",
-    "/v1/batch-jobs?status=pending&limit=50",
-    "/v1/batch-jobs?status=running&limit=50",
-    "/metrics",
-]
+# The overview's script reads /v1/overview, and /metrics for its sparklines beside it.
+OVERVIEW = ["/v1/overview", "/metrics"]
 
 
 def gather_page(gather_id: str) -> list[str]:
@@ -150,6 +138,14 @@ async def _page(client: httpx.AsyncClient, paths: list[str]) -> float:
     return time.perf_counter() - began
 
 
+async def _slowest(client: httpx.AsyncClient, paths: list[str], loads: int = 20) -> dict[str, float]:
+    """Each call of a page alone, one after another: the three slowest by their p50."""
+    alone = {}
+    for path in paths:
+        alone[path] = ms(percentile(sorted([await _page(client, [path]) for _ in range(loads)]), 50))
+    return dict(sorted(alone.items(), key=lambda kv: -kv[1])[:3])
+
+
 async def console_pages(ctx: Ctx, db: BenchDatabase) -> dict[str, Any]:
     finished = ctx.params.console_finished
     loads = ctx.params.console_loads
@@ -186,5 +182,6 @@ async def console_pages(ctx: Ctx, db: BenchDatabase) -> dict[str, Any]:
                 "ms_p50": ms(percentile(spans, 50)),
                 "ms_p95": ms(percentile(spans, 95)),
                 "ms_max": ms(spans[-1]),
+                "slowest_calls_ms_p50": await _slowest(client, paths),
             }
     return figures

@@ -24,7 +24,8 @@ k. ms per report in a 100,000-item map (in its middle) against 10-item maps, 50 
 l. deliveries/s: 20,000 one-job gathers resolved by bulk reports; from the first report to the arrival of
    the last callback at the receiver.
 m. a huge map: 100,000 items at ``concurrency: 500`` run to its end, redriven; then with ``batch_size``.
-n. the console's pages (the API calls each makes, at once) beside 100,000 finished gathers: p50 / p95.
+n. the console's pages (the API calls each makes, at once) beside 100,000 finished gathers, their callbacks,
+   200,000 pending jobs and 100,000 finished runs: p50 / p95.
 
 ``--only`` picks scenarios or groups (``workflows`` = b, i, j, k); the default runs everything.
 

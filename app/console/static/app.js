@@ -105,19 +105,11 @@ function action(label, run, danger) {
 // ---- pages
 
 async function overview() {
-  const [open, timedOut, failed, waits, runs, paused, failedRuns, dead, pending, newJobs, busyJobs] = await Promise.all([
-    get("/v1/gathers?status=waiting&limit=50"),
-    get("/v1/gathers?status=timed_out&order=-resolved_at&limit=20"),
-    get("/v1/gathers?status=failed&order=-resolved_at&limit=20"),
-    get("/v1/waits?status=waiting&limit=50"),
-    get("/v1/runs?status=running&limit=50"),
-    get("/v1/runs?status=paused&limit=20"),
-    get("/v1/runs?status=failed&order=-finished_at&limit=20"),
-    get("/v1/deliveries?status=dead&limit=100"),
-    get("/v1/deliveries?status=pending&limit=100"),
-    get("/v1/batch-jobs?status=pending&limit=50"),
-    get("/v1/batch-jobs?status=running&limit=50"),
-  ]);
+  const all = await get("/v1/overview");
+  const [open, timedOut, failed] = [all.gathers.open, all.gathers.timed_out, all.gathers.failed];
+  const [runs, paused, failedRuns] = [all.runs.running, all.runs.paused, all.runs.failed];
+  const [waits, newJobs, busyJobs] = [all.waits, all.batch_jobs.pending, all.batch_jobs.running];
+  const counted = (c) => `${c.count}${c.more ? "+" : ""}`;
   const batchJobs = { items: [...newJobs.items, ...busyJobs.items], next_cursor: newJobs.next_cursor || busyJobs.next_cursor };
   const gatherRow = (g) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
@@ -139,8 +131,8 @@ async function overview() {
       h("h2", {}, "Throughput (this server process, every namespace, while this page is open)"), sparks()),
     h("section", { id: "deliveries" }, h("h2", {}, "Deliveries"),
       facts([
-        ["dead", h("a", { href: "/ui/deliveries?status=dead" }, `${dead.items.length}${dead.next_cursor ? "+" : ""}`)],
-        ["pending (due, or retried later)", h("a", { href: "/ui/deliveries?status=pending" }, `${pending.items.length}${pending.next_cursor ? "+" : ""}`)],
+        ["dead", h("a", { href: "/ui/deliveries?status=dead" }, counted(all.deliveries.dead))],
+        ["pending (due, or retried later)", h("a", { href: "/ui/deliveries?status=pending" }, counted(all.deliveries.pending))],
       ])),
     h("section", { id: "open-gathers" }, h("h2", {}, "Open gathers"),
       table(["gather", "status", "progress", "failures", "deadline"], open.items.map(gatherRow), "No open gather."),

@@ -742,6 +742,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overview
+         * @description The namespace at a glance, in one read: what the console's overview draws.
+         */
+        get: operations["getOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs": {
         parameters: {
             query?: never;
@@ -1445,6 +1465,19 @@ export interface components {
              */
             role: "read" | "write" | "admin";
         };
+        /** DeliveryCount */
+        DeliveryCount: {
+            /**
+             * Count
+             * @description How many, counted up to 100
+             */
+            count: number;
+            /**
+             * More
+             * @description More than 100
+             */
+            more: boolean;
+        };
         /** DeliveryDetail */
         DeliveryDetail: {
             /** Attempt Log */
@@ -2044,6 +2077,48 @@ export interface components {
             secret_rotated_at: string | null;
             /** Signing Secret */
             signing_secret: string;
+        };
+        /** Overview */
+        Overview: {
+            batch_jobs: components["schemas"]["OverviewBatchJobs"];
+            deliveries: components["schemas"]["OverviewDeliveries"];
+            gathers: components["schemas"]["OverviewGathers"];
+            /** Namespace */
+            namespace: string;
+            runs: components["schemas"]["OverviewRuns"];
+            /** @description The first 50 open waits, oldest first */
+            waits: components["schemas"]["Page_WaitRead_"];
+        };
+        /** OverviewBatchJobs */
+        OverviewBatchJobs: {
+            /** @description The first 50 pending, in id order */
+            pending: components["schemas"]["Page_JobRead_"];
+            /** @description The first 50 running, in id order */
+            running: components["schemas"]["Page_JobRead_"];
+        };
+        /** OverviewDeliveries */
+        OverviewDeliveries: {
+            dead: components["schemas"]["DeliveryCount"];
+            /** @description Due, or retried later */
+            pending: components["schemas"]["DeliveryCount"];
+        };
+        /** OverviewGathers */
+        OverviewGathers: {
+            /** @description The latest 20 that failed */
+            failed: components["schemas"]["Page_GatherSummary_"];
+            /** @description The first 50 waiting, in id order */
+            open: components["schemas"]["Page_GatherSummary_"];
+            /** @description The latest 20 that timed out */
+            timed_out: components["schemas"]["Page_GatherSummary_"];
+        };
+        /** OverviewRuns */
+        OverviewRuns: {
+            /** @description The latest 20 that failed */
+            failed: components["schemas"]["Page_RunRead_"];
+            /** @description The first 20 paused, in id order */
+            paused: components["schemas"]["Page_RunRead_"];
+            /** @description The first 50 running, in id order */
+            running: components["schemas"]["Page_RunRead_"];
         };
         /** Page[BatchItemRead] */
         Page_BatchItemRead_: {
@@ -6245,6 +6320,62 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request (each field and reason): the body is not standard JSON of valid Unicode, or a field or parameter is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description No valid API key, or more than one Authorization header (see WWW-Authenticate) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

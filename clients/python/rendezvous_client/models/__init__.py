@@ -24,6 +24,7 @@ from .callback_read import CallbackRead
 from .callback_read_headers import CallbackReadHeaders
 from .caller_read import CallerRead
 from .caller_read_role import CallerReadRole
+from .delivery_count import DeliveryCount
 from .delivery_detail import DeliveryDetail
 from .delivery_detail_status import DeliveryDetailStatus
 from .delivery_read import DeliveryRead
@@ -74,6 +75,11 @@ from .member_read_status import MemberReadStatus
 from .namespace_create import NamespaceCreate
 from .namespace_info import NamespaceInfo
 from .namespace_read import NamespaceRead
+from .overview import Overview
+from .overview_batch_jobs import OverviewBatchJobs
+from .overview_deliveries import OverviewDeliveries
+from .overview_gathers import OverviewGathers
+from .overview_runs import OverviewRuns
 from .page_batch_item_read import PageBatchItemRead
 from .page_batch_read import PageBatchRead
 from .page_delivery_read import PageDeliveryRead
@@ -156,6 +162,7 @@ __all__ = (
     "CallbackReadHeaders",
     "CallerRead",
     "CallerReadRole",
+    "DeliveryCount",
     "DeliveryDetail",
     "DeliveryDetailStatus",
     "DeliveryRead",
@@ -206,6 +213,11 @@ __all__ = (
     "NamespaceCreate",
     "NamespaceInfo",
     "NamespaceRead",
+    "Overview",
+    "OverviewBatchJobs",
+    "OverviewDeliveries",
+    "OverviewGathers",
+    "OverviewRuns",
     "PageBatchItemRead",
     "PageBatchRead",
     "PageDeliveryRead",

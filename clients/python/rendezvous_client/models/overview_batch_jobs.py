@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, BinaryIO, TextIO, TYPE_CHECKING, Generator
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+from typing import cast
+
+if TYPE_CHECKING:
+  from ..models.page_job_read import PageJobRead
+
+
+
+
+
+T = TypeVar("T", bound="OverviewBatchJobs")
+
+
+
+@_attrs_define
+class OverviewBatchJobs:
+    """ 
+        Attributes:
+            pending (PageJobRead):
+            running (PageJobRead):
+     """
+
+    pending: PageJobRead
+    running: PageJobRead
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+
+
+
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.page_job_read import PageJobRead # noqa: PLC0415
+        pending = self.pending.to_dict()
+
+        running = self.running.to_dict()
+
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({
+            "pending": pending,
+            "running": running,
+        })
+
+        return field_dict
+
+
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.page_job_read import PageJobRead # noqa: PLC0415
+        d = dict(src_dict)
+        pending = PageJobRead.from_dict(d.pop("pending"))
+
+
+
+
+        running = PageJobRead.from_dict(d.pop("running"))
+
+
+
+
+        overview_batch_jobs = cls(
+            pending=pending,
+            running=running,
+        )
+
+
+        overview_batch_jobs.additional_properties = d
+        return overview_batch_jobs
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
