@@ -24,11 +24,16 @@ lint: $(BIN)/rendezvous
 typecheck: $(BIN)/rendezvous
 	$(BIN)/mypy app
 
-# The suite runs on SQLite, then again on PostgreSQL when RENDEZVOUS_TEST_DATABASE_URL is set.
+# The suite runs on SQLite, then again on PostgreSQL when RENDEZVOUS_TEST_DATABASE_URL is set: in two
+# processes (each test file in one of them, each process with a database of its own), then the fuzzer on its
+# own (Schemathesis makes one test case per operation only in a single process).
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile --ignore=tests/test_fuzz_api.py
+FUZZ := $(BIN)/pytest tests/test_fuzz_api.py
 pytest: $(BIN)/rendezvous
-	env -u RENDEZVOUS_TEST_DATABASE_URL $(BIN)/pytest
+	env -u RENDEZVOUS_TEST_DATABASE_URL $(PYTEST)
+	env -u RENDEZVOUS_TEST_DATABASE_URL $(FUZZ)
 	@if [ -n "$$RENDEZVOUS_TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL"; $(BIN)/pytest; \
+		echo "== again on PostgreSQL"; $(PYTEST) && $(FUZZ); \
 	fi
 
 test: lint typecheck pytest

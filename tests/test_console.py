@@ -170,7 +170,11 @@ async def test_an_open_gather_page_follows_reports_as_they_arrive(
     page = await browser.new_page()
     await page.goto(f"{server}/ui/gathers/live-one")
     await page.locator("#waiting-for li").filter(has_text="q").wait_for()
-    assert await page.evaluate("document.body.dataset.live") == "events"
+
+    async def following() -> bool:  # the page is drawn first, then follows the stream
+        return bool(await page.evaluate("document.body.dataset.live") == "events")
+
+    await _until(following, timeout=10)
     assert (await api.post("/v1/jobs/p/complete", json={})).status_code == 200
     await _until(lambda: _texts(page, "#waiting-for li", ["q"]), timeout=5)
     assert (await api.post("/v1/jobs/q/complete", json={})).status_code == 200
