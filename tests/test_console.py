@@ -149,6 +149,7 @@ async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
     await graph.locator("[data-step=transform] [data-status=running]").wait_for()
     await graph.locator("[data-step=load] [data-status=waiting]").wait_for()
     await page.locator("#explain").filter(has_text="Step transform waits for its handler").wait_for()
+    await page.locator("#explain").filter(has_text="Step load waits for transform (0 of 3 done).").wait_for()
     await _shot(page, "run", tmp_path)
     await page.get_by_role("button", name="Pause").click()
     await page.locator("h1 [data-status=paused]").wait_for()

@@ -6,7 +6,7 @@ dead deliveries, which /metrics counts across namespaces
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-07 12:00:00
+Create Date: 2026-11-30 12:00:00
 """
 
 from collections.abc import Sequence

@@ -182,7 +182,7 @@ async function gatherPage(id) {
     gather.status === "waiting" && !gather.sealed ? action("Seal", () => api("POST", `${base}/seal`)) : null,
     gather.status === "waiting" ? action("Cancel gather", () => api("DELETE", base), true) : null),
     h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainGather(gather, explain)),
-    h("section", { id: "waiting-for" }, h("h2", {}, `Waiting for (${gather.pending})`),
+    h("section", { id: "waiting-for" }, h("h2", {}, `${gather.status === "waiting" ? "Waiting for" : "Never finished"} (${gather.pending})`),
       waitingFor.length ? h("ul", {}, waitingFor.map((j) => h("li", {}, h("code", {}, j)))) : h("p", { class: "muted" }, "Nothing.")),
     h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
     h("section", { id: "members" }, h("h2", {}, "Members"),
@@ -193,17 +193,14 @@ async function gatherPage(id) {
   ];
 }
 
+// The server's reasons, in words (a sentence each), then the members it names.
 function explainGather(gather, explain) {
-  const lines = [];
-  if (explain.resolved) lines.push(`It resolved ${gather.status}.`);
-  else lines.push(`It waits for ${gather.pending} of ${gather.total} members.`);
-  if (explain.missing_job_ids && explain.missing_job_ids.length)
-    lines.push(`Not finished: ${explain.missing_job_ids.slice(0, 10).join(", ")}${explain.missing_job_ids.length > 10 ? ", …" : ""}.`);
-  if (explain.failed_job_ids && explain.failed_job_ids.length)
-    lines.push(`Failed: ${explain.failed_job_ids.slice(0, 10).join(", ")}.`);
-  if (explain.seconds_to_deadline !== null && explain.seconds_to_deadline !== undefined)
-    lines.push(`The deadline is in ${Math.round(explain.seconds_to_deadline)} s.`);
-  for (const reason of explain.reasons || []) lines.push(typeof reason === "string" ? reason : JSON.stringify(reason));
+  const sentence = (text) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  const named = (ids) => `${ids.slice(0, 10).join(", ")}${ids.length > 10 ? ", …" : ""}`;
+  const lines = (explain.reasons || []).map(sentence);
+  if (explain.missing_job_ids && explain.missing_job_ids.length) lines.push(`Not finished: ${named(explain.missing_job_ids)}.`);
+  if (explain.failed_job_ids && explain.failed_job_ids.length) lines.push(`Failed: ${named(explain.failed_job_ids)}.`);
+  if (!lines.length) lines.push(`It is ${gather.status}.`);
   return lines.map((line) => h("p", {}, line));
 }
 
@@ -405,7 +402,7 @@ async function runPage(id) {
 
 const BLOCKERS = {
   paused: () => "It is paused.",
-  dependencies: (b) => `Step ${b.step} waits for ${(b.waiting_for || []).join(", ")}.`,
+  dependencies: (b) => `Step ${b.step} waits for ${(b.waiting_for || []).map((d) => `${d.step} (${d.done} of ${d.total} done)`).join(", ")}.`,
   in_flight: (b) => `Step ${b.step} waits for its handler: ${(b.job_ids || []).slice(0, 5).join(", ")}${(b.job_ids || []).length > 5 ? ", …" : ""}.`,
   concurrency: (b) => `Step ${b.step} is at its concurrency limit (${b.limit}).`,
   throttled: (b) => `Step ${b.step} waits for throttle ${b.key} (limit ${b.limit}).`,
