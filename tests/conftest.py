@@ -97,6 +97,17 @@ class Service:
         await self.runtime.deliverer.drain()
         await self.runtime.deliverer.idle()
 
+    async def every(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a paged list, following ``next_cursor`` from the first page."""
+        found: list[dict[str, Any]] = []
+        while True:
+            answer = await self.client.get(path, params=params)
+            assert answer.status_code == 200, answer.text
+            found += answer.json()["items"]
+            params["cursor"] = answer.json()["next_cursor"]
+            if params["cursor"] is None:
+                return found
+
     async def key(self, namespace: str = "default", role: str = "write") -> str:
         """A new API key, made the way ``rendezvous keys create`` makes one."""
         _, key = await self.runtime.db.run(

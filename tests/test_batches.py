@@ -44,17 +44,7 @@ async def get(svc: Service, path: str) -> Any:
 
 
 async def all_items(svc: Service, job_id: str, index: int, set_name: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
-        page = (
-            await svc.client.get(f"/v1/jobs/{job_id}/batches/{index}/sets/{set_name}", params=params)
-        ).json()
-        items.extend(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+    return await svc.every(f"/v1/jobs/{job_id}/batches/{index}/sets/{set_name}", limit=1000)
 
 
 def events(receiver: Receiver, event_type: str | None = None) -> list[dict[str, Any]]:
@@ -300,15 +290,7 @@ class TestIndicesAndSets:
             await new_batch(svc, jid, [f"{b}-{i}" for i in range(4)])
             errored = [{"id": f"{b}-{i}", "error": f"e{b}{i}"} for i in (2, 3)]
             await report(svc, jid, b + 1, processed=[f"{b}-0"], skipped=[f"{b}-1"], errored=errored)
-        seen: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            query = f"?limit=4&cursor={cursor}" if cursor else "?limit=4"
-            page = await get(svc, f"/v1/jobs/{jid}/sets/errored{query}")
-            seen.extend(page["items"])
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = await svc.every(f"/v1/jobs/{jid}/sets/errored", limit=4)
         assert [(i["batch_index"], i["id"], i["error"]) for i in seen] == [
             (b + 1, f"{b}-{i}", f"e{b}{i}") for b in range(3) for i in (2, 3)
         ]

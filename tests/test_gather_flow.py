@@ -233,16 +233,7 @@ class TestDynamicMembers:
     async def test_members_page_in_the_order_given(self, svc: Service, receiver: Receiver) -> None:
         ids = [f"m{i}" for i in range(7)][::-1]
         await create(svc, gather_body(receiver, "p", ids))
-        seen: list[str] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": 3, **({"cursor": cursor} if cursor else {})}
-            page = (await svc.client.get("/v1/gathers/p/members", params=params)).json()
-            seen += [m["id"] for m in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
-        assert seen == ids
+        assert [m["id"] for m in await svc.every("/v1/gathers/p/members", limit=3)] == ids
 
     async def test_large_gathers_truncate_inline_members(
         self, service_factory: Any, receiver: Receiver
@@ -316,14 +307,7 @@ class TestReading:
             await create(svc, gather_body(receiver, f"g{n}", [f"g{n}-a"]))
         assert (await svc.client.post("/v1/jobs/g1-a/complete", json={})).status_code == 200
         assert (await svc.client.post("/v1/jobs/g3-a/complete", json={})).status_code == 200
-        seen, cursor = [], None
-        while True:
-            query = "?status=waiting&limit=2" + (f"&cursor={cursor}" if cursor else "")
-            page = (await svc.client.get(f"/v1/gathers{query}")).json()
-            seen += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = await svc.every("/v1/gathers", status="waiting", limit=2)
         assert [g["id"] for g in seen] == ["g0", "g2", "g4"]
         assert all(g["pending"] == 1 and "pending_job_ids" not in g for g in seen)
         done = (await svc.client.get("/v1/gathers?status=succeeded")).json()
@@ -344,14 +328,7 @@ class TestReading:
             svc.clock.advance(1)
         await report(svc, "g4-a", status="failed")
         await report(svc, "g1-a", status="failed")
-        seen, cursor = [], None
-        while True:
-            query = "?status=failed&order=-resolved_at&limit=2" + (f"&cursor={cursor}" if cursor else "")
-            page = (await svc.client.get(f"/v1/gathers{query}")).json()
-            seen += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = await svc.every("/v1/gathers", status="failed", order="-resolved_at", limit=2)
         assert [g["id"] for g in seen] == ["g4", "g1", "g0", "g3"]
         for query in ("order=-resolved_at", "status=waiting&order=-resolved_at", "order=newest"):
             bad = await svc.client.get(f"/v1/gathers?{query}")

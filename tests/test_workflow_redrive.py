@@ -31,16 +31,7 @@ def dispatched(h: Handlers) -> list[str]:
 
 
 async def events(svc: Service, run_id: str, limit: int = 1000, order: str = "id") -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": limit, "order": order} | ({"cursor": cursor} if cursor else {})
-        r = await svc.client.get(f"/v1/runs/{run_id}/events", params=params)
-        assert r.status_code == 200, r.text
-        found += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return found
+    return await svc.every(f"/v1/runs/{run_id}/events", limit=limit, order=order)
 
 
 async def fail_b3_for_good(svc: Service, h: Handlers, run_id: str) -> None:

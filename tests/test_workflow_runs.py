@@ -151,15 +151,7 @@ class TestDagRuns:
         run = await get_run(svc, "m")
         assert run["status"] == "succeeded"
         assert run["output"] is None
-        seen: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            query = "?limit=7" + (f"&cursor={cursor}" if cursor else "")
-            page = (await svc.client.get(f"/v1/runs/m/steps/each_one/items{query}")).json()
-            seen += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = await svc.every("/v1/runs/m/steps/each_one/items", limit=7)
         assert [i["index"] for i in seen] == list(range(20))
         assert [i["output"] for i in seen] == [{"n": n * 2} for n in range(20)]
         assert all(i["status"] == "succeeded" and i["attempts"] == 1 for i in seen)
@@ -387,15 +379,8 @@ class TestCreateAndWait:
         for rid in ("c2", "c0", "c3"):
             assert (await svc.client.post(f"/v1/runs/{rid}/cancel", json={})).status_code == 200
             svc.clock.advance(1)
-        seen, cursor = [], None
-        while True:
-            query = "status=cancelled&order=-finished_at&limit=2" + (f"&cursor={cursor}" if cursor else "")
-            page = (await svc.client.get(f"/v1/runs?{query}")).json()
-            seen += [r["id"] for r in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
-        assert seen == ["c3", "c0", "c2"]
+        seen = await svc.every("/v1/runs", status="cancelled", order="-finished_at", limit=2)
+        assert [r["id"] for r in seen] == ["c3", "c0", "c2"]
         bad = await svc.client.get("/v1/runs?status=running&order=-finished_at")
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
 
