@@ -41,7 +41,9 @@ def run_page(run_id: str) -> list[str]:
 
 def batch_job_page(job_id: str) -> list[str]:
     deliveries = f"/v1/deliveries?subject_id={job_id}&subject_kind=job&limit=50"
-    return [f"/v1/batch-jobs/{job_id}", f"/v1/jobs/{job_id}/batches?limit=100", deliveries]
+    batches = f"/v1/jobs/{job_id}/batches"
+    open_ones = f"{batches}?status=open&limit=100"
+    return [f"/v1/batch-jobs/{job_id}", f"{batches}?limit=100", open_ones, deliveries]
 
 
 # What each copy takes from its template row: (table, the template's key, the columns made per copy).

@@ -327,7 +327,7 @@ def workflow_rows(p: Params) -> list[Row]:
             pair(("console", "run", "ms_p50"), ("console", "run", "ms_p95")),
         ),
         (
-            "n. … a batch job page (3 calls) p50 / p95 (ms)",
+            "n. … a batch job page (4 calls) p50 / p95 (ms)",
             pair(("console", "batch_job", "ms_p50"), ("console", "batch_job", "ms_p95")),
         ),
         (

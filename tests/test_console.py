@@ -126,6 +126,45 @@ async def test_a_read_key_sees_no_buttons(server: str, browser: Any, tmp_path: P
     await api.aclose()
 
 
+async def test_cancel_a_gather_and_a_wait_after_confirming(
+    server: str, receiver: Receiver, browser: Any
+) -> None:
+    api = httpx.AsyncClient(base_url=server)
+    assert (await api.post("/v1/gathers", json={"id": "to-cancel", "job_ids": ["c1"]})).status_code == 201
+    body = {"participant_key": "p1", "expected_participants": 3, "wait_seconds": 600}
+    body["callback"] = {"url": f"{receiver.url}/w"}
+    added = await api.post("/v1/waits/to-cancel/participants", json=body)
+    assert added.status_code == 201, added.text
+    page = await browser.new_page()
+    dialogs: list[str] = []
+
+    async def answer(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        await (dialog.dismiss() if len(dialogs) == 1 else dialog.accept())  # the first "no", then "yes"
+
+    page.on("dialog", answer)
+    await page.goto(f"{server}/ui/gathers/to-cancel")
+    await page.get_by_role("button", name="Cancel gather").click()
+    await _until(lambda: _answered(dialogs, 1))
+    await page.locator("h1 [data-status=waiting]").wait_for()  # dismissed: nothing sent
+    assert (await api.get("/v1/gathers/to-cancel")).json()["status"] == "waiting"
+    await page.get_by_role("button", name="Cancel gather").click()
+    await page.locator("h1 [data-status=cancelled]").wait_for()
+    assert (await api.get("/v1/gathers/to-cancel")).json()["status"] == "cancelled"
+    assert await page.get_by_role("button").count() == 0
+    await page.goto(f"{server}/ui/waits/to-cancel")
+    await page.get_by_role("button", name="Cancel wait").click()
+    await page.locator("h1 [data-status=cancelled]").wait_for()
+    await page.locator("#explain").filter(has_text="It was cancelled, with 1 of 3 participants.").wait_for()
+    assert (await api.get("/v1/waits/to-cancel")).json()["status"] == "cancelled"
+    assert dialogs == ["Cancel gather?", "Cancel gather?", "Cancel wait?"]
+    await api.aclose()
+
+
+async def _answered(dialogs: list[str], count: int) -> bool:
+    return len(dialogs) >= count
+
+
 async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
     server: str, receiver: Receiver, browser: Any, tmp_path: Path
 ) -> None:
@@ -260,7 +299,8 @@ async def test_a_wait_s_dead_callback_is_found_from_the_deliveries(
     await page.goto(f"{server}/ui/deliveries?status=dead")
     await page.locator("#deliveries a").filter(has_text="wait wt_").click()
     await page.locator("h1").filter(has_text="nightly").wait_for()
-    await page.locator("#explain").filter(has_text="the quorum came").wait_for()
+    fired = "It fired when the quorum came, with 1 of 1 participants."
+    await page.locator("#explain").filter(has_text=fired).wait_for()
     row = page.locator("#deliveries tr[data-delivery]")
     assert "503" in await row.inner_text()
     await row.get_by_role("button", name="Redeliver").click()

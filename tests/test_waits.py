@@ -346,6 +346,28 @@ class TestCancel:
         fresh = await add(svc, "grp", add_body(receiver, "b"), expect=201)
         assert fresh["id"] != first["id"] and fresh["participants"] == ["b"]
 
+    async def test_a_cancel_that_names_its_wait_takes_no_other(
+        self, svc: Service, receiver: Receiver
+    ) -> None:
+        first = await add(svc, "grp", add_body(receiver, "a", expected=1))  # resolved at once by quorum
+        second = await add(svc, "grp", add_body(receiver, "b", expected=2), expect=201)
+        stale = await svc.client.delete("/v1/waits/grp", params={"wait_id": first["id"]})
+        assert stale.status_code == 409, stale.text
+        assert second["id"] in stale.json()["detail"]
+        assert (await svc.client.get("/v1/waits/grp")).json()["status"] == "waiting"
+        meant = await svc.client.delete("/v1/waits/grp", params={"wait_id": second["id"]})
+        assert meant.status_code == 200 and meant.json()["id"] == second["id"]
+        again = await svc.client.delete("/v1/waits/grp", params={"wait_id": second["id"]})
+        assert again.status_code == 409 and "has ended (cancelled)" in again.json()["detail"]
+        other = await add(svc, "other", add_body(receiver, "c", expected=2), expect=201)
+        wrong = await svc.client.delete("/v1/waits/grp", params={"wait_id": other["id"]})
+        assert wrong.status_code == 404  # a wait of another group
+        unknown = await svc.client.delete("/v1/waits/grp", params={"wait_id": "wt_" + "0" * 26})
+        assert unknown.status_code == 404
+        bad = await svc.client.delete("/v1/waits/grp", params={"wait_id": "x"})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "wait_id"
+        assert (await svc.client.get("/v1/waits/-/" + other["id"])).json()["status"] == "waiting"
+
     async def test_cancel_of_an_unknown_key_is_404_problem(self, svc: Service) -> None:
         r = await svc.client.delete("/v1/waits/nobody")
         assert r.status_code == 404

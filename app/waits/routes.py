@@ -76,7 +76,20 @@ async def get_wait(group_key: PathId, rt: RuntimeDep, ns: NamespaceDep, wait: Wa
         return await reads.to_read(conn, row)
 
 
-@router.delete("/{group_key:clientid}", operation_id="cancelWait", responses=responses(404, 422))
-async def cancel_wait(group_key: PathId, rt: RuntimeDep, ns: NamespaceDep) -> WaitRead:
-    """Cancel the group's open wait: no callback, ever. The next add starts a new wait."""
-    return await rt.db.run(lambda tx: service.cancel(tx, namespace=ns, group_key=group_key))
+OnlyWaitQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^wt_[0-9a-z]{26}$",
+        description="Cancel only this wait: 409 when the group's open wait is another one, or none is open "
+        "and this one has ended",
+    ),
+]
+
+
+@router.delete("/{group_key:clientid}", operation_id="cancelWait", responses=responses(404, 409, 422))
+async def cancel_wait(
+    group_key: PathId, rt: RuntimeDep, ns: NamespaceDep, wait_id: OnlyWaitQuery = None
+) -> WaitRead:
+    """Cancel the group's open wait: no callback, ever. The next add starts a new wait. With ``?wait_id=``
+    the cancel names the wait it means, so it cannot take a wait opened since that one was read."""
+    return await rt.db.run(lambda tx: service.cancel(tx, namespace=ns, group_key=group_key, wait_id=wait_id))

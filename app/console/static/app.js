@@ -4,7 +4,10 @@
 
 const KEY = "rendezvous.key";
 const REFRESH_MS = 2000;
+const FOLLOWING_MS = 15000; // while a stream follows the page: a slow refresh beside it, for what it does not watch
 const RETRY_STREAM_MS = 30000;
+const RECONNECT_MS = 1000; // at least this long between a stream's end and the next
+const TIMEOUT_MS = 15000; // a request that takes longer is given up (the next refresh asks again)
 const SPARK_POINTS = 60;
 const DETAILS = 20; // deliveries whose attempts a page reads, each refresh
 const main = document.getElementById("main");
@@ -13,6 +16,8 @@ let timer = null;
 let generation = 0; // a draw started before the latest one is not shown
 let notice = null; // the last action's error, kept across refreshes until the next action
 let stream = null; // the open /v1/watch of a gather, run or wait page: it redraws on each change
+let acting = 0; // actions under way: no refresh redraws their buttons meanwhile
+let asking = false; // the key is being asked for: nothing draws over the form
 const samples = []; // [seconds, reports, resolutions, deliveries] from /metrics while the overview is open
 
 // ---- helpers
@@ -45,7 +50,7 @@ async function api(method, path, body) {
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
-  const response = await fetch(path, init);
+  const response = await fetch(path, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
   const text = await response.text();
   let data = null;
   try {
@@ -85,17 +90,24 @@ function facts(pairs) {
   return h("dl", { class: "facts" }, pairs.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
+// A button that calls ``run`` once per click, then draws the page again. No refresh redraws the page (and
+// so no enabled copy of the button comes back) while an action runs, or while its confirmation is asked.
 function action(label, run, danger) {
   if (!canWrite()) return null;
   const button = h("button", { class: danger ? "danger" : null, type: "button" }, label);
   button.addEventListener("click", async () => {
-    if (danger && !confirm(`${label}?`)) return;
-    button.disabled = true;
-    notice = null;
+    acting++;
     try {
-      await run();
-    } catch (error) {
-      notice = `${label}: ${error.message}`;
+      if (danger && !confirm(`${label}?`)) return;
+      button.disabled = true;
+      notice = null;
+      try {
+        await run();
+      } catch (error) {
+        notice = `${label}: ${error.message}`;
+      }
+    } finally {
+      acting--;
     }
     await draw();
   });
@@ -117,11 +129,12 @@ async function overview() {
   const runRow = (r) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
       h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)));
-  const more = (page, href, label = "…and more") => (!page.next_cursor ? null
+  const more = (page, href, label = "…and more", cut = false) => (!page.next_cursor && !cut ? null
     : href ? h("p", {}, h("a", { href, class: "more" }, label)) : h("p", { class: "muted" }, label));
   // The latest 20 that ended, of both statuses (each list comes the latest first).
   const ended = [...timedOut.items, ...failed.items]
     .sort((a, b) => (a.resolved_at < b.resolved_at ? 1 : a.resolved_at > b.resolved_at ? -1 : 0)).slice(0, 20);
+  const shown = (status) => ended.filter((g) => g.status === status).length;
   const endedRow = (g) =>
     h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
       h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`), h("td", {}, when(g.resolved_at)));
@@ -139,8 +152,8 @@ async function overview() {
       more(open, "/ui/gathers?status=waiting")),
     h("section", { id: "ended-gathers" }, h("h2", {}, "Gathers that timed out or failed (the latest 20)"),
       table(["gather", "status", "progress", "failures", "ended"], ended.map(endedRow), "None."),
-      more(failed, "/ui/gathers?status=failed", "…more that failed"),
-      more(timedOut, "/ui/gathers?status=timed_out", "…more that timed out")),
+      more(failed, "/ui/gathers?status=failed", "…more that failed", shown("failed") < failed.items.length),
+      more(timedOut, "/ui/gathers?status=timed_out", "…more that timed out", shown("timed_out") < timedOut.items.length)),
     h("section", { id: "open-waits" }, h("h2", {}, "Open waits"),
       table(["group", "participants", "deadline"], waits.items.map((w) =>
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
@@ -184,7 +197,7 @@ async function gatherPage(id) {
     h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainGather(gather, explain)),
     h("section", { id: "waiting-for" }, h("h2", {}, `${gather.status === "waiting" ? "Waiting for" : "Never finished"} (${gather.pending})`),
       waitingFor.length ? h("ul", {}, waitingFor.map((j) => h("li", {}, h("code", {}, j)))) : h("p", { class: "muted" }, "Nothing.")),
-    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await callbacks(deliveries)),
     h("section", { id: "members" }, h("h2", {}, "Members"),
       table(["#", "job", "status", "error"], members.items.map((m) =>
         h("tr", {}, h("td", {}, m.position), h("td", {}, h("code", {}, m.id)), h("td", {}, status(m.status)),
@@ -204,6 +217,12 @@ function explainGather(gather, explain) {
   return lines.map((line) => h("p", {}, line));
 }
 
+// A subject's callbacks (the first 50, oldest first), and a note when it has more.
+async function callbacks(page) {
+  return [await deliveryTable(page.items),
+    page.next_cursor ? h("p", { class: "muted" }, "The first 50 callbacks (oldest first); GET /v1/deliveries lists the rest.") : null];
+}
+
 async function deliveryTable(items) {
   // Every attempt (status, latency, error) of the rows that did not succeed, at most DETAILS of them.
   let budget = DETAILS;
@@ -218,13 +237,18 @@ async function deliveryTable(items) {
   return table(["event", "status", "subject", "attempts (status, ms, error)", ""], rows, "No callback yet.");
 }
 
-// Where a callback's subject is shown: a gather, a run, a wait (by its id) or a batch job ("job"); a task
-// message names its attempt's job, which the run's page lists.
+// Where a callback's subject is shown: a gather, a run, a wait (by its id) or a batch job ("job"). A task
+// message names its attempt's job, "<run>:<step>:<item>:a<attempt>", whose run's history lists it.
 const SUBJECT_PAGES = { gather: "gathers/", run: "runs/", wait: "waits/-/", job: "batch-jobs/" };
 
 function subjectLink(d) {
-  const page = SUBJECT_PAGES[d.subject_kind];
   const label = `${d.subject_kind} ${d.subject_id}`;
+  if (d.subject_kind === "task") {
+    const parts = d.subject_id.split(":");
+    if (parts.length < 4 || !/^a\d+$/.test(parts[parts.length - 1])) return label;
+    return h("a", { href: `/ui/runs/${q(parts.slice(0, -3).join(":"))}` }, label);
+  }
+  const page = SUBJECT_PAGES[d.subject_kind];
   return page ? h("a", { href: `/ui/${page}${q(d.subject_id)}` }, label) : label;
 }
 
@@ -246,10 +270,14 @@ function batchBar(progress) {
 }
 
 async function batchJobPage(id) {
-  const [job, batches] = await Promise.all([
+  const [job, first, open] = await Promise.all([
     get(`/v1/batch-jobs/${q(id)}`),
     get(`/v1/jobs/${q(id)}/batches?limit=100`),
+    get(`/v1/jobs/${q(id)}/batches?status=open&limit=100`),
   ]);
+  // The first 100 batches, and the open ones past them (the ones with a button).
+  const later = open.items.filter((b) => !first.items.some((f) => f.index === b.index));
+  const batches = { items: [...first.items, ...later], next_cursor: first.next_cursor };
   const progress = job.batches;
   const items = progress.items;
   return [
@@ -272,9 +300,9 @@ async function batchJobPage(id) {
           h("td", {}, b.status === "open" ? action("Abort", () =>
             api("POST", `/v1/jobs/${q(id)}/batches/${b.index}/abort`, { error: "aborted in the console" }), true) : null))),
         "No batch yet."),
-      batches.next_cursor ? h("p", { class: "muted" }, "The first 100 batches.") : null),
+      batches.next_cursor ? h("p", { class: "muted" }, `The first 100 batches${later.length ? ", then the open ones" : ""}.`) : null),
     h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"),
-      await deliveryTable((await get(`/v1/deliveries?subject_id=${q(id)}&subject_kind=job&limit=50`)).items)),
+      await callbacks(await get(`/v1/deliveries?subject_id=${q(id)}&subject_kind=job&limit=50`))),
   ];
 }
 
@@ -346,11 +374,15 @@ async function waitPage(group) {
   const deliveries = await get(`/v1/deliveries?subject_kind=wait&subject_id=${q(wait.id)}&limit=50`);
   const groupBase = `/v1/waits/${q(wait.group_key)}`;
   const missing = Math.max(0, wait.expected - wait.participant_count);
-  const why = wait.status === "waiting"
-    ? `It waits for ${missing} more of ${wait.expected} participants` +
-      (wait.deadline_at ? `, until ${when(wait.deadline_at)}.` : ".")
-    : `It ${wait.status}${wait.reason ? ` (${wait.reason === "quorum" ? "the quorum came" : "the time ran out"})` : ""}` +
-      ` with ${wait.participant_count} of ${wait.expected} participants.`;
+  const counted = `${wait.participant_count} of ${wait.expected} participants`;
+  const timedOut = wait.reason === "timeout"; // fired when its time ran out; still open when it fires again at quorum
+  const why = {
+    waiting: timedOut
+      ? `Its time ran out with ${counted} (it fired then); it stays open and fires again when ${missing} more join.`
+      : `It waits for ${missing} more of ${wait.expected} participants${wait.deadline_at ? `, until ${when(wait.deadline_at)}` : ""}.`,
+    resolved: `It fired ${wait.reason === "quorum" ? "when the quorum came" : "when its time ran out"}, with ${counted}.`,
+    cancelled: `It was cancelled${timedOut ? " after its time ran out (it fired then)" : ""}, with ${counted}.`,
+  }[wait.status] || `It is ${wait.status}.`;
   return [
     h("h1", {}, "Wait ", h("code", {}, wait.group_key), " ", status(wait.status)),
     h("section", {}, facts([
@@ -358,10 +390,12 @@ async function waitPage(group) {
       ["participants", bar(wait.participant_count, wait.expected)],
       ["deadline", when(wait.deadline_at)],
       ["reason", wait.reason || "—"],
-    ]), wait.status === "waiting" ? action("Cancel wait", () => api("DELETE", groupBase), true) : null),
+    ]), wait.status === "waiting"
+      ? action("Cancel wait", () => api("DELETE", `${groupBase}?wait_id=${q(wait.id)}`), true) : null),
     h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), h("p", {}, why)),
-    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
-    h("section", {}, h("h2", {}, "Participants"),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await callbacks(deliveries)),
+    h("section", {}, h("h2", {}, wait.participants.length < wait.participant_count
+      ? `Participants (the first ${wait.participants.length} of ${wait.participant_count})` : "Participants"),
       h("ul", {}, wait.participants.map((p) => h("li", {}, h("code", {}, p))))),
   ];
 }
@@ -389,13 +423,14 @@ async function runPage(id) {
     run.status === "paused" ? action("Resume", () => api("POST", `${base}/resume`)) : null,
     open ? action("Cancel run", () => api("POST", `${base}/cancel`, {}), true) : null,
     ["failed", "timed_out", "cancelled"].includes(run.status) ? action("Redrive", () => api("POST", `${base}/redrive`)) : null),
-    h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainRun(run, explain)),
+    h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainRun(explain)),
     h("section", { id: "graph" }, h("h2", {}, "Steps"), graph(run, version.graph)),
-    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await deliveryTable(deliveries.items)),
+    h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await callbacks(deliveries)),
     h("section", { id: "history" }, h("h2", {}, history.next_cursor ? "History (the latest 100 events, newest first)" : "History (newest first)"),
-      table(["#", "at", "event", "step", "item", "attempt", "data"], history.items.map((e) =>
+      table(["#", "at", "event", "step", "item", "attempt", "job", "data"], history.items.map((e) =>
         h("tr", {}, h("td", {}, e.id), h("td", {}, when(e.at)), h("td", {}, e.type), h("td", {}, e.step || ""),
-          h("td", {}, e.index ?? ""), h("td", {}, e.attempt ?? ""), h("td", {}, e.data ? JSON.stringify(e.data) : ""))),
+          h("td", {}, e.index ?? ""), h("td", {}, e.attempt ?? ""), h("td", {}, e.job_id ? h("code", {}, e.job_id) : ""),
+          h("td", {}, e.data ? JSON.stringify(e.data) : ""))),
         "Nothing yet.")),
   ];
 }
@@ -404,17 +439,32 @@ const BLOCKERS = {
   paused: () => "It is paused.",
   dependencies: (b) => `Step ${b.step} waits for ${(b.waiting_for || []).map((d) => `${d.step} (${d.done} of ${d.total} done)`).join(", ")}.`,
   in_flight: (b) => `Step ${b.step} waits for its handler: ${(b.job_ids || []).slice(0, 5).join(", ")}${(b.job_ids || []).length > 5 ? ", …" : ""}.`,
-  concurrency: (b) => `Step ${b.step} is at its concurrency limit (${b.limit}).`,
+  concurrency: (b) => (b.batch_size
+    ? `Step ${b.step} waits for room for a whole message of ${b.batch_size} (${b.in_flight} in flight, limit ${b.limit}).`
+    : `Step ${b.step} is at its concurrency limit (${b.limit} in flight).`),
   throttled: (b) => `Step ${b.step} waits for throttle ${b.key} (limit ${b.limit}).`,
-  retry_scheduled: (b) => `Step ${b.step}, item ${b.index}: a retry is scheduled.`,
-  dispatch_failing: (b) => `Step ${b.step}: its task messages fail to be delivered (last status ${b.last_status ?? "none"}); see the dead deliveries.`,
+  retry_scheduled: (b) => `Step ${b.step}, item ${b.index}: attempt ${b.attempt} at ${when(b.at)}` +
+    (b.last_error ? ` (the last failed: ${typeof b.last_error === "string" ? b.last_error : JSON.stringify(b.last_error)}).` : "."),
+  dispatch_failing: (b) => `Step ${b.step}: its task messages fail to be delivered (last status ${b.last_status ?? "none"}, next try ${when(b.next_attempt_at)}); see the pending deliveries.`,
   handler_unavailable: (b) => `Step ${b.step}: handler ${b.handler} is not registered.`,
 };
 
-function explainRun(run, explain) {
-  if (!["running", "paused"].includes(run.status)) return h("p", {}, `It ${run.status}.`);
+const RUN_ENDS = { succeeded: "It succeeded.", failed: "It failed.", timed_out: "It timed out.", cancelled: "It was cancelled." };
+const SHOWN_RETRIES = 5; // scheduled retries named one by one, per step
+
+function explainRun(explain) {
+  if (!["running", "paused"].includes(explain.status)) return h("p", {}, RUN_ENDS[explain.status] || `It is ${explain.status}.`);
   if (!explain.blockers.length) return h("p", {}, "Nothing holds it: its next step is being sent.");
-  return explain.blockers.map((b) => h("p", {}, (BLOCKERS[b.reason] || (() => JSON.stringify(b)))(b)));
+  const retries = {};
+  const lines = [];
+  for (const b of explain.blockers) {
+    if (b.reason === "retry_scheduled" && (retries[b.step] = (retries[b.step] || 0) + 1) > SHOWN_RETRIES) continue;
+    lines.push((BLOCKERS[b.reason] || (() => JSON.stringify(b)))(b));
+  }
+  for (const [step, n] of Object.entries(retries)) {
+    if (n > SHOWN_RETRIES) lines.push(`Step ${step}: ${n - SHOWN_RETRIES}${n >= 100 ? " or more" : ""} more retries scheduled.`);
+  }
+  return lines.map((line) => h("p", {}, line));
 }
 
 // A run's steps in columns by depth (a DAG: after the steps it depends on; phases: in their order), each
@@ -465,7 +515,10 @@ function graph(run, shape) {
         h("div", { class: "name" }, s.name, " ", h("span", { class: "muted" }, s.kind)), status(s.status),
         h("div", {}, bar(finished, s.items.total)),
         h("div", { class: "muted" },
-          `${s.items.in_flight} in flight, ${s.items.waiting + s.items.ready} waiting, ${s.items.failed} failed`),
+          [`${s.items.in_flight} in flight`, `${s.items.waiting + s.items.ready} waiting`,
+            s.items.throttled ? `${s.items.throttled} throttled` : null,
+            s.items.retry_scheduled ? `${s.items.retry_scheduled} to retry` : null, `${s.items.failed} failed`]
+            .filter(Boolean).join(", ")),
         after ? h("div", { class: "deps" }, after) : null);
     })),
   ]));
@@ -522,6 +575,10 @@ function sparks() {
 // ---- the key and the router
 
 function login(message) {
+  asking = true;
+  clearTimeout(timer);
+  if (stream) stream.abort();
+  stream = null;
   const input = h("input", { type: "password", name: "key", placeholder: "rdv_…", autocomplete: "off" });
   const form = h("form", { class: "login" }, input, h("button", { type: "submit" }, "Use this key"));
   form.addEventListener("submit", (event) => {
@@ -553,31 +610,37 @@ async function page() {
   if (path === "deliveries") return deliveriesPage(params);
   if (path === "gathers") return gathersPage(params);
   if (path === "runs") return runsPage(params);
-  return [h("h1", {}, "Not found"), h("p", {}, h("a", { href: "/ui" }, "Overview"))];
+  throw new ApiError(404, { detail: "No such page in the console." });
 }
 
 // Draw the page now; the next refresh is scheduled once this one is shown (never two at a time), and waits
-// while the tab is hidden. A page that is not found, or a key refused, stops the refreshing.
+// while the tab is hidden; every FOLLOWING_MS while a stream follows the page. A page that is not found, or
+// a key refused, stops the refreshing. While an action runs the draw waits for it (the action draws after).
 async function draw() {
   clearTimeout(timer);
+  if (asking) return;
+  if (acting) {
+    timer = setTimeout(refresh, REFRESH_MS);
+    return;
+  }
   const mine = ++generation;
   let again = true;
   try {
     const [, content] = await Promise.all([here() === "" ? sample() : null, page()]);
     if (mine !== generation) return;
+    if (asking) return;
     main.replaceChildren(...(notice ? [h("p", { class: "error", id: "notice" }, notice)] : []), ...content);
   } catch (error) {
-    if (mine !== generation) return;
+    if (mine !== generation || asking) return;
     if (error instanceof ApiError && error.status === 401) {
-      if (stream) stream.abort(); // nothing follows the page while the key is asked for
-      stream = null;
       login("This server needs an API key; the console acts as that key, in its namespace.");
       return;
     }
     again = !(error instanceof ApiError && error.status === 404);
-    main.replaceChildren(h("h1", {}, error.status === 404 ? "Not found" : "Error"), h("p", { class: "error" }, error.message));
+    main.replaceChildren(h("h1", {}, error.status === 404 ? "Not found" : "Error"), h("p", { class: "error" }, error.message),
+      h("p", {}, h("a", { href: "/ui" }, "Overview")));
   }
-  if (again && !following()) timer = setTimeout(refresh, REFRESH_MS);
+  if (again) timer = setTimeout(refresh, following() ? FOLLOWING_MS : REFRESH_MS);
 }
 
 const following = () => stream !== null && !stream.signal.aborted && document.body.dataset.live === "events";
@@ -593,6 +656,8 @@ function watched() {
   return null;
 }
 
+// The stream's events, by the server-sent events format: fields by line (LF, CR or CRLF), an event ends at a
+// blank line; ``change`` redraws the page. The page counts as followed from its first event.
 async function follow(path) {
   if (stream) stream.abort();
   const controller = new AbortController();
@@ -603,23 +668,31 @@ async function follow(path) {
     if (key) headers.Authorization = `Bearer ${key}`;
     const response = await fetch(path, { headers, signal: controller.signal });
     if (!response.ok || !response.body) throw new ApiError(response.status, null);
-    document.body.dataset.live = "events";
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
+    let type = "";
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const chunk = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (chunk.startsWith("event: change")) await draw();
+      const lines = buffer.split(/\r\n|\r|\n/);
+      buffer = lines.pop(); // the part of a line still to come (a lone CR may yet be a CRLF: harmless here)
+      for (const line of lines) {
+        if (line === "") {
+          if (type === "change" && stream === controller) {
+            document.body.dataset.live = "events";
+            await draw();
+          }
+          type = "";
+        } else if (line.startsWith("event:")) {
+          type = line.slice(6).trim();
+        }
       }
     }
-    if (stream === controller) follow(path); // the server ends a stream after a while: connect again
+    // The server ends a stream after a while: connect again, not at once.
+    if (stream === controller) setTimeout(() => { if (stream === controller) follow(path); }, RECONNECT_MS);
   } catch (error) {
-    if (controller.signal.aborted) return;
+    if (controller.signal.aborted || stream !== controller) return;
     document.body.dataset.live = "polling"; // no stream (or it broke): refresh every REFRESH_MS instead
     const gone = error instanceof ApiError && [401, 403, 404].includes(error.status);
     if (!gone) setTimeout(() => { if (stream === controller) follow(path); }, RETRY_STREAM_MS); // try again later
@@ -634,6 +707,7 @@ function refresh() {
 
 async function start() {
   clearTimeout(timer);
+  asking = false;
   try {
     caller = await get("/v1/caller");
   } catch (error) {
@@ -659,8 +733,6 @@ async function start() {
   const change = h("a", { href: "#", id: "change-key" }, "change key");
   change.addEventListener("click", (event) => {
     event.preventDefault();
-    clearTimeout(timer);
-    if (stream) stream.abort();
     generation++;
     login("The console acts as this key, in its namespace.");
   });

@@ -1043,7 +1043,8 @@ export interface paths {
         post?: never;
         /**
          * Cancel Wait
-         * @description Cancel the group's open wait: no callback, ever. The next add starts a new wait.
+         * @description Cancel the group's open wait: no callback, ever. The next add starts a new wait. With ``?wait_id=``
+         *     the cancel names the wait it means, so it cannot take a wait opened since that one was read.
          */
         delete: operations["cancelWait"];
         options?: never;
@@ -7439,7 +7440,10 @@ export interface operations {
     };
     cancelWait: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Cancel only this wait: 409 when the group's open wait is another one, or none is open and this one has ended */
+                wait_id?: string | null;
+            };
             header?: never;
             path: {
                 /** @description A client-chosen id */
@@ -7487,6 +7491,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,23 +10,38 @@ from ... import errors
 
 from ...models.problem import Problem
 from ...models.wait_read import WaitRead
+from ...types import UNSET, Unset
 from typing import cast
 
 
 
 def _get_kwargs(
     group_key: str,
+    *,
+    wait_id: None | str | Unset = UNSET,
 
 ) -> dict[str, Any]:
     
 
     
 
-    
+    params: dict[str, Any] = {}
+
+    json_wait_id: None | str | Unset
+    if isinstance(wait_id, Unset):
+        json_wait_id = UNSET
+    else:
+        json_wait_id = wait_id
+    params["wait_id"] = json_wait_id
+
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/v1/waits/{group_key}".format(group_key=quote(str(group_key), safe=""),),
+        "params": params,
     }
 
 
@@ -70,6 +85,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+
+
+        return response_409
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -103,14 +125,18 @@ def sync_detailed(
     group_key: str,
     *,
     client: AuthenticatedClient,
+    wait_id: None | str | Unset = UNSET,
 
 ) -> Response[Problem | WaitRead]:
     """ Cancel Wait
 
-     Cancel the group's open wait: no callback, ever. The next add starts a new wait.
+     Cancel the group's open wait: no callback, ever. The next add starts a new wait. With ``?wait_id=``
+    the cancel names the wait it means, so it cannot take a wait opened since that one was read.
 
     Args:
         group_key (str): A client-chosen id
+        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
+            another one, or none is open and this one has ended
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,6 +149,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         group_key=group_key,
+wait_id=wait_id,
 
     )
 
@@ -136,14 +163,18 @@ def sync(
     group_key: str,
     *,
     client: AuthenticatedClient,
+    wait_id: None | str | Unset = UNSET,
 
 ) -> Problem | WaitRead | None:
     """ Cancel Wait
 
-     Cancel the group's open wait: no callback, ever. The next add starts a new wait.
+     Cancel the group's open wait: no callback, ever. The next add starts a new wait. With ``?wait_id=``
+    the cancel names the wait it means, so it cannot take a wait opened since that one was read.
 
     Args:
         group_key (str): A client-chosen id
+        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
+            another one, or none is open and this one has ended
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,6 +188,7 @@ def sync(
     return sync_detailed(
         group_key=group_key,
 client=client,
+wait_id=wait_id,
 
     ).parsed
 
@@ -164,14 +196,18 @@ async def asyncio_detailed(
     group_key: str,
     *,
     client: AuthenticatedClient,
+    wait_id: None | str | Unset = UNSET,
 
 ) -> Response[Problem | WaitRead]:
     """ Cancel Wait
 
-     Cancel the group's open wait: no callback, ever. The next add starts a new wait.
+     Cancel the group's open wait: no callback, ever. The next add starts a new wait. With ``?wait_id=``
+    the cancel names the wait it means, so it cannot take a wait opened since that one was read.
 
     Args:
         group_key (str): A client-chosen id
+        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
+            another one, or none is open and this one has ended
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,6 +220,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         group_key=group_key,
+wait_id=wait_id,
 
     )
 
@@ -197,14 +234,18 @@ async def asyncio(
     group_key: str,
     *,
     client: AuthenticatedClient,
+    wait_id: None | str | Unset = UNSET,
 
 ) -> Problem | WaitRead | None:
     """ Cancel Wait
 
-     Cancel the group's open wait: no callback, ever. The next add starts a new wait.
+     Cancel the group's open wait: no callback, ever. The next add starts a new wait. With ``?wait_id=``
+    the cancel names the wait it means, so it cannot take a wait opened since that one was read.
 
     Args:
         group_key (str): A client-chosen id
+        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
+            another one, or none is open and this one has ended
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,5 +259,6 @@ async def asyncio(
     return (await asyncio_detailed(
         group_key=group_key,
 client=client,
+wait_id=wait_id,
 
     )).parsed
