@@ -259,7 +259,8 @@ async def test_a_batch_job_is_found_from_the_overview_with_its_batches(
     await page.locator("#batch-jobs").get_by_role("link", name=job_id).click()
     row = page.locator("#batches tr[data-batch='1']")
     await row.locator("[data-status=open]").wait_for()
-    assert (await row.inner_text()).split("\t")[2:6] == ["2", "1", "1", "0"]
+    # items, pending, processed, skipped, errored, withdrawn
+    assert (await row.inner_text()).split("\t")[2:8] == ["4", "2", "1", "1", "0", "0"]
     await page.get_by_role("button", name="Seal").wait_for()
     await _shot(page, "batch-job", tmp_path)
     await api.aclose()

@@ -77,6 +77,25 @@ function bar(done, total) {
   return h("span", {}, h("span", { class: "bar", title: `${pct}%` }, fill), `${done} / ${total}`);
 }
 
+function words(value) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && !Array.isArray(value)) {
+    const text = value.message || value.reason || value.error;
+    if (typeof text === "string") return text;
+  }
+  return JSON.stringify(value);
+}
+
+// A JSON value in a cell, cut after ``limit`` characters.
+function json(value, limit = 300) {
+  if (value === null || value === undefined) return "—";
+  const text = JSON.stringify(value);
+  return h("code", { title: text.length > limit ? text : null }, text.length > limit ? `${text.slice(0, limit)}…` : text);
+}
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "—";
 }
@@ -87,7 +106,7 @@ function table(headings, rows, empty) {
 }
 
 function facts(pairs) {
-  return h("dl", { class: "facts" }, pairs.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  return h("dl", { class: "facts" }, pairs.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
 // A button that calls ``run`` once per click, then draws the page again. No refresh redraws the page (and
@@ -182,6 +201,7 @@ async function gatherPage(id) {
     get(`/v1/deliveries?subject_kind=gather&subject_id=${q(id)}&limit=50`),
   ]);
   const waitingFor = gather.pending_job_ids;
+  const open = gather.status === "waiting";
   return [
     h("h1", {}, "Gather ", h("code", {}, gather.id), " ", status(gather.status)),
     h("section", {}, facts([
@@ -195,35 +215,42 @@ async function gatherPage(id) {
     gather.status === "waiting" && !gather.sealed ? action("Seal", () => api("POST", `${base}/seal`)) : null,
     gather.status === "waiting" ? action("Cancel gather", () => api("DELETE", base), true) : null),
     h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainGather(gather, explain)),
-    h("section", { id: "waiting-for" }, h("h2", {}, `${gather.status === "waiting" ? "Waiting for" : "Never finished"} (${gather.pending})`),
-      waitingFor.length ? h("ul", {}, waitingFor.map((j) => h("li", {}, h("code", {}, j)))) : h("p", { class: "muted" }, "Nothing.")),
+    open || gather.pending ? h("section", { id: "waiting-for" },
+      h("h2", {}, `${open ? "Waiting for" : "Never finished"} (${gather.pending}${gather.pending > waitingFor.length ? `; the first ${waitingFor.length}` : ""})`),
+      waitingFor.length ? h("ul", {}, waitingFor.map((j) => h("li", {}, h("code", {}, j)))) : h("p", { class: "muted" }, "Nothing.")) : null,
     h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await callbacks(deliveries)),
     h("section", { id: "members" }, h("h2", {}, "Members"),
       table(["#", "job", "status", "error"], members.items.map((m) =>
         h("tr", {}, h("td", {}, m.position), h("td", {}, h("code", {}, m.id)), h("td", {}, status(m.status)),
-          h("td", {}, m.error ? JSON.stringify(m.error) : ""))), "No members."),
+          h("td", {}, m.error ? words(m.error) : ""))), "No members."),
       members.next_cursor ? h("p", { class: "muted" }, "The first 100 members.") : null),
   ];
 }
 
-// The server's reasons, in words (a sentence each), then the members it names.
+// Why a gather waits, or how it ended, from its fields (the members it waits for are listed below).
 function explainGather(gather, explain) {
-  const sentence = (text) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
-  const named = (ids) => `${ids.slice(0, 10).join(", ")}${ids.length > 10 ? ", …" : ""}`;
-  const lines = (explain.reasons || []).map(sentence);
-  if (explain.missing_job_ids && explain.missing_job_ids.length) lines.push(`Not finished: ${named(explain.missing_job_ids)}.`);
-  if (explain.failed_job_ids && explain.failed_job_ids.length) lines.push(`Failed: ${named(explain.failed_job_ids)}.`);
-  if (!lines.length) lines.push(`It is ${gather.status}.`);
+  const ENDS = { succeeded: "every member succeeded", completed: "every member finished, some failed",
+    failed: "a member failed (on_failure: fail_fast)", timed_out: "its deadline passed", cancelled: "it was cancelled" };
+  if (gather.status !== "waiting")
+    return h("p", {}, `It ended ${gather.status} at ${when(gather.resolved_at)}: ${ENDS[gather.status] || gather.status}.`);
+  const lines = [];
+  if (!gather.sealed) lines.push("It is not sealed: it cannot resolve until it is sealed (more members may come).");
+  if (gather.pending) lines.push(`It waits for ${gather.pending} of ${plural(gather.total, "member")} to finish.`);
+  if (gather.failed && gather.on_failure === "wait_all")
+    lines.push(`${plural(gather.failed, "member")} failed; it waits for the rest (on_failure: wait_all).`);
+  lines.push(gather.deadline_at ? `It times out at ${when(gather.deadline_at)}` +
+    (explain.seconds_to_deadline != null ? ` (in ${Math.round(explain.seconds_to_deadline)} s).` : ".")
+    : "It has no deadline: it waits until every member finishes.");
   return lines.map((line) => h("p", {}, line));
 }
 
 // A subject's callbacks (the first 50, oldest first), and a note when it has more.
 async function callbacks(page) {
-  return [await deliveryTable(page.items),
+  return [await deliveryTable(page.items, "No callback so far."),
     page.next_cursor ? h("p", { class: "muted" }, "The first 50 callbacks (oldest first); GET /v1/deliveries lists the rest.") : null];
 }
 
-async function deliveryTable(items) {
+async function deliveryTable(items, empty = "None.") {
   // Every attempt (status, latency, error) of the rows that did not succeed, at most DETAILS of them.
   let budget = DETAILS;
   const details = await Promise.all(items.map((d) =>
@@ -234,7 +261,7 @@ async function deliveryTable(items) {
       h("td", {}, subjectLink(d)),
       h("td", {}, attempts(d)),
       h("td", {}, d.status === "dead" ? action("Redeliver", () => api("POST", `/v1/deliveries/${q(d.id)}/redeliver`)) : null)));
-  return table(["event", "status", "subject", "attempts (status, ms, error)", ""], rows, "No callback yet.");
+  return table(["event", "status", "subject", "attempts (status, ms, error)", ""], rows, empty);
 }
 
 // Where a callback's subject is shown: a gather, a run, a wait (by its id) or a batch job ("job"). A task
@@ -256,7 +283,7 @@ function attempts(delivery) {
   const log = delivery.attempt_log || [];
   if (!log.length) {
     const last = delivery.last_status_code ?? delivery.last_error ?? "";
-    return h("span", { class: "muted" }, `${delivery.attempts} attempts${last === "" ? "" : `, last ${last}`}`);
+    return h("span", { class: "muted" }, `${plural(delivery.attempts, "attempt")}${last === "" ? "" : `, last ${last}`}`);
   }
   return h("ol", {}, log.map((a) =>
     h("li", {}, `${a.status_code ?? "—"}, ${a.duration_ms == null ? "—" : a.duration_ms.toFixed(1)} ms` +
@@ -289,15 +316,18 @@ async function batchJobPage(id) {
       ["sealed", progress.sealed ? `yes, ${when(progress.sealed_at)}` : "no (more batches may come)"],
       ["fails on errors", progress.fail_on_errors ? "yes" : "no"],
       ["completed", when(progress.completed_at)],
+      job.error ? ["error", words(job.error)] : null,
     ]), !progress.sealed && ["pending", "running"].includes(job.status)
       ? action("Seal", () => api("POST", `/v1/jobs/${q(id)}/seal`)) : null),
     h("section", { id: "batches" }, h("h2", {}, "Batches"),
-      table(["#", "status", "pending", "processed", "skipped", "errored", "sets", ""], batches.items.map((b) =>
-        h("tr", { "data-batch": b.index }, h("td", {}, b.index), h("td", {}, status(b.status)),
-          h("td", {}, b.counts.pending), h("td", {}, b.counts.processed), h("td", {}, b.counts.skipped),
-          h("td", {}, b.counts.errored),
+      table(["#", "status", "items", "pending", "processed", "skipped", "errored", "withdrawn", "sets", ""], batches.items.map((b) =>
+        h("tr", { "data-batch": b.index }, h("td", {}, b.index),
+          h("td", {}, status(b.status), b.finished_by ? h("div", { class: "muted" }, `by ${b.finished_by}`) : null,
+            b.abort_error ? h("div", { class: "error" }, words(b.abort_error)) : null),
+          h("td", {}, b.counts.items), h("td", {}, b.counts.pending), h("td", {}, b.counts.processed),
+          h("td", {}, b.counts.skipped), h("td", {}, b.counts.errored), h("td", {}, b.counts.withdrawn),
           h("td", {}, Object.entries(b.sets).map(([name, n]) => `${name} ${n}`).join(", ")),
-          h("td", {}, b.status === "open" ? action("Abort", () =>
+          h("td", {}, b.status === "open" ? action(`Abort batch ${b.index}`, () =>
             api("POST", `/v1/jobs/${q(id)}/batches/${b.index}/abort`, { error: "aborted in the console" }), true) : null))),
         "No batch yet."),
       batches.next_cursor ? h("p", { class: "muted" }, `The first 100 batches${later.length ? ", then the open ones" : ""}.`) : null),
@@ -388,7 +418,10 @@ async function waitPage(group) {
     h("section", {}, facts([
       ["id", h("code", {}, wait.id)],
       ["participants", bar(wait.participant_count, wait.expected)],
+      ["opened / last join", `${when(wait.created_at)} / ${when(wait.last_added_at)}`],
       ["deadline", when(wait.deadline_at)],
+      wait.timed_out_at ? ["timed out", when(wait.timed_out_at)] : null,
+      ["ended", when(wait.resolved_at)],
       ["reason", wait.reason || "—"],
     ]), wait.status === "waiting"
       ? action("Cancel wait", () => api("DELETE", `${groupBase}?wait_id=${q(wait.id)}`), true) : null),
@@ -417,14 +450,18 @@ async function runPage(id) {
       ["current phase", run.current_phase || "—"],
       ["redrives", run.redrive_count],
       ["started / finished", `${when(run.created_at)} / ${when(run.finished_at)}`],
-      ["error", run.error ? JSON.stringify(run.error) : "—"],
+      run.deadline_at ? ["deadline", when(run.deadline_at)] : null,
+      run.paused_at ? ["paused since", when(run.paused_at)] : null,
+      ["input", json(run.input)],
+      ["output", json(run.output)],
+      ["error", run.error ? words(run.error) : "—"],
     ]),
     run.status === "running" ? action("Pause", () => api("POST", `${base}/pause`)) : null,
     run.status === "paused" ? action("Resume", () => api("POST", `${base}/resume`)) : null,
     open ? action("Cancel run", () => api("POST", `${base}/cancel`, {}), true) : null,
     ["failed", "timed_out", "cancelled"].includes(run.status) ? action("Redrive", () => api("POST", `${base}/redrive`)) : null),
     h("section", { class: "explain", id: "explain" }, h("h2", {}, "Why"), explainRun(explain)),
-    h("section", { id: "graph" }, h("h2", {}, "Steps"), graph(run, version.graph)),
+    h("section", { id: "graph" }, h("h2", {}, "Steps"), graph(run, version.graph, open)),
     h("section", { id: "deliveries" }, h("h2", {}, "Callbacks"), await callbacks(deliveries)),
     h("section", { id: "history" }, h("h2", {}, history.next_cursor ? "History (the latest 100 events, newest first)" : "History (newest first)"),
       table(["#", "at", "event", "step", "item", "attempt", "job", "data"], history.items.map((e) =>
@@ -437,14 +474,16 @@ async function runPage(id) {
 
 const BLOCKERS = {
   paused: () => "It is paused.",
-  dependencies: (b) => `Step ${b.step} waits for ${(b.waiting_for || []).map((d) => `${d.step} (${d.done} of ${d.total} done)`).join(", ")}.`,
+  dependencies: (b) => `Step ${b.step} waits for ${(b.waiting_for || [])
+    .map((d) => `${d.step} (${d.total ? `${d.done} of ${d.total} done` : "not started"})`).join(", ")}.`,
   in_flight: (b) => `Step ${b.step} waits for its handler: ${(b.job_ids || []).slice(0, 5).join(", ")}${(b.job_ids || []).length > 5 ? ", …" : ""}.`,
   concurrency: (b) => (b.batch_size
     ? `Step ${b.step} waits for room for a whole message of ${b.batch_size} (${b.in_flight} in flight, limit ${b.limit}).`
     : `Step ${b.step} is at its concurrency limit (${b.limit} in flight).`),
-  throttled: (b) => `Step ${b.step} waits for throttle ${b.key} (limit ${b.limit}).`,
+  throttled: (b) => `Step ${b.step} waits for throttle ${b.key} (${b.in_flight} in flight, limit ${b.limit}` +
+    `${(b.holders || []).length ? `; held by ${b.holders.slice(0, 5).map((x) => x.job_id).join(", ")}` : ""}).`,
   retry_scheduled: (b) => `Step ${b.step}, item ${b.index}: attempt ${b.attempt} at ${when(b.at)}` +
-    (b.last_error ? ` (the last failed: ${typeof b.last_error === "string" ? b.last_error : JSON.stringify(b.last_error)}).` : "."),
+    (b.last_error ? ` (the last failed: ${words(b.last_error)}).` : "."),
   dispatch_failing: (b) => `Step ${b.step}: its task messages fail to be delivered (last status ${b.last_status ?? "none"}, next try ${when(b.next_attempt_at)}); see the pending deliveries.`,
   handler_unavailable: (b) => `Step ${b.step}: handler ${b.handler} is not registered.`,
 };
@@ -469,7 +508,7 @@ function explainRun(explain) {
 
 // A run's steps in columns by depth (a DAG: after the steps it depends on; phases: in their order), each
 // with its state, its items and what it follows.
-function graph(run, shape) {
+function graph(run, shape, open) {
   const defs = Object.fromEntries((shape.steps || []).map((s) => [s.name, s]));
   const depth = {};
   const depthOf = (name, seen = new Set()) => {
@@ -511,13 +550,16 @@ function graph(run, shape) {
       const after = def.depends_on && def.depends_on.length ? `after ${def.depends_on.join(", ")}` :
         def.on_success ? `then ${def.on_success}${def.on_error ? `, on error ${def.on_error}` : ""}` : "";
       const finished = s.items.succeeded + s.items.failed + s.items.cancelled;
-      return h("div", { class: `node node-${s.status}`, "data-step": s.name },
-        h("div", { class: "name" }, s.name, " ", h("span", { class: "muted" }, s.kind)), status(s.status),
+      const state = !open && s.status === "waiting" ? "not-run" : s.status; // the run ended before it started
+      return h("div", { class: `node node-${state}`, "data-step": s.name },
+        h("div", { class: "name" }, s.name, " ", h("span", { class: "muted" }, s.kind)),
+        state === "not-run" ? h("span", { class: "status status-not-run", "data-status": "not-run" }, "not run") : status(s.status),
         h("div", {}, bar(finished, s.items.total)),
         h("div", { class: "muted" },
           [`${s.items.in_flight} in flight`, `${s.items.waiting + s.items.ready} waiting`,
             s.items.throttled ? `${s.items.throttled} throttled` : null,
-            s.items.retry_scheduled ? `${s.items.retry_scheduled} to retry` : null, `${s.items.failed} failed`]
+            s.items.retry_scheduled ? `${s.items.retry_scheduled} to retry` : null, `${s.items.failed} failed`,
+            s.items.cancelled ? `${s.items.cancelled} cancelled` : null]
             .filter(Boolean).join(", ")),
         after ? h("div", { class: "deps" }, after) : null);
     })),
@@ -613,6 +655,19 @@ async function page() {
   throw new ApiError(404, { detail: "No such page in the console." });
 }
 
+// Show a page's parts, replacing only those that changed since the last draw, so a refresh that finds the
+// same data leaves the page as it is (a selection, a link under the pointer, a confirmation's button).
+function show(parts) {
+  const shown = Array.from(main.children);
+  if (shown.length === parts.length && shown.every((el, i) => el.tagName === parts[i].tagName)) {
+    parts.forEach((part, i) => { if (shown[i].outerHTML !== part.outerHTML) shown[i].replaceWith(part); });
+  } else {
+    main.replaceChildren(...parts);
+  }
+  const title = main.querySelector("h1");
+  document.title = title ? `${title.textContent} · Rendezvous` : "Rendezvous";
+}
+
 // Draw the page now; the next refresh is scheduled once this one is shown (never two at a time), and waits
 // while the tab is hidden; every FOLLOWING_MS while a stream follows the page. A page that is not found, or
 // a key refused, stops the refreshing. While an action runs the draw waits for it (the action draws after).
@@ -629,7 +684,7 @@ async function draw() {
     const [, content] = await Promise.all([here() === "" ? sample() : null, page()]);
     if (mine !== generation) return;
     if (asking) return;
-    main.replaceChildren(...(notice ? [h("p", { class: "error", id: "notice" }, notice)] : []), ...content);
+    show([notice ? h("p", { class: "error", id: "notice" }, notice) : null, ...content].filter(Boolean));
   } catch (error) {
     if (mine !== generation || asking) return;
     if (error instanceof ApiError && error.status === 401) {
