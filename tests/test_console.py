@@ -135,6 +135,7 @@ async def test_cancel_a_gather_and_a_wait_after_confirming(
     body["callback"] = {"url": f"{receiver.url}/w"}
     added = await api.post("/v1/waits/to-cancel/participants", json=body)
     assert added.status_code == 201, added.text
+    wait_id = added.json()["id"]
     page = await browser.new_page()
     dialogs: list[str] = []
 
@@ -143,11 +144,13 @@ async def test_cancel_a_gather_and_a_wait_after_confirming(
         await (dialog.dismiss() if len(dialogs) == 1 else dialog.accept())  # the first "no", then "yes"
 
     page.on("dialog", answer)
+    deletes: list[str] = []
+    page.on("request", lambda request: deletes.append(request.url) if request.method == "DELETE" else None)
     await page.goto(f"{server}/ui/gathers/to-cancel")
     await page.get_by_role("button", name="Cancel gather").click()
     await _until(lambda: _answered(dialogs, 1))
-    await page.locator("h1 [data-status=waiting]").wait_for()  # dismissed: nothing sent
-    assert (await api.get("/v1/gathers/to-cancel")).json()["status"] == "waiting"
+    await page.get_by_role("button", name="Cancel gather").wait_for()  # dismissed: nothing sent
+    assert deletes == [] and (await api.get("/v1/gathers/to-cancel")).json()["status"] == "waiting"
     await page.get_by_role("button", name="Cancel gather").click()
     await page.locator("h1 [data-status=cancelled]").wait_for()
     assert (await api.get("/v1/gathers/to-cancel")).json()["status"] == "cancelled"
@@ -158,6 +161,10 @@ async def test_cancel_a_gather_and_a_wait_after_confirming(
     await page.locator("#explain").filter(has_text="It was cancelled, with 1 of 3 participants.").wait_for()
     assert (await api.get("/v1/waits/to-cancel")).json()["status"] == "cancelled"
     assert dialogs == ["Cancel gather?", "Cancel gather?", "Cancel wait?"]
+    assert [url.removeprefix(server) for url in deletes] == [
+        "/v1/gathers/to-cancel",
+        f"/v1/waits/to-cancel?wait_id={wait_id}",
+    ]
     await api.aclose()
 
 

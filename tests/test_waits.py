@@ -358,15 +358,17 @@ class TestCancel:
         meant = await svc.client.delete("/v1/waits/grp", params={"wait_id": second["id"]})
         assert meant.status_code == 200 and meant.json()["id"] == second["id"]
         again = await svc.client.delete("/v1/waits/grp", params={"wait_id": second["id"]})
-        assert again.status_code == 409 and "has ended (cancelled)" in again.json()["detail"]
+        assert again.status_code == 409 and "has ended" in again.json()["detail"]
         other = await add(svc, "other", add_body(receiver, "c", expected=2), expect=201)
+        third = await add(svc, "grp", add_body(receiver, "d", expected=2), expect=201)
         wrong = await svc.client.delete("/v1/waits/grp", params={"wait_id": other["id"]})
-        assert wrong.status_code == 404  # a wait of another group
+        assert wrong.status_code == 404  # a wait of another group, whether or not this group has one open
         unknown = await svc.client.delete("/v1/waits/grp", params={"wait_id": "wt_" + "0" * 26})
         assert unknown.status_code == 404
         bad = await svc.client.delete("/v1/waits/grp", params={"wait_id": "x"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "wait_id"
         assert (await svc.client.get("/v1/waits/-/" + other["id"])).json()["status"] == "waiting"
+        assert (await svc.client.get("/v1/waits/-/" + third["id"])).json()["status"] == "waiting"
 
     async def test_cancel_of_an_unknown_key_is_404_problem(self, svc: Service) -> None:
         r = await svc.client.delete("/v1/waits/nobody")

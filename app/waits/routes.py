@@ -80,8 +80,8 @@ OnlyWaitQuery = Annotated[
     str | None,
     Query(
         pattern=r"^wt_[0-9a-z]{26}$",
-        description="Cancel only this wait: 409 when the group's open wait is another one, or none is open "
-        "and this one has ended",
+        description="Cancel only this wait: 404 when it is not a wait of this group, 409 when it has ended "
+        "(another wait of the group may be open)",
     ),
 ]
 

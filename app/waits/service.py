@@ -183,13 +183,14 @@ async def add_participant(
 async def cancel(tx: Tx, *, namespace: str, group_key: str, wait_id: str | None = None) -> WaitRead:
     """Cancel the group's open wait without a callback (the seed's ``remove_wait``); with ``wait_id``, only
     if that is the open one."""
+    if wait_id is not None:
+        meant = await get(tx.conn, namespace=namespace, wait_id=wait_id)  # 404 for a wait never seen
+        if meant["group_key"] != group_key:
+            raise NotFound(f"wait {wait_id!r} is not of group {group_key!r}")
     row = await _open_locked(tx, namespace, group_key)
     if wait_id is not None and (row is None or row["id"] != wait_id):
         if row is None:
-            ended = await get(tx.conn, namespace=namespace, wait_id=wait_id)  # 404 for a wait never seen
-            if ended["group_key"] != group_key:
-                raise NotFound(f"wait {wait_id!r} is not of group {group_key!r}")
-            raise Conflict(f"wait {wait_id} has ended ({ended['status']}); nothing was cancelled")
+            raise Conflict(f"wait {wait_id} has ended; nothing was cancelled")
         raise Conflict(f"group {group_key!r} has wait {row['id']} open, not {wait_id}; nothing was cancelled")
     if row is None:
         raise NotFound(f"no open wait for group {group_key!r}")

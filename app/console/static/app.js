@@ -116,6 +116,7 @@ function action(label, run, danger) {
   const button = h("button", { class: danger ? "danger" : null, type: "button" }, label);
   button.addEventListener("click", async () => {
     acting++;
+    generation++; // a draw under way, started before the click, is not shown
     try {
       if (danger && !confirm(`${label}?`)) return;
       button.disabled = true;
@@ -240,7 +241,7 @@ function explainGather(gather, explain) {
     lines.push(`${plural(gather.failed, "member")} failed; it waits for the rest (on_failure: wait_all).`);
   lines.push(gather.deadline_at ? `It times out at ${when(gather.deadline_at)}` +
     (explain.seconds_to_deadline != null ? ` (in ${Math.round(explain.seconds_to_deadline)} s).` : ".")
-    : "It has no deadline: it waits until every member finishes.");
+    : `It has no deadline: it waits until every member finishes${gather.on_failure === "fail_fast" ? ", or one fails" : ""}.`);
   return lines.map((line) => h("p", {}, line));
 }
 
@@ -410,7 +411,8 @@ async function waitPage(group) {
     waiting: timedOut
       ? `Its time ran out with ${counted} (it fired then); it stays open and fires again when ${missing} more join.`
       : `It waits for ${missing} more of ${wait.expected} participants${wait.deadline_at ? `, until ${when(wait.deadline_at)}` : ""}.`,
-    resolved: `It fired ${wait.reason === "quorum" ? "when the quorum came" : "when its time ran out"}, with ${counted}.`,
+    resolved: `It fired ${wait.reason === "quorum" ? "when the quorum came" : "when its time ran out"}, with ${counted}` +
+      (wait.reason === "quorum" && wait.timed_out_at ? `; it had fired before, when its time ran out (${when(wait.timed_out_at)}).` : "."),
     cancelled: `It was cancelled${timedOut ? " after its time ran out (it fired then)" : ""}, with ${counted}.`,
   }[wait.status] || `It is ${wait.status}.`;
   return [
@@ -479,7 +481,7 @@ const BLOCKERS = {
   in_flight: (b) => `Step ${b.step} waits for its handler: ${(b.job_ids || []).slice(0, 5).join(", ")}${(b.job_ids || []).length > 5 ? ", …" : ""}.`,
   concurrency: (b) => (b.batch_size
     ? `Step ${b.step} waits for room for a whole message of ${b.batch_size} (${b.in_flight} in flight, limit ${b.limit}).`
-    : `Step ${b.step} is at its concurrency limit (${b.limit} in flight).`),
+    : `Step ${b.step} is at its concurrency limit (${b.in_flight} in flight, limit ${b.limit}).`),
   throttled: (b) => `Step ${b.step} waits for throttle ${b.key} (${b.in_flight} in flight, limit ${b.limit}` +
     `${(b.holders || []).length ? `; held by ${b.holders.slice(0, 5).map((x) => x.job_id).join(", ")}` : ""}).`,
   retry_scheduled: (b) => `Step ${b.step}, item ${b.index}: attempt ${b.attempt} at ${when(b.at)}` +
@@ -501,7 +503,7 @@ function explainRun(explain) {
     lines.push((BLOCKERS[b.reason] || (() => JSON.stringify(b)))(b));
   }
   for (const [step, n] of Object.entries(retries)) {
-    if (n > SHOWN_RETRIES) lines.push(`Step ${step}: ${n - SHOWN_RETRIES}${n >= 100 ? " or more" : ""} more retries scheduled.`);
+    if (n > SHOWN_RETRIES) lines.push(`Step ${step}: ${n >= 100 ? "more" : n - SHOWN_RETRIES} more retries scheduled.`);
   }
   return lines.map((line) => h("p", {}, line));
 }
@@ -580,7 +582,7 @@ function metric(text, name) {
 
 async function sample() {
   try {
-    const response = await fetch("/metrics");
+    const response = await fetch("/metrics", { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (!response.ok) return;
     const text = await response.text();
     samples.push([performance.now() / 1000, metric(text, "rendezvous_reports_total"),
@@ -629,6 +631,7 @@ function login(message) {
     start();
   });
   main.replaceChildren(h("h1", {}, "API key"), h("p", {}, message), form);
+  document.title = "API key · Rendezvous";
 }
 
 // The page's path below /ui/, decoded, without a trailing slash ("" for the overview).
@@ -682,8 +685,11 @@ async function draw() {
   let again = true;
   try {
     const [, content] = await Promise.all([here() === "" ? sample() : null, page()]);
-    if (mine !== generation) return;
-    if (asking) return;
+    if (mine !== generation || asking) return;
+    if (acting) {
+      timer = setTimeout(refresh, REFRESH_MS);
+      return;
+    }
     show([notice ? h("p", { class: "error", id: "notice" }, notice) : null, ...content].filter(Boolean));
   } catch (error) {
     if (mine !== generation || asking) return;
@@ -692,8 +698,8 @@ async function draw() {
       return;
     }
     again = !(error instanceof ApiError && error.status === 404);
-    main.replaceChildren(h("h1", {}, error.status === 404 ? "Not found" : "Error"), h("p", { class: "error" }, error.message),
-      h("p", {}, h("a", { href: "/ui" }, "Overview")));
+    show([h("h1", {}, error.status === 404 ? "Not found" : "Error"), h("p", { class: "error" }, error.message),
+      h("p", {}, h("a", { href: "/ui" }, "Overview"))]);
   }
   if (again) timer = setTimeout(refresh, following() ? FOLLOWING_MS : REFRESH_MS);
 }

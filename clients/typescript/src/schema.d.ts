@@ -7441,7 +7441,7 @@ export interface operations {
     cancelWait: {
         parameters: {
             query?: {
-                /** @description Cancel only this wait: 409 when the group's open wait is another one, or none is open and this one has ended */
+                /** @description Cancel only this wait: 404 when it is not a wait of this group, 409 when it has ended (another wait of the group may be open) */
                 wait_id?: string | null;
             };
             header?: never;

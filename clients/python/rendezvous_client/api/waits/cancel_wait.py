@@ -135,8 +135,8 @@ def sync_detailed(
 
     Args:
         group_key (str): A client-chosen id
-        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
-            another one, or none is open and this one has ended
+        wait_id (None | str | Unset): Cancel only this wait: 404 when it is not a wait of this
+            group, 409 when it has ended (another wait of the group may be open)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,8 +173,8 @@ def sync(
 
     Args:
         group_key (str): A client-chosen id
-        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
-            another one, or none is open and this one has ended
+        wait_id (None | str | Unset): Cancel only this wait: 404 when it is not a wait of this
+            group, 409 when it has ended (another wait of the group may be open)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,8 +206,8 @@ async def asyncio_detailed(
 
     Args:
         group_key (str): A client-chosen id
-        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
-            another one, or none is open and this one has ended
+        wait_id (None | str | Unset): Cancel only this wait: 404 when it is not a wait of this
+            group, 409 when it has ended (another wait of the group may be open)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -244,8 +244,8 @@ async def asyncio(
 
     Args:
         group_key (str): A client-chosen id
-        wait_id (None | str | Unset): Cancel only this wait: 409 when the group's open wait is
-            another one, or none is open and this one has ended
+        wait_id (None | str | Unset): Cancel only this wait: 404 when it is not a wait of this
+            group, 409 when it has ended (another wait of the group may be open)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
