@@ -118,18 +118,19 @@ function action(label, run, danger) {
     acting++;
     generation++; // a draw under way, started before the click, is not shown
     try {
-      if (danger && !confirm(`${label}?`)) return;
-      button.disabled = true;
-      notice = null;
-      try {
-        await run();
-      } catch (error) {
-        notice = `${label}: ${error.message}`;
+      if (!danger || confirm(`${label}?`)) {
+        button.disabled = true;
+        notice = null;
+        try {
+          await run();
+        } catch (error) {
+          notice = `${label}: ${error.message}`;
+        }
       }
     } finally {
       acting--;
     }
-    await draw();
+    await draw(); // also after a dismissed confirmation: the draw it set aside is made now
   });
   return button;
 }
