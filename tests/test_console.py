@@ -270,6 +270,9 @@ async def test_a_batch_job_is_found_from_the_overview_with_its_batches(
     assert (await row.inner_text()).split("\t")[2:8] == ["4", "2", "1", "1", "0", "0"]
     await page.get_by_role("button", name="Seal").wait_for()
     await _shot(page, "batch-job", tmp_path)
+    job_status = (await api.get(f"/v1/batch-jobs/{job_id}")).json()["status"]
+    await page.goto(f"{server}/ui/batch-jobs?status={job_status}")  # the list of batch jobs, by status
+    await page.locator("#batch-jobs").get_by_role("link", name=job_id).wait_for()
     await api.aclose()
 
 
@@ -313,6 +316,14 @@ async def test_a_wait_s_dead_callback_is_found_from_the_deliveries(
     assert "503" in await row.inner_text()
     await row.get_by_role("button", name="Redeliver").click()
     await row.locator("[data-status=succeeded]").wait_for(timeout=15_000)
+    wait_id = added.json()["id"]
+    await page.locator("header").get_by_role("link", name="Waits").click()  # the list of waits, by status
+    await page.locator("h1").filter(has_text="Waits: waiting").wait_for()
+    await page.locator("a.tab").filter(has_text="resolved").click()
+    await page.locator("#waits tr").filter(has_text="nightly").get_by_role("link", name=wait_id).click()
+    await page.locator("#explain").filter(has_text=fired).wait_for()
+    await page.goto(f"{server}/ui/waits?status=open")  # not a status of waits: not a page
+    await page.locator("h1").filter(has_text="Not found").wait_for()
     await api.aclose()
 
 

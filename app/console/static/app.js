@@ -179,13 +179,14 @@ async function overview() {
       table(["group", "participants", "deadline"], waits.items.map((w) =>
         h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/${q(w.group_key)}` }, w.group_key)),
           h("td", {}, bar(w.participant_count, w.expected)), h("td", {}, when(w.deadline_at)))), "No open wait."),
-      more(waits)),
+      more(waits, "/ui/waits?status=waiting")),
     h("section", { id: "batch-jobs" }, h("h2", {}, "Open batch jobs"),
       table(["batch job", "items done", "batches open / all", "callback"], batchJobs.items.map((j) =>
         h("tr", {}, h("td", {}, h("a", { href: `/ui/batch-jobs/${q(j.id)}` }, j.id)),
           h("td", {}, batchBar(j.batches)), h("td", {}, j.batches ? `${j.batches.batches.open} / ${j.batches.batches.total}` : "—"),
           h("td", {}, j.batches && j.batches.callback ? "yes" : "no"))), "No open batch job."),
-      more(batchJobs)),
+      more(newJobs, "/ui/batch-jobs?status=pending", "…more pending"),
+      more(busyJobs, "/ui/batch-jobs?status=running", "…more running")),
     h("section", { id: "runs" }, h("h2", {}, "Running, paused and failed runs (failed: the latest 20)"),
       table(["run", "workflow", "status", "started", "finished"],
         [...runs.items, ...paused.items, ...failedRuns.items].map(runRow), "No run running, paused or failed."),
@@ -350,14 +351,23 @@ function tabs(path, values, current) {
     h("a", { href: `${path}?status=${v}`, class: v === current ? "tab current" : "tab" }, v)));
 }
 
+// The list's status from the page's query: one of ``values`` (the first by default); another is not a page.
+function wantedOf(params, values) {
+  const wanted = params.get("status") || values[0];
+  if (!values.includes(wanted)) throw new ApiError(404, { detail: `No list of status ${wanted}.` });
+  return wanted;
+}
+
 const cursorOf = (params) => (params.get("cursor") ? `&cursor=${q(params.get("cursor"))}` : "");
 
+const DELIVERY_STATES = ["dead", "pending", "delivering", "succeeded"];
+
 async function deliveriesPage(params) {
-  const wanted = params.get("status") || "dead";
+  const wanted = wantedOf(params, DELIVERY_STATES);
   const page = await get(`/v1/deliveries?status=${q(wanted)}&limit=100${cursorOf(params)}`);
   return [
     h("h1", {}, `Deliveries: ${wanted}`),
-    tabs("/ui/deliveries", ["dead", "pending", "delivering", "succeeded"], wanted),
+    tabs("/ui/deliveries", DELIVERY_STATES, wanted),
     h("section", { id: "deliveries" }, await deliveryTable(page.items)),
     nextLink(`/ui/deliveries?status=${q(wanted)}`, page),
   ];
@@ -367,7 +377,7 @@ const ENDED_GATHERS = ["succeeded", "completed", "failed", "timed_out", "cancell
 
 // Gathers of one status: the open ones in id order, the ended ones the latest first.
 async function gathersPage(params) {
-  const wanted = params.get("status") || "waiting";
+  const wanted = wantedOf(params, ["waiting", ...ENDED_GATHERS]);
   const order = ENDED_GATHERS.includes(wanted) ? "&order=-resolved_at" : "";
   const page = await get(`/v1/gathers?status=${q(wanted)}${order}&limit=100${cursorOf(params)}`);
   return [
@@ -382,10 +392,45 @@ async function gathersPage(params) {
   ];
 }
 
+const WAIT_STATES = ["waiting", "resolved", "cancelled"];
+const BATCH_JOB_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "timed_out"];
+
+// Waits of one status, oldest first.
+async function waitsPage(params) {
+  const wanted = wantedOf(params, WAIT_STATES);
+  const page = await get(`/v1/waits?status=${q(wanted)}&limit=100${cursorOf(params)}`);
+  return [
+    h("h1", {}, `Waits: ${wanted}`),
+    tabs("/ui/waits", WAIT_STATES, wanted),
+    h("section", { id: "waits" },
+      table(["wait", "group", "status", "participants", "deadline", "ended"], page.items.map((w) =>
+        h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/-/${q(w.id)}` }, w.id)), h("td", {}, w.group_key),
+          h("td", {}, status(w.status)), h("td", {}, bar(w.participant_count, w.expected)),
+          h("td", {}, when(w.deadline_at)), h("td", {}, when(w.resolved_at)))), "None.")),
+    nextLink(`/ui/waits?status=${q(wanted)}`, page),
+  ];
+}
+
+// Batch jobs of one status, in id order.
+async function batchJobsPage(params) {
+  const wanted = wantedOf(params, BATCH_JOB_STATES);
+  const page = await get(`/v1/batch-jobs?status=${q(wanted)}&limit=100${cursorOf(params)}`);
+  return [
+    h("h1", {}, `Batch jobs: ${wanted}`),
+    tabs("/ui/batch-jobs", BATCH_JOB_STATES, wanted),
+    h("section", { id: "batch-jobs" },
+      table(["batch job", "status", "items done", "batches open / all", "finished"], page.items.map((j) =>
+        h("tr", {}, h("td", {}, h("a", { href: `/ui/batch-jobs/${q(j.id)}` }, j.id)), h("td", {}, status(j.status)),
+          h("td", {}, batchBar(j.batches)), h("td", {}, j.batches ? `${j.batches.batches.open} / ${j.batches.batches.total}` : "—"),
+          h("td", {}, when(j.finished_at)))), "None.")),
+    nextLink(`/ui/batch-jobs?status=${q(wanted)}`, page),
+  ];
+}
+
 const ENDED_RUNS = ["succeeded", "failed", "timed_out", "cancelled"];
 
 async function runsPage(params) {
-  const wanted = params.get("status") || "running";
+  const wanted = wantedOf(params, ["running", "paused", ...ENDED_RUNS]);
   const order = ENDED_RUNS.includes(wanted) ? "&order=-finished_at" : "";
   const page = await get(`/v1/runs?status=${q(wanted)}${order}&limit=100${cursorOf(params)}`);
   return [
@@ -656,6 +701,8 @@ async function page() {
   if (path === "deliveries") return deliveriesPage(params);
   if (path === "gathers") return gathersPage(params);
   if (path === "runs") return runsPage(params);
+  if (path === "waits") return waitsPage(params);
+  if (path === "batch-jobs") return batchJobsPage(params);
   throw new ApiError(404, { detail: "No such page in the console." });
 }
 
