@@ -105,6 +105,9 @@ async def test_find_a_stuck_gather_and_redeliver_its_dead_callback(
     await row.get_by_role("button", name="Redeliver").click()
     await row.locator("[data-status=succeeded]").wait_for(timeout=15_000)
     assert [r.path for r in receiver.requests] == ["/done", "/done", "/done"]
+    await page.goto(f"{server}/ui/gathers?status=timed_out")  # the ended ones, the latest first
+    await page.locator("#gathers th").filter(has_text="ended").wait_for()
+    await page.locator("#gathers").get_by_role("link", name="nightly-export").wait_for()
     await api.aclose()
 
 
@@ -204,6 +207,9 @@ async def test_a_run_is_drawn_as_its_steps_and_can_be_paused(
     await page.goto(f"{server}/ui")  # the overview lists it among the open runs
     await page.locator("#runs").get_by_role("link", name="etl-1").wait_for()
     await page.locator("#runs [data-status=paused]").wait_for()
+    await page.locator("header").get_by_role("link", name="Runs").click()  # the list of runs, by status
+    await page.locator("a.tab").filter(has_text="paused").click()
+    await page.locator("#runs").get_by_role("link", name="etl-1").wait_for()
     await api.aclose()
 
 

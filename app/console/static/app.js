@@ -360,89 +360,65 @@ function wantedOf(params, values) {
 
 const cursorOf = (params) => (params.get("cursor") ? `&cursor=${q(params.get("cursor"))}` : "");
 
-const DELIVERY_STATES = ["dead", "pending", "delivering", "succeeded"];
-
-async function deliveriesPage(params) {
-  const wanted = wantedOf(params, DELIVERY_STATES);
-  const page = await get(`/v1/deliveries?status=${q(wanted)}&limit=100${cursorOf(params)}`);
+// A list page: the API's list ``api`` of one status (``?status=``, one of ``states``), 100 a page, with a tab
+// per status and a next-page link. Of a status in ``ended`` it asks the latest first (``?order=<order>``);
+// ``body(items, latest)`` draws the items.
+async function listPage(params, { name, ui, api, states, ended = [], order = null, body }) {
+  const wanted = wantedOf(params, states);
+  const latest = order !== null && ended.includes(wanted);
+  const page = await get(`${api}?status=${q(wanted)}${latest ? `&order=${order}` : ""}&limit=100${cursorOf(params)}`);
   return [
-    h("h1", {}, `Deliveries: ${wanted}`),
-    tabs("/ui/deliveries", DELIVERY_STATES, wanted),
-    h("section", { id: "deliveries" }, await deliveryTable(page.items)),
-    nextLink(`/ui/deliveries?status=${q(wanted)}`, page),
+    h("h1", {}, `${name}: ${wanted}`),
+    tabs(ui, states, wanted),
+    h("section", { id: ui.slice("/ui/".length) }, await body(page.items, latest)),
+    nextLink(`${ui}?status=${q(wanted)}`, page),
   ];
 }
 
-const ENDED_GATHERS = ["succeeded", "completed", "failed", "timed_out", "cancelled"];
+const deliveriesPage = (params) => listPage(params, {
+  name: "Deliveries", ui: "/ui/deliveries", api: "/v1/deliveries", states: ["dead", "pending", "delivering", "succeeded"],
+  body: (items) => deliveryTable(items),
+});
 
 // Gathers of one status: the open ones in id order, the ended ones the latest first.
-async function gathersPage(params) {
-  const wanted = wantedOf(params, ["waiting", ...ENDED_GATHERS]);
-  const order = ENDED_GATHERS.includes(wanted) ? "&order=-resolved_at" : "";
-  const page = await get(`/v1/gathers?status=${q(wanted)}${order}&limit=100${cursorOf(params)}`);
-  return [
-    h("h1", {}, `Gathers: ${wanted}`),
-    tabs("/ui/gathers", ["waiting", ...ENDED_GATHERS], wanted),
-    h("section", { id: "gathers" },
-      table(["gather", "status", "progress", "failures", order ? "ended" : "deadline"], page.items.map((g) =>
-        h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
-          h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`),
-          h("td", {}, when(order ? g.resolved_at : g.deadline_at)))), "None.")),
-    nextLink(`/ui/gathers?status=${q(wanted)}`, page),
-  ];
-}
+const ENDED_GATHERS = ["succeeded", "completed", "failed", "timed_out", "cancelled"];
+const gathersPage = (params) => listPage(params, {
+  name: "Gathers", ui: "/ui/gathers", api: "/v1/gathers", states: ["waiting", ...ENDED_GATHERS],
+  ended: ENDED_GATHERS, order: "-resolved_at",
+  body: (items, latest) => table(["gather", "status", "progress", "failures", latest ? "ended" : "deadline"], items.map((g) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/gathers/${q(g.id)}` }, g.id)), h("td", {}, status(g.status)),
+      h("td", {}, bar(g.done, g.total)), h("td", {}, `${g.failed} failed`),
+      h("td", {}, when(latest ? g.resolved_at : g.deadline_at)))), "None."),
+});
 
-const WAIT_STATES = ["waiting", "resolved", "cancelled"];
-const BATCH_JOB_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "timed_out"];
+// Runs of one status: the open ones in id order, the ended ones the latest first.
+const ENDED_RUNS = ["succeeded", "failed", "timed_out", "cancelled"];
+const runsPage = (params) => listPage(params, {
+  name: "Runs", ui: "/ui/runs", api: "/v1/runs", states: ["running", "paused", ...ENDED_RUNS],
+  ended: ENDED_RUNS, order: "-finished_at",
+  body: (items) => table(["run", "workflow", "status", "started", "finished"], items.map((r) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
+      h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)))), "None."),
+});
 
 // Waits of one status, oldest first.
-async function waitsPage(params) {
-  const wanted = wantedOf(params, WAIT_STATES);
-  const page = await get(`/v1/waits?status=${q(wanted)}&limit=100${cursorOf(params)}`);
-  return [
-    h("h1", {}, `Waits: ${wanted}`),
-    tabs("/ui/waits", WAIT_STATES, wanted),
-    h("section", { id: "waits" },
-      table(["wait", "group", "status", "participants", "deadline", "ended"], page.items.map((w) =>
-        h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/-/${q(w.id)}` }, w.id)), h("td", {}, w.group_key),
-          h("td", {}, status(w.status)), h("td", {}, bar(w.participant_count, w.expected)),
-          h("td", {}, when(w.deadline_at)), h("td", {}, when(w.resolved_at)))), "None.")),
-    nextLink(`/ui/waits?status=${q(wanted)}`, page),
-  ];
-}
+const waitsPage = (params) => listPage(params, {
+  name: "Waits", ui: "/ui/waits", api: "/v1/waits", states: ["waiting", "resolved", "cancelled"],
+  body: (items) => table(["wait", "group", "status", "participants", "deadline", "ended"], items.map((w) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/waits/-/${q(w.id)}` }, w.id)), h("td", {}, w.group_key),
+      h("td", {}, status(w.status)), h("td", {}, bar(w.participant_count, w.expected)),
+      h("td", {}, when(w.deadline_at)), h("td", {}, when(w.resolved_at)))), "None."),
+});
 
 // Batch jobs of one status, in id order.
-async function batchJobsPage(params) {
-  const wanted = wantedOf(params, BATCH_JOB_STATES);
-  const page = await get(`/v1/batch-jobs?status=${q(wanted)}&limit=100${cursorOf(params)}`);
-  return [
-    h("h1", {}, `Batch jobs: ${wanted}`),
-    tabs("/ui/batch-jobs", BATCH_JOB_STATES, wanted),
-    h("section", { id: "batch-jobs" },
-      table(["batch job", "status", "items done", "batches open / all", "finished"], page.items.map((j) =>
-        h("tr", {}, h("td", {}, h("a", { href: `/ui/batch-jobs/${q(j.id)}` }, j.id)), h("td", {}, status(j.status)),
-          h("td", {}, batchBar(j.batches)), h("td", {}, j.batches ? `${j.batches.batches.open} / ${j.batches.batches.total}` : "—"),
-          h("td", {}, when(j.finished_at)))), "None.")),
-    nextLink(`/ui/batch-jobs?status=${q(wanted)}`, page),
-  ];
-}
-
-const ENDED_RUNS = ["succeeded", "failed", "timed_out", "cancelled"];
-
-async function runsPage(params) {
-  const wanted = wantedOf(params, ["running", "paused", ...ENDED_RUNS]);
-  const order = ENDED_RUNS.includes(wanted) ? "&order=-finished_at" : "";
-  const page = await get(`/v1/runs?status=${q(wanted)}${order}&limit=100${cursorOf(params)}`);
-  return [
-    h("h1", {}, `Runs: ${wanted}`),
-    tabs("/ui/runs", ["running", "paused", ...ENDED_RUNS], wanted),
-    h("section", { id: "runs" },
-      table(["run", "workflow", "status", "started", "finished"], page.items.map((r) =>
-        h("tr", {}, h("td", {}, h("a", { href: `/ui/runs/${q(r.id)}` }, r.id)), h("td", {}, r.workflow),
-          h("td", {}, status(r.status)), h("td", {}, when(r.created_at)), h("td", {}, when(r.finished_at)))), "None.")),
-    nextLink(`/ui/runs?status=${q(wanted)}`, page),
-  ];
-}
+const batchJobsPage = (params) => listPage(params, {
+  name: "Batch jobs", ui: "/ui/batch-jobs", api: "/v1/batch-jobs",
+  states: ["pending", "running", "succeeded", "failed", "cancelled", "timed_out"],
+  body: (items) => table(["batch job", "status", "items done", "batches open / all", "finished"], items.map((j) =>
+    h("tr", {}, h("td", {}, h("a", { href: `/ui/batch-jobs/${q(j.id)}` }, j.id)), h("td", {}, status(j.status)),
+      h("td", {}, batchBar(j.batches)), h("td", {}, j.batches ? `${j.batches.batches.open} / ${j.batches.batches.total}` : "—"),
+      h("td", {}, when(j.finished_at)))), "None."),
+});
 
 async function waitPage(group) {
   // "-/<id>" is a wait by its id (a callback names its wait so); otherwise a group's open or latest wait
